@@ -1,0 +1,1 @@
+"""Tenants, users (roles, phone), teams and their members, login sessions and tokens."""

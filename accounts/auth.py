@@ -1,0 +1,222 @@
+"""Login, token refresh (rotation with reuse detection), logout and request authentication."""
+
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from accounts.passwords import verify_password
+from accounts.tables import RefreshToken, Team, TeamMember, User
+from accounts.tokens import (
+    TokenConfig,
+    decode_access_token,
+    issue_access_token,
+    new_refresh_token,
+    refresh_token_digest,
+)
+from kernel.clock import utcnow
+from kernel.context import Actor, RequestMeta
+from kernel.db import Database
+from kernel.errors import DomainError
+from mobile_contract.auth import Me, TeamRef, TokenPair
+from mobile_contract.enums import Role
+from mobile_contract.errors import ErrorCode
+
+
+def _invalid_credentials() -> DomainError:
+    return DomainError(ErrorCode.INVALID_CREDENTIALS, "Tenant, username or password is wrong.")
+
+
+def _invalid_refresh() -> DomainError:
+    return DomainError(
+        ErrorCode.REFRESH_TOKEN_INVALID,
+        "The refresh token is not valid for this device; log in again.",
+    )
+
+
+async def _issue_pair(
+    *,
+    config: TokenConfig,
+    user_id: UUID,
+    tenant_id: UUID,
+    session_id: UUID,
+    device_id: str,
+    now: datetime,
+) -> TokenPair:
+    refresh = new_refresh_token()
+    await RefreshToken.insert(
+        RefreshToken(
+            tenant=tenant_id,
+            user=user_id,
+            session_id=session_id,
+            device_id=device_id,
+            token_hash=refresh_token_digest(refresh),
+            issued_at=now,
+            expires_at=now + timedelta(seconds=config.refresh_ttl_seconds),
+        )
+    )
+    access = issue_access_token(
+        config=config, user_id=user_id, tenant_id=tenant_id, session_id=session_id, now=now
+    )
+    return TokenPair(
+        access_token=access,
+        refresh_token=refresh,
+        expires_in=config.access_ttl_seconds,
+        refresh_expires_in=config.refresh_ttl_seconds,
+    )
+
+
+async def login(
+    *,
+    db: Database,
+    config: TokenConfig,
+    tenant: str,
+    username: str,
+    password: str,
+    device_id: str,
+) -> TokenPair:
+    row = await (
+        User.select(User.id, User.tenant, User.password_hash, User.is_active)
+        .where((User.tenant.slug == tenant) & (User.username == username))
+        .first()
+    )
+    ok = await verify_password(row["password_hash"] if row else None, password)
+    if not row or not ok or not row["is_active"]:
+        raise _invalid_credentials()
+    async with db.transaction():
+        return await _issue_pair(
+            config=config,
+            user_id=row["id"],
+            tenant_id=row["tenant"],
+            session_id=uuid4(),
+            device_id=device_id,
+            now=utcnow(),
+        )
+
+
+async def refresh(
+    *, db: Database, config: TokenConfig, refresh_token: str, device_id: str
+) -> TokenPair:
+    """Rotate: the presented token is spent; presenting a spent one revokes its whole session."""
+    now = utcnow()
+    async with db.transaction():
+        row = await (
+            RefreshToken.select(
+                RefreshToken.id,
+                RefreshToken.tenant,
+                RefreshToken.user,
+                RefreshToken.session_id,
+                RefreshToken.device_id,
+                RefreshToken.expires_at,
+                RefreshToken.used_at,
+                RefreshToken.revoked_at,
+                RefreshToken.user.is_active,
+            )
+            .where(RefreshToken.token_hash == refresh_token_digest(refresh_token))
+            .first()
+        )
+        if row is None or row["revoked_at"] is not None or row["expires_at"] <= now:
+            raise _invalid_refresh()
+        if row["used_at"] is not None or row["device_id"] != device_id:
+            await _revoke_session(row["session_id"], now)
+            raise DomainError(
+                ErrorCode.REFRESH_TOKEN_REUSED,
+                "This refresh token was already used or belongs to another device; the "
+                "session is revoked. Log in again.",
+            )
+        if not row["user.is_active"]:
+            raise _invalid_refresh()
+        await RefreshToken.update({RefreshToken.used_at: now}).where(RefreshToken.id == row["id"])
+        return await _issue_pair(
+            config=config,
+            user_id=row["user"],
+            tenant_id=row["tenant"],
+            session_id=row["session_id"],
+            device_id=device_id,
+            now=now,
+        )
+
+
+async def _revoke_session(session_id: UUID, now: datetime) -> None:
+    await RefreshToken.update({RefreshToken.revoked_at: now}).where(
+        (RefreshToken.session_id == session_id) & RefreshToken.revoked_at.is_null()
+    )
+
+
+async def logout(*, db: Database, actor: Actor, all_devices: bool) -> None:
+    """Revokes the caller's session (or all of the user's); its access tokens stop working."""
+    now = utcnow()
+    async with db.transaction():
+        if all_devices:
+            await RefreshToken.update({RefreshToken.revoked_at: now}).where(
+                (RefreshToken.tenant == actor.tenant_id)
+                & (RefreshToken.user == actor.user_id)
+                & RefreshToken.revoked_at.is_null()
+            )
+        elif actor.session_id is not None:
+            await _revoke_session(actor.session_id, now)
+
+
+async def authenticate(
+    *, db: Database, config: TokenConfig, token: str, meta: RequestMeta
+) -> Actor:
+    claims = decode_access_token(config=config, token=token)
+    async with db.snapshot():
+        user = await (
+            User.select(User.role, User.display_name, User.is_active)
+            .where((User.id == claims.user_id) & (User.tenant == claims.tenant_id))
+            .first()
+        )
+        live_session = await RefreshToken.exists().where(
+            (RefreshToken.session_id == claims.session_id)
+            & (RefreshToken.user == claims.user_id)
+            & RefreshToken.revoked_at.is_null()
+        )
+        teams = await TeamMember.select(TeamMember.team).where(
+            (TeamMember.user == claims.user_id) & (TeamMember.tenant == claims.tenant_id)
+        )
+    if user is None or not user["is_active"] or not live_session:
+        raise DomainError(
+            ErrorCode.TOKEN_INVALID, "The session has ended or the user is disabled; log in again."
+        )
+    return Actor(
+        tenant_id=claims.tenant_id,
+        user_id=claims.user_id,
+        role=Role(user["role"]),
+        display_name=user["display_name"],
+        team_ids=frozenset(row["team"] for row in teams),
+        session_id=claims.session_id,
+        meta=meta,
+    )
+
+
+async def me(*, db: Database, actor: Actor) -> Me:
+    async with db.snapshot():
+        user = await (
+            User.select(
+                User.id,
+                User.username,
+                User.display_name,
+                User.phone,
+                User.role,
+                User.tenant.slug,
+            )
+            .where((User.id == actor.user_id) & (User.tenant == actor.tenant_id))
+            .first()
+        )
+        teams = (
+            await Team.select(Team.id, Team.name)
+            .where((Team.tenant == actor.tenant_id) & Team.id.is_in(list(actor.team_ids)))
+            .order_by(Team.name)
+            if actor.team_ids
+            else []
+        )
+    assert user is not None  # authenticate() just loaded this user
+    return Me(
+        id=user["id"],
+        tenant_id=actor.tenant_id,
+        tenant=user["tenant.slug"],
+        username=user["username"],
+        display_name=user["display_name"],
+        phone=user["phone"],
+        role=Role(user["role"]),
+        teams=[TeamRef(id=t["id"], name=t["name"]) for t in teams],
+    )

@@ -1,0 +1,124 @@
+"""HTTP routes for auth, the caller's identity, users and teams (thin: decode, call, return)."""
+
+from uuid import UUID
+
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from accounts import auth, services
+from mobile_contract import auth as contract
+from mobile_contract.enums import Role
+from server.http import DB, CurrentActor, Tokens
+
+PUBLIC = {"exclude_from_auth": True}
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post("/login", opt=PUBLIC, status_code=200, security=[])
+    async def login(
+        self, data: JSONBody[contract.LoginRequest], db: DB, tokens: Tokens
+    ) -> contract.TokenPair:
+        """Password login; the refresh token is bound to ``device_id``."""
+        return await auth.login(
+            db=db,
+            config=tokens,
+            tenant=data.tenant,
+            username=data.username,
+            password=data.password,
+            device_id=data.device_id,
+        )
+
+    @post("/refresh", opt=PUBLIC, status_code=200, security=[])
+    async def refresh(
+        self, data: JSONBody[contract.RefreshRequest], db: DB, tokens: Tokens
+    ) -> contract.TokenPair:
+        """Rotates the refresh token: the one sent is spent; replaying it ends the session."""
+        return await auth.refresh(
+            db=db, config=tokens, refresh_token=data.refresh_token, device_id=data.device_id
+        )
+
+    @post("/logout", status_code=204)
+    async def logout(
+        self, data: JSONBody[contract.LogoutRequest], db: DB, actor: CurrentActor
+    ) -> None:
+        """Ends this session (or every session with ``all_devices``)."""
+        await auth.logout(db=db, actor=actor, all_devices=data.all_devices)
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["auth"]
+
+    @get("/")
+    async def me(self, db: DB, actor: CurrentActor) -> contract.Me:
+        return await auth.me(db=db, actor=actor)
+
+
+class UserController(Controller):
+    path = "/api/v1/users"
+    tags = ["users"]
+
+    @get("/")
+    async def list_users(
+        self,
+        db: DB,
+        actor: CurrentActor,
+        role: FromQuery[Role | None] = None,
+        team_id: FromQuery[UUID | None] = None,
+    ) -> contract.UserList:
+        return await services.list_users(db=db, actor=actor, role=role, team_id=team_id)
+
+    @post("/")
+    async def create_user(
+        self, data: JSONBody[contract.UserCreate], db: DB, actor: CurrentActor
+    ) -> contract.User:
+        return await services.create_user(db=db, tenant_id=actor.tenant_id, data=data, actor=actor)
+
+    @get("/{user_id:uuid}")
+    async def get_user(self, user_id: FromPath[UUID], db: DB, actor: CurrentActor) -> contract.User:
+        return await services.get_user(db=db, actor=actor, user_id=user_id)
+
+    @patch("/{user_id:uuid}")
+    async def update_user(
+        self,
+        user_id: FromPath[UUID],
+        data: JSONBody[contract.UserUpdate],
+        db: DB,
+        actor: CurrentActor,
+    ) -> contract.User:
+        return await services.update_user(db=db, actor=actor, user_id=user_id, data=data)
+
+
+class TeamController(Controller):
+    path = "/api/v1/teams"
+    tags = ["teams"]
+
+    @get("/")
+    async def list_teams(self, db: DB, actor: CurrentActor) -> contract.TeamList:
+        return await services.list_teams(db=db, actor=actor)
+
+    @post("/")
+    async def create_team(
+        self, data: JSONBody[contract.TeamCreate], db: DB, actor: CurrentActor
+    ) -> contract.Team:
+        return await services.create_team(db=db, tenant_id=actor.tenant_id, data=data, actor=actor)
+
+    @get("/{team_id:uuid}")
+    async def get_team(self, team_id: FromPath[UUID], db: DB, actor: CurrentActor) -> contract.Team:
+        return await services.get_team(db=db, actor=actor, team_id=team_id)
+
+    @patch("/{team_id:uuid}")
+    async def update_team(
+        self,
+        team_id: FromPath[UUID],
+        data: JSONBody[contract.TeamUpdate],
+        db: DB,
+        actor: CurrentActor,
+    ) -> contract.Team:
+        return await services.update_team(db=db, actor=actor, team_id=team_id, data=data)
+
+
+CONTROLLERS = [AuthController, MeController, UserController, TeamController]

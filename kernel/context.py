@@ -1,0 +1,60 @@
+"""Who is calling and what the server captured about the call.
+
+Services take these instead of HTTP requests, so the sync push and workers can call them too.
+"""
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from kernel.errors import Forbidden
+from mobile_contract.enums import Role
+
+DISPATCH_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.SUPERVISOR})
+ADMIN_ONLY = frozenset({Role.ADMIN})
+
+
+@dataclass(frozen=True, slots=True)
+class RequestMeta:
+    """Machine-captured facts (headers and socket), never typed by a person."""
+
+    app_version: str = ""
+    device_id: str = ""
+    ip: str = ""
+    trace_id: str = ""
+    user_agent: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "app_version": self.app_version,
+            "device_id": self.device_id,
+            "ip": self.ip,
+            "trace_id": self.trace_id,
+            "user_agent": self.user_agent,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The authenticated caller; every query a service runs is scoped by ``tenant_id``."""
+
+    tenant_id: UUID
+    user_id: UUID
+    role: Role
+    display_name: str = ""
+    team_ids: frozenset[UUID] = field(default_factory=frozenset)
+    session_id: UUID | None = None
+    meta: RequestMeta = field(default_factory=RequestMeta)
+
+    @property
+    def dispatches(self) -> bool:
+        """Admins, dispatchers and supervisors run the dispatch board."""
+        return self.role in DISPATCH_ROLES
+
+
+def require_role(actor: Actor, roles: frozenset[Role], action: str) -> None:
+    """Raise a 403 naming the roles that may do ``action``."""
+    if actor.role not in roles:
+        raise Forbidden(
+            f"Your role ({actor.role}) may not {action}.",
+            {"required_roles": sorted(roles), "role": actor.role},
+        )

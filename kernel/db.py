@@ -1,0 +1,106 @@
+"""The database handle: engine construction from a URL and the transaction rules.
+
+SQLite (measured, see DESIGN.md): concurrent deferred transactions fail with "database is
+locked", so writes run one at a time behind an in-process lock, as IMMEDIATE transactions, on a
+WAL database. Reads use deferred transactions, which WAL lets run beside the writer.
+PostgreSQL: plain transactions over an asyncpg pool.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class TunedSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine with the per-connection settings a server needs."""
+
+    async def get_connection(self) -> Any:
+        connection = await super().get_connection()
+        await connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        await connection.execute("PRAGMA synchronous = NORMAL")
+        return connection
+
+
+def sqlite_path(url: str) -> Path | None:
+    """``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``; None if not SQLite."""
+    if not url.startswith("sqlite:"):
+        return None
+    return Path(unquote(url.removeprefix("sqlite:///").removeprefix("sqlite://")))
+
+
+def create_engine(url: str) -> Engine:  # type: ignore[type-arg]
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return TunedSQLiteEngine(path=str(path))
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ValueError(f"Unsupported DATABASE_URL scheme {parts.scheme!r}")
+    return PostgresEngine(config={"dsn": url})
+
+
+class Database:
+    """Owns the engine's lifecycle and opens transactions the same way for every service."""
+
+    def __init__(self, engine: Engine, *, pool_size: int = 10) -> None:  # type: ignore[type-arg]
+        self.engine = engine
+        self.pool_size = pool_size
+        self.is_sqlite = engine.engine_type == "sqlite"
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    def from_url(cls, url: str, *, pool_size: int = 10) -> "Database":
+        return cls(create_engine(url), pool_size=pool_size)
+
+    def bind(self, tables: Iterable[type[Table]]) -> None:
+        """Point the tables at this engine (Piccolo keeps the engine on each table class)."""
+        for table in tables:
+            table._meta.db = self.engine
+
+    async def start(self) -> None:
+        if self.is_sqlite:
+            await self.engine.run_ddl("PRAGMA journal_mode = WAL")
+        elif isinstance(self.engine, PostgresEngine):
+            await self.engine.start_connection_pool(min_size=1, max_size=self.pool_size)
+
+    async def stop(self) -> None:
+        if isinstance(self.engine, PostgresEngine):
+            await self.engine.close_connection_pool()
+
+    async def ping(self) -> None:
+        await self.engine.run_ddl("SELECT 1")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """One write transaction per use case; joins the caller's if one is already open."""
+        if self.engine.transaction_exists():
+            yield
+            return
+        if self.is_sqlite:
+            async with (
+                self._write_lock,
+                self.engine.transaction(transaction_type=TransactionType.immediate),
+            ):
+                yield
+        else:
+            async with self.engine.transaction():
+                yield
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[None]:
+        """A consistent read on one connection (no write lock on SQLite)."""
+        if self.engine.transaction_exists():
+            yield
+            return
+        async with self.engine.transaction():
+            yield

@@ -1,0 +1,33 @@
+"""Small helpers between Piccolo rows and contract Structs, shared by every package."""
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any, TypeVar
+
+import msgspec
+from piccolo.columns import Column
+
+T = TypeVar("T")
+
+
+def to_struct(row: Mapping[str, Any], kind: type[T]) -> T:
+    """Build a contract Struct from a selected row (aliases already match field names)."""
+    return msgspec.convert(dict(row), kind, strict=False)
+
+
+def column_value(value: Any) -> Any:
+    """A contract value as a column takes it: enums by value, lists/Structs as JSON builtins."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list | dict | msgspec.Struct):
+        return msgspec.to_builtins(value)
+    return value
+
+
+def set_fields(data: msgspec.Struct, columns: Mapping[str, Column]) -> dict[Column, Any]:
+    """The columns a partial update sets: every field of ``data`` that is not UNSET."""
+    return {
+        column: column_value(getattr(data, name))
+        for name, column in columns.items()
+        if getattr(data, name, msgspec.UNSET) is not msgspec.UNSET
+    }

@@ -1,0 +1,67 @@
+"""Enumerations of the contract. Values are lowercase snake_case and never change meaning."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    DISPATCHER = "dispatcher"
+    SUPERVISOR = "supervisor"
+    ENGINEER = "engineer"
+
+
+class WorkOrderStatus(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    EN_ROUTE = "en_route"
+    ON_SITE = "on_site"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    RESOLVED = "resolved"
+    VERIFIED = "verified"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Priority(StrEnum):
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+
+
+class Channel(StrEnum):
+    APP = "app"
+    WEB = "web"
+    IOT = "iot"
+    EMAIL = "email"
+    PHONE = "phone"
+    MINI_PROGRAM = "mini_program"
+
+
+class WorkOrderType(StrEnum):
+    COLD_STORAGE_REPAIR = "cold_storage_repair"
+    EQUIPMENT_REPAIR = "equipment_repair"
+    PREVENTIVE_MAINTENANCE = "preventive_maintenance"
+    INSTALLATION = "installation"
+    INSPECTION = "inspection"
+
+
+class HoldReason(StrEnum):
+    PARTS = "parts"
+    CUSTOMER = "customer"
+    ACCESS = "access"
+
+
+class CustomerTier(StrEnum):
+    STRATEGIC = "strategic"
+    PREMIUM = "premium"
+    STANDARD = "standard"
+
+
+class SiteKind(StrEnum):
+    COLD_STORAGE = "cold_storage"
+    PLANT = "plant"
+    STORE = "store"
+    OFFICE = "office"

@@ -1,0 +1,45 @@
+"""The one error envelope every 4xx/5xx answer carries, and its stable error codes."""
+
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+
+class ErrorCode(StrEnum):
+    """Machine-readable error codes. Never renamed or reused: clients branch on them."""
+
+    MALFORMED_JSON = "malformed_json"
+    VALIDATION_FAILED = "validation_failed"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    NOT_AUTHENTICATED = "not_authenticated"
+    TOKEN_EXPIRED = "token_expired"
+    TOKEN_INVALID = "token_invalid"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    REFRESH_TOKEN_INVALID = "refresh_token_invalid"
+    REFRESH_TOKEN_REUSED = "refresh_token_reused"
+    FORBIDDEN = "forbidden"
+    FIELD_NOT_EDITABLE = "field_not_editable"
+    NOT_FOUND = "not_found"
+    ROUTE_NOT_FOUND = "route_not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    ALREADY_EXISTS = "already_exists"
+    ILLEGAL_TRANSITION = "illegal_transition"
+    VERSION_CONFLICT = "version_conflict"
+    INVALID_REFERENCE = "invalid_reference"
+    RATE_LIMITED = "rate_limited"
+    INTERNAL_ERROR = "internal_error"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+
+
+class ErrorBody(msgspec.Struct, kw_only=True):
+    code: ErrorCode
+    message: str
+    details: dict[str, Any] = {}
+
+
+class ErrorEnvelope(msgspec.Struct, kw_only=True):
+    """``{"error": {"code": "...", "message": "...", "details": {...}}}``."""
+
+    error: ErrorBody

@@ -1,0 +1,74 @@
+"""Export the wire contract as JSON Schema components and keep versioned snapshots of it.
+
+Snapshots (``snapshots/<MAJOR.MINOR>.json``) are what mobile apps were built against; the
+tests compare the live contract with them so a breaking change cannot ship unnoticed.
+"""
+
+import json
+import pathlib
+from types import ModuleType
+from typing import Any
+
+import msgspec
+
+from mobile_contract import CONTRACT_VERSION, auth, directory, errors, system, work_orders
+from mobile_contract.compat import version_tuple
+
+# Adding a contract module is a one-line change here; its Structs are discovered below.
+_MODULES: tuple[ModuleType, ...] = (errors, auth, directory, work_orders, system)
+
+SNAPSHOT_DIR = pathlib.Path(__file__).parent / "snapshots"
+REF_TEMPLATE = "#/components/{name}"
+
+
+def _structs(module: ModuleType) -> list[type[msgspec.Struct]]:
+    """Public Structs *defined* in ``module`` (re-exported ones belong to their own module)."""
+    return [
+        obj
+        for name, obj in vars(module).items()
+        if not name.startswith("_")
+        and isinstance(obj, type)
+        and issubclass(obj, msgspec.Struct)
+        and obj.__module__ == module.__name__
+    ]
+
+
+CONTRACT_TYPES: tuple[type, ...] = tuple(
+    sorted((t for m in _MODULES for t in _structs(m)), key=lambda t: (t.__name__, t.__module__))
+)
+
+
+def export_contract() -> dict[str, Any]:
+    """The live contract: every Struct and enum it references, as named schema components."""
+    _, components = msgspec.json.schema_components(CONTRACT_TYPES, ref_template=REF_TEMPLATE)
+    return {"contract_version": CONTRACT_VERSION, "components": components}
+
+
+def snapshot_path(version: str) -> pathlib.Path:
+    """Where the snapshot of ``version`` lives (validates the ``MAJOR.MINOR`` form)."""
+    version_tuple(version)
+    return SNAPSHOT_DIR / f"{version}.json"
+
+
+def dump_contract(contract: dict[str, Any]) -> str:
+    """Stable text form: sorted keys and a trailing newline, so snapshots diff cleanly."""
+    return json.dumps(contract, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_snapshot() -> pathlib.Path:
+    """Write the live contract as the snapshot of ``CONTRACT_VERSION`` (for the CLI)."""
+    path = snapshot_path(CONTRACT_VERSION)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dump_contract(export_contract()), encoding="utf-8")
+    return path
+
+
+def load_snapshots() -> list[dict[str, Any]]:
+    """All snapshots, oldest first (numeric ``MAJOR, MINOR`` order, so 1.10 follows 1.9)."""
+    snapshots: list[dict[str, Any]] = []
+    for path in SNAPSHOT_DIR.glob("*.json"):
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("contract_version") != path.stem:
+            raise ValueError(f"{path.name} holds contract_version {data.get('contract_version')!r}")
+        snapshots.append(data)
+    return sorted(snapshots, key=lambda s: version_tuple(s["contract_version"]))

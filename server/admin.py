@@ -1,0 +1,265 @@
+"""Operator commands run on the server itself: tenants, users and the demo tenant.
+
+The demo goes through the same services as the API, so it exercises the real rules.
+"""
+
+import argparse
+import os
+import sys
+from uuid import UUID
+
+import msgspec
+
+from accounts import services as accounts
+from directory import services as directory
+from kernel.context import Actor
+from kernel.db import Database
+from kernel.errors import DomainError
+from mobile_contract import auth as auth_contract
+from mobile_contract import directory as dir_contract
+from mobile_contract import work_orders as wo_contract
+from mobile_contract.enums import (
+    Channel,
+    CustomerTier,
+    Priority,
+    Role,
+    SiteKind,
+    WorkOrderStatus,
+)
+from workorders import items, services
+
+DEMO_TENANT = "demo"
+DEMO_PASSWORD = "fieldops-demo"
+DEMO_USERS = (
+    ("admin", "Admin Chen", Role.ADMIN, "+86 21 5555 0100", None),
+    ("dispatch", "Zhang Wei (dispatcher)", Role.DISPATCHER, "+86 21 5555 0101", None),
+    ("supervisor", "Liu Yang (supervisor)", Role.SUPERVISOR, "+86 21 5555 0102", None),
+    ("eng.li", "Li Ming", Role.ENGINEER, "+86 138 0000 1001", "Refrigeration North"),
+    ("eng.wang", "Wang Fang", Role.ENGINEER, "+86 138 0000 1002", "Plant Systems"),
+)
+
+
+async def create_tenant(*, db: Database, args: argparse.Namespace) -> None:
+    try:
+        tenant_id = await accounts.create_tenant(db=db, slug=args.slug, name=args.name)
+    except DomainError as error:
+        sys.exit(f"fieldops: {error.message}")
+    print(f"tenant {args.slug} created: {tenant_id}")
+
+
+async def create_user(*, db: Database, args: argparse.Namespace) -> None:
+    password = args.password or os.environ.get("FIELDOPS_NEW_PASSWORD", "")
+    try:
+        tenant_id = await accounts.tenant_id_for(slug=args.tenant)
+        data = auth_contract.UserCreate(
+            username=args.username,
+            display_name=args.display_name,
+            password=password,
+            role=Role(args.role),
+            phone=args.phone,
+        )
+        # Validate like the API does (lengths, patterns).
+        msgspec.convert(msgspec.to_builtins(data), auth_contract.UserCreate)
+        user = await accounts.create_user(db=db, tenant_id=tenant_id, data=data)
+    except (DomainError, msgspec.ValidationError) as error:
+        sys.exit(f"fieldops: {getattr(error, 'message', error)}")
+    print(f"user {user.username} ({user.role}) created: {user.id}")
+
+
+def _actor(
+    tenant_id: UUID, user_id: UUID, role: Role, teams: frozenset[UUID] = frozenset()
+) -> Actor:
+    return Actor(tenant_id=tenant_id, user_id=user_id, role=role, team_ids=teams)
+
+
+async def demo(*, db: Database, args: argparse.Namespace) -> None:  # noqa: ARG001
+    try:
+        await accounts.tenant_id_for(slug=DEMO_TENANT)
+    except DomainError:
+        await _build_demo(db)
+    print_demo_credentials()
+
+
+def print_demo_credentials() -> None:
+    print("\nDemo tenant 'demo' — every user's password is", repr(DEMO_PASSWORD))
+    for username, name, role, _, team in DEMO_USERS:
+        print(f"  {username:<11} {role.value:<11} {name}" + (f"  [{team}]" if team else ""))
+    print(
+        "Log in: POST /api/v1/auth/login "
+        f'{{"tenant": "demo", "username": "dispatch", "password": "{DEMO_PASSWORD}", '
+        '"device_id": "web"}\n'
+    )
+
+
+async def _build_demo(db: Database) -> None:
+    tenant = await accounts.create_tenant(db=db, slug=DEMO_TENANT, name="Demo Cold Chain Services")
+    teams = {
+        name: (
+            await accounts.create_team(
+                db=db, tenant_id=tenant, data=auth_contract.TeamCreate(name=name)
+            )
+        ).id
+        for name in ("Refrigeration North", "Plant Systems")
+    }
+    users: dict[str, UUID] = {}
+    for username, name, role, phone, team in DEMO_USERS:
+        user = await accounts.create_user(
+            db=db,
+            tenant_id=tenant,
+            data=auth_contract.UserCreate(
+                username=username,
+                display_name=name,
+                password=DEMO_PASSWORD,
+                role=role,
+                phone=phone,
+                team_ids=[teams[team]] if team else [],
+            ),
+        )
+        users[username] = user.id
+    admin = _actor(tenant, users["admin"], Role.ADMIN)
+    dispatcher = _actor(tenant, users["dispatch"], Role.DISPATCHER)
+    freshmart = await directory.create_customer(
+        db=db,
+        actor=admin,
+        data=dir_contract.CustomerCreate(
+            name="FreshMart Logistics",
+            tier=CustomerTier.STRATEGIC,
+            contacts=[
+                dir_contract.Contact(name="Zhou Jie", phone="+86 21 6666 2000", role="DC manager")
+            ],
+        ),
+    )
+    dairy = await directory.create_customer(
+        db=db,
+        actor=admin,
+        data=dir_contract.CustomerCreate(name="Sunrise Dairy", tier=CustomerTier.PREMIUM),
+    )
+    cold_store = await directory.create_site(
+        db=db,
+        actor=admin,
+        data=dir_contract.SiteCreate(
+            name="FreshMart Shanghai DC — cold store 3",
+            kind=SiteKind.COLD_STORAGE,
+            customer_id=freshmart.id,
+            address="88 Lingang Ave, Pudong, Shanghai",
+            latitude=30.8986,
+            longitude=121.9063,
+            timezone="Asia/Shanghai",
+        ),
+    )
+    plant = await directory.create_site(
+        db=db,
+        actor=admin,
+        data=dir_contract.SiteCreate(
+            name="Sunrise Dairy plant 2",
+            kind=SiteKind.PLANT,
+            customer_id=dairy.id,
+            address="12 Industrial Rd, Suzhou",
+            timezone="Asia/Shanghai",
+        ),
+    )
+    assets = {}
+    for code, site, name, family, line, module in (
+        (
+            "CS-FR-0012",
+            cold_store.id,
+            "Freezer room 12 compressor",
+            "compressor",
+            "",
+            "refrigeration",
+        ),
+        (
+            "CS-FR-0013",
+            cold_store.id,
+            "Freezer room 13 evaporator",
+            "evaporator",
+            "",
+            "refrigeration",
+        ),
+        ("PL-PK-0101", plant.id, "Packaging line PLC", "plc", "packaging line 1", "controls"),
+    ):
+        asset = await directory.create_asset(
+            db=db,
+            actor=admin,
+            data=dir_contract.AssetCreate(
+                site_id=site,
+                device_code=code,
+                name=name,
+                family=family,
+                model="demo model",
+                production_line=line,
+                system_module=module,
+            ),
+        )
+        assets[code] = asset
+    over_temp = await services.create(
+        db=db,
+        actor=dispatcher,
+        data=wo_contract.WorkOrderCreate(
+            title="冷库温度超标: freezer room 12 at -12°C (setpoint -18°C)",
+            description="Customer reports the freezer room warming since 02:00; goods at risk.",
+            priority=Priority.P0,
+            channel=Channel.PHONE,
+            site_id=cold_store.id,
+            asset_id=assets["CS-FR-0012"].id,
+            customer_id=freshmart.id,
+            team_id=teams["Refrigeration North"],
+            tags=["temperature"],
+        ),
+    )
+    await items.add_checklist_item(
+        db=db,
+        actor=dispatcher,
+        work_order_id=over_temp.work_order.id,
+        data=wo_contract.ChecklistItemCreate(label="Record room temperature", required=True),
+    )
+    short_cycle = await services.create(
+        db=db,
+        actor=dispatcher,
+        data=wo_contract.WorkOrderCreate(
+            title="Evaporator fan noisy, compressor short-cycling",
+            priority=Priority.P1,
+            channel=Channel.EMAIL,
+            site_id=cold_store.id,
+            asset_id=assets["CS-FR-0013"].id,
+            customer_id=freshmart.id,
+            team_id=teams["Refrigeration North"],
+        ),
+    )
+    await services.transition(
+        db=db,
+        actor=dispatcher,
+        work_order_id=short_cycle.work_order.id,
+        request=wo_contract.TransitionRequest(
+            target=WorkOrderStatus.ASSIGNED, assignee_id=users["eng.li"]
+        ),
+    )
+    plc = await services.create(
+        db=db,
+        actor=dispatcher,
+        data=wo_contract.WorkOrderCreate(
+            title="Packaging line PLC fault E-204",
+            priority=Priority.P2,
+            channel=Channel.MINI_PROGRAM,
+            site_id=plant.id,
+            asset_id=assets["PL-PK-0101"].id,
+            customer_id=dairy.id,
+            team_id=teams["Plant Systems"],
+        ),
+    )
+    wang = _actor(tenant, users["eng.wang"], Role.ENGINEER, frozenset({teams["Plant Systems"]}))
+    await services.transition(
+        db=db,
+        actor=dispatcher,
+        work_order_id=plc.work_order.id,
+        request=wo_contract.TransitionRequest(
+            target=WorkOrderStatus.ASSIGNED, assignee_id=users["eng.wang"]
+        ),
+    )
+    for target in (WorkOrderStatus.ACCEPTED, WorkOrderStatus.ON_SITE, WorkOrderStatus.IN_PROGRESS):
+        await services.transition(
+            db=db,
+            actor=wang,
+            work_order_id=plc.work_order.id,
+            request=wo_contract.TransitionRequest(target=target),
+        )

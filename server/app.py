@@ -1,0 +1,76 @@
+"""The Litestar app factory: composes the packages' controllers with the shared services."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from accounts.controllers import CONTROLLERS as ACCOUNT_ROUTES
+from accounts.tokens import TokenConfig
+from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
+from kernel.db import Database
+from mobile_contract import CONTRACT_VERSION
+from server.auth import BearerAuthMiddleware
+from server.errors import handle_exception
+from server.health import HealthController
+from server.settings import Settings
+from server.state import AppServices, provide_actor, provide_db, provide_tokens
+from server.tables import ALL_TABLES
+from workorders.controllers import CONTROLLERS as WORK_ORDER_ROUTES
+
+
+def create_app(settings: Settings) -> Litestar:
+    db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
+    services = AppServices(
+        settings=settings,
+        db=db,
+        tokens=TokenConfig(
+            signing_key=settings.signing_key(),
+            access_ttl_seconds=settings.access_token_ttl_seconds,
+            refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+        ),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        db.bind(ALL_TABLES)
+        await db.start()
+        try:
+            yield
+        finally:
+            await db.stop()
+
+    return Litestar(
+        route_handlers=[HealthController, *ACCOUNT_ROUTES, *DIRECTORY_ROUTES, *WORK_ORDER_ROUTES],
+        lifespan=[lifespan],
+        state=State({"services": services}),
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "tokens": Provide(provide_tokens, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"])],
+        exception_handlers={Exception: handle_exception},
+        request_max_body_size=settings.max_request_bytes,
+        openapi_config=OpenAPIConfig(
+            title="fieldops API",
+            version=CONTRACT_VERSION,
+            description="Field-service work orders for mobile engineers, dispatchers and "
+            "IoT terminals. Errors: {error: {code, message, details}}.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+            security=[{"BearerToken": []}],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,121 @@
+"""``fieldops``: serve, migrate, create-tenant, create-user, demo, contract export."""
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from server.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        sys.exit(f"fieldops: {error}")
+
+
+async def _migrate(settings: Settings) -> None:
+    """Piccolo's forward migrations for every app, on DATABASE_URL (SQLite or PostgreSQL)."""
+    os.environ["DATABASE_URL"] = settings.database_url
+    os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        sys.exit(f"fieldops: migration failed: {result.message}")
+
+
+def _serve(settings: Settings, workers: int) -> None:
+    import uvicorn
+
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        sys.exit("fieldops: SQLite serves from one process; use PostgreSQL for --workers > 1")
+    print(f"fieldops: serving on http://{settings.host}:{settings.port} (docs at /schema)")
+    uvicorn.run(
+        "server.asgi:app_factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=settings.trust_forwarded_for,
+    )
+
+
+async def _with_db(settings: Settings, action: str, args: argparse.Namespace) -> None:
+    from kernel.db import Database
+    from server import admin
+    from server.tables import ALL_TABLES
+
+    db = Database.from_url(settings.database_url)
+    db.bind(ALL_TABLES)
+    await db.start()
+    try:
+        await getattr(admin, action)(db=db, args=args)
+    finally:
+        await db.stop()
+
+
+def _export_contract(output: str | None) -> None:
+    from mobile_contract.schema import dump_contract, export_contract, write_snapshot
+
+    if output == "-":
+        sys.stdout.write(dump_contract(export_contract()))
+    elif output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(dump_contract(export_contract()))
+        print(f"fieldops: contract written to {output}")
+    else:
+        print(f"fieldops: contract snapshot written to {write_snapshot()}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fieldops", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--workers", type=int, default=1)
+    commands.add_parser("migrate", help="apply database migrations (SQLite or PostgreSQL)")
+    tenant = commands.add_parser("create-tenant", help="create a tenant")
+    tenant.add_argument("slug")
+    tenant.add_argument("name")
+    user = commands.add_parser("create-user", help="create a user in a tenant")
+    user.add_argument("tenant", help="tenant slug")
+    user.add_argument("username")
+    user.add_argument(
+        "--role", required=True, choices=["admin", "dispatcher", "supervisor", "engineer"]
+    )
+    user.add_argument("--display-name", required=True)
+    user.add_argument("--phone", default="")
+    user.add_argument("--password", help="read from FIELDOPS_NEW_PASSWORD when omitted")
+    commands.add_parser("demo", help="create the demo tenant (idempotent) and print its logins")
+    contract = commands.add_parser("contract", help="mobile contract tools")
+    contract_commands = contract.add_subparsers(dest="contract_command", required=True)
+    export = contract_commands.add_parser("export", help="write the contract's JSON Schema")
+    export.add_argument(
+        "--output", help="a file, or - for stdout (default: the snapshot of CONTRACT_VERSION)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.command == "contract":
+        _export_contract(args.output)
+        return
+    settings = _settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "serve":
+        _serve(settings, args.workers)
+    elif args.command == "migrate":
+        asyncio.run(_migrate(settings))
+    else:
+        asyncio.run(_with_db(settings, args.command.replace("-", "_"), args))
+
+
+if __name__ == "__main__":
+    main()

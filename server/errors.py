@@ -1,0 +1,126 @@
+"""The one place mapping errors to HTTP answers: every 4xx/5xx carries the error envelope."""
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    TooManyRequestsException,
+    ValidationException,
+)
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+
+from kernel.errors import DomainError
+from mobile_contract.errors import ErrorBody, ErrorCode, ErrorEnvelope
+from server.request_meta import trace_id_of
+
+log = logging.getLogger("fieldops.errors")
+
+STATUS: dict[ErrorCode, int] = {
+    ErrorCode.MALFORMED_JSON: 400,
+    ErrorCode.VALIDATION_FAILED: 422,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.TOKEN_EXPIRED: 401,
+    ErrorCode.TOKEN_INVALID: 401,
+    ErrorCode.INVALID_CREDENTIALS: 401,
+    ErrorCode.REFRESH_TOKEN_INVALID: 401,
+    ErrorCode.REFRESH_TOKEN_REUSED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.FIELD_NOT_EDITABLE: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.ROUTE_NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.ALREADY_EXISTS: 409,
+    ErrorCode.ILLEGAL_TRANSITION: 409,
+    ErrorCode.VERSION_CONFLICT: 409,
+    ErrorCode.INVALID_REFERENCE: 422,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
+}
+
+_MALFORMED_MARKERS = ("malformed", "json is", "input data was truncated", "invalid utf-8")
+
+
+def _validation(exc: ValidationException) -> tuple[ErrorCode, str, dict[str, Any]]:
+    errors = [
+        {
+            "field": str(item.get("key", "")),
+            "source": str(item.get("source", "")),
+            "message": str(item.get("message", "")),
+        }
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
+    text = " ".join([str(exc.detail), *(e["message"] for e in errors)]).lower()
+    if any(marker in text for marker in _MALFORMED_MARKERS):
+        return ErrorCode.MALFORMED_JSON, "The request body is not valid JSON.", {"errors": errors}
+    fields = ", ".join(e["field"] or e["message"] for e in errors) or "the request"
+    return (
+        ErrorCode.VALIDATION_FAILED,
+        f"The request is not valid: check {fields}.",
+        {"errors": errors},
+    )
+
+
+_HTTP_CODES: tuple[tuple[type[HTTPException], ErrorCode, str], ...] = (
+    (RequestEntityTooLarge, ErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large."),
+    (NotAuthorizedException, ErrorCode.NOT_AUTHENTICATED, "Log in: send a bearer token."),
+    (PermissionDeniedException, ErrorCode.FORBIDDEN, "You may not do this."),
+    (NotFoundException, ErrorCode.ROUTE_NOT_FOUND, "There is no such route."),
+    (
+        MethodNotAllowedException,
+        ErrorCode.METHOD_NOT_ALLOWED,
+        "This route does not allow that method.",
+    ),
+    (TooManyRequestsException, ErrorCode.RATE_LIMITED, "Too many requests; slow down."),
+)
+
+
+def classify(exc: Exception) -> tuple[int, ErrorBody]:
+    """Turn any exception into (status, error body)."""
+    if isinstance(exc, DomainError):
+        return STATUS[exc.code], ErrorBody(code=exc.code, message=exc.message, details=exc.details)
+    if isinstance(exc, ValidationException):
+        code, message, details = _validation(exc)
+        return STATUS[code], ErrorBody(code=code, message=message, details=details)
+    for kind, code, message in _HTTP_CODES:
+        if isinstance(exc, kind):
+            return exc.status_code, ErrorBody(code=code, message=message)
+    if isinstance(exc, HTTPException) and exc.status_code < 500:
+        if exc.status_code == 400 and any(m in str(exc.detail).lower() for m in _MALFORMED_MARKERS):
+            return 400, ErrorBody(
+                code=ErrorCode.MALFORMED_JSON,
+                message=f"The request body is not valid JSON: {exc.detail}",
+            )
+        code = (
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE
+            if exc.status_code == 415
+            else ErrorCode.VALIDATION_FAILED
+        )
+        return exc.status_code, ErrorBody(code=code, message=str(exc.detail))
+    if isinstance(exc, HTTPException) and exc.status_code == 503:
+        return 503, ErrorBody(code=ErrorCode.SERVICE_UNAVAILABLE, message=str(exc.detail))
+    return 500, ErrorBody(
+        code=ErrorCode.INTERNAL_ERROR,
+        message="Something went wrong on our side; it has been logged. Quote the trace id.",
+    )
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorEnvelope]:
+    status, body = classify(exc)
+    trace_id = trace_id_of(request)
+    if status >= 500:
+        log.error("unhandled error (trace %s)", trace_id, exc_info=exc)
+        body.details = {**body.details, "trace_id": trace_id}
+    headers = {"X-Trace-Id": trace_id}
+    if isinstance(exc, HTTPException) and exc.headers:
+        headers.update(exc.headers)
+    return Response(ErrorEnvelope(error=body), status_code=status, headers=headers)

@@ -1,0 +1,16 @@
+"""Piccolo's configuration module (``PICCOLO_CONF=server.piccolo_conf``), used by migrations.
+
+Piccolo imports it only when a migration command runs; the engine comes from DATABASE_URL.
+"""
+
+import os
+
+from piccolo.conf.apps import AppRegistry
+
+from kernel.db import create_engine
+from server.settings import Settings
+
+PICCOLO_APPS = ["accounts.piccolo_app", "directory.piccolo_app", "workorders.piccolo_app"]
+
+DB = create_engine(os.environ.get("DATABASE_URL", Settings().database_url))
+APP_REGISTRY = AppRegistry(apps=PICCOLO_APPS)

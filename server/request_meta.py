@@ -1,0 +1,46 @@
+"""Machine-captured request metadata: app version, device id, client IP, trace id."""
+
+import re
+import uuid
+from typing import Any
+
+from litestar.connection import ASGIConnection
+
+from kernel.context import RequestMeta
+
+_TRACE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+def trace_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The caller's trace id (``X-Trace-Id`` or W3C ``traceparent``), else one made here;
+    kept in the connection state so every log line and error of a request shares it."""
+    state = connection.scope.setdefault("state", {})
+    if "trace_id" not in state:
+        given = connection.headers.get("x-trace-id", "")
+        parent = _TRACEPARENT.match(connection.headers.get("traceparent", ""))
+        if _TRACE_ID.match(given):
+            state["trace_id"] = given
+        elif parent:
+            state["trace_id"] = parent.group(1)
+        else:
+            state["trace_id"] = uuid.uuid4().hex
+    trace_id: str = state["trace_id"]
+    return trace_id
+
+
+def capture(
+    connection: ASGIConnection[Any, Any, Any, Any], *, trust_forwarded_for: bool
+) -> RequestMeta:
+    ip = connection.client.host if connection.client else ""
+    forwarded = connection.headers.get("x-forwarded-for", "")
+    if trust_forwarded_for and forwarded:
+        ip = forwarded.split(",")[0].strip()
+    headers = connection.headers
+    return RequestMeta(
+        app_version=headers.get("x-app-version", "")[:40],
+        device_id=headers.get("x-device-id", "")[:200],
+        ip=ip[:64],
+        trace_id=trace_id_of(connection),
+        user_agent=headers.get("user-agent", "")[:300],
+    )

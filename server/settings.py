@@ -1,0 +1,107 @@
+"""One typed settings object, read from environment variables when asked (never at import)."""
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true/false, got {raw!r}")
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(f"expected a positive integer, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every field has ``metadata={"env": NAME, "doc": ...}``; the README table mirrors them."""
+
+    dev_mode: bool = False
+    database_url: str = "sqlite:///var/fieldops.db"
+    secret_key: str = ""
+    var_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    max_request_bytes: int = 1_048_576
+    db_pool_size: int = 10
+    trust_forwarded_for: bool = False
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            name = ENV_NAMES[field.name]
+            if name not in env:
+                continue
+            parse = _PARSERS.get(field.name, str)
+            try:
+                values[field.name] = parse(env[name])
+            except ValueError as error:
+                raise SettingsError(f"{name}: {error}") from None
+        settings = cls(**values)
+        if not settings.dev_mode and not settings.secret_key:
+            raise SettingsError(
+                "FIELDOPS_SECRET_KEY is required outside dev mode "
+                "(set FIELDOPS_DEV_MODE=true to generate one under FIELDOPS_VAR_DIR)."
+            )
+        if settings.secret_key and len(settings.secret_key) < 32:
+            raise SettingsError("FIELDOPS_SECRET_KEY: use at least 32 characters.")
+        return settings
+
+    def signing_key(self) -> str:
+        """The configured key; in dev mode one generated once and kept under ``var_dir``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+ENV_NAMES: dict[str, str] = {
+    "dev_mode": "FIELDOPS_DEV_MODE",
+    "database_url": "DATABASE_URL",
+    "secret_key": "FIELDOPS_SECRET_KEY",
+    "var_dir": "FIELDOPS_VAR_DIR",
+    "host": "FIELDOPS_HOST",
+    "port": "FIELDOPS_PORT",
+    "access_token_ttl_seconds": "FIELDOPS_ACCESS_TOKEN_TTL_SECONDS",
+    "refresh_token_ttl_seconds": "FIELDOPS_REFRESH_TOKEN_TTL_SECONDS",
+    "max_request_bytes": "FIELDOPS_MAX_REQUEST_BYTES",
+    "db_pool_size": "FIELDOPS_DB_POOL_SIZE",
+    "trust_forwarded_for": "FIELDOPS_TRUST_FORWARDED_FOR",
+    "log_level": "FIELDOPS_LOG_LEVEL",
+}
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "dev_mode": _bool,
+    "var_dir": Path,
+    "port": _positive_int,
+    "access_token_ttl_seconds": _positive_int,
+    "refresh_token_ttl_seconds": _positive_int,
+    "max_request_bytes": _positive_int,
+    "db_pool_size": _positive_int,
+    "trust_forwarded_for": _bool,
+}

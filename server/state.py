@@ -1,0 +1,39 @@
+"""What the app factory builds once and handlers reach through dependency injection."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+
+from accounts.tokens import TokenConfig
+from kernel.context import Actor
+from kernel.db import Database
+from server.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class AppServices:
+    settings: Settings
+    db: Database
+    tokens: TokenConfig
+
+    @staticmethod
+    def of(connection: ASGIConnection[Any, Any, Any, Any]) -> "AppServices":
+        services: AppServices = connection.app.state.services
+        return services
+
+
+def provide_db(state: State) -> Database:
+    services: AppServices = state.services
+    return services.db
+
+
+def provide_tokens(state: State) -> TokenConfig:
+    services: AppServices = state.services
+    return services.tokens
+
+
+def provide_actor(request: ASGIConnection[Any, Actor, Any, Any]) -> Actor:
+    """The authenticated caller, with this request's captured metadata."""
+    return request.user

@@ -1,0 +1,9 @@
+"""Every table of every package, in dependency order (for binding and for the migration test)."""
+
+from piccolo.table import Table
+
+from accounts.tables import TABLES as ACCOUNT_TABLES
+from directory.tables import TABLES as DIRECTORY_TABLES
+from workorders.tables import TABLES as WORK_ORDER_TABLES
+
+ALL_TABLES: tuple[type[Table], ...] = (*ACCOUNT_TABLES, *DIRECTORY_TABLES, *WORK_ORDER_TABLES)

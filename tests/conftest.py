@@ -1,0 +1,124 @@
+"""Shared fixtures: one database per test run (SQLite file or a fresh PostgreSQL database),
+migrated by the real ``fieldops migrate``; one app on the session's event loop. Tests isolate
+themselves by creating their own tenant (``world`` factory), which is also what tenant
+isolation means in production."""
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from argon2 import PasswordHasher
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from accounts import passwords
+from server.app import create_app
+from server.settings import Settings
+from tests.factories import World, make_world
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FIELDOPS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def backend() -> str:
+    return os.environ.get("FIELDOPS_TEST_DB", "sqlite")
+
+
+async def create_postgres_database() -> str:
+    name = f"fieldops_test_{uuid.uuid4().hex[:10]}"
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def drop_postgres_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def run_migrate(database_url: str, var_dir: Path) -> subprocess.CompletedProcess[str]:
+    """The real CLI, as an operator runs it."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "FIELDOPS_DEV_MODE": "true",
+        "FIELDOPS_VAR_DIR": str(var_dir),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Real argon2id with test-sized cost, so hundreds of users do not take minutes."""
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    if backend() == "postgres":
+        url = await create_postgres_database()
+        yield url
+        await drop_postgres_database(url)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    var_dir = tmp_path_factory.mktemp("var")
+    result = run_migrate(database_url, var_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return Settings(
+        dev_mode=True,
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        var_dir=var_dir,
+        max_request_bytes=64 * 1024,
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def world(client: AsyncTestClient[Litestar]) -> World:
+    """A fresh tenant with every role, two teams, a customer, a site and an asset."""
+    return await make_world(client)
+
+
+@pytest.fixture
+async def other_world(client: AsyncTestClient[Litestar]) -> World:
+    """A second, unrelated tenant."""
+    return await make_world(client)

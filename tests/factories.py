@@ -1,0 +1,141 @@
+"""Small factories: a tenant "world" built through the services, and HTTP helpers."""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from accounts import services as accounts
+from directory import services as directory
+from kernel.context import Actor
+from mobile_contract import auth as auth_contract
+from mobile_contract import directory as dir_contract
+from mobile_contract.enums import Role
+
+PASSWORD = "correct-horse-battery"
+Client = AsyncTestClient[Litestar]
+
+
+@dataclass
+class World:
+    """One tenant. Users: admin, dispatcher, supervisor, eng_a (team_a), eng_a2 (team_a),
+    eng_b (team_b). ``headers[name]`` authenticates as that user."""
+
+    client: Client
+    slug: str
+    tenant_id: uuid.UUID
+    users: dict[str, uuid.UUID]
+    teams: dict[str, uuid.UUID]
+    customer_id: uuid.UUID
+    site_id: uuid.UUID
+    asset_id: uuid.UUID
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    async def login(self, name: str, device_id: str = "test-device") -> dict[str, Any]:
+        response = await self.client.post(
+            "/api/v1/auth/login",
+            json={
+                "tenant": self.slug,
+                "username": name,
+                "password": PASSWORD,
+                "device_id": device_id,
+            },
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def call(
+        self, who: str, method: str, url: str, *, expect: int | None = None, **kwargs: Any
+    ) -> Any:
+        response = await self.client.request(method, url, headers=self.headers[who], **kwargs)
+        if expect is not None:
+            assert response.status_code == expect, f"{method} {url}: {response.text}"
+        return response
+
+    async def create_work_order(self, who: str = "dispatcher", **fields: Any) -> dict[str, Any]:
+        body = {"title": "Freezer room too warm", "team_id": str(self.teams["team_a"]), **fields}
+        response = await self.call(who, "POST", "/api/v1/work-orders", json=body, expect=201)
+        work_order: dict[str, Any] = response.json()["work_order"]
+        return work_order
+
+    async def transition(
+        self, who: str, work_order_id: str, target: str, *, expect: int = 200, **fields: Any
+    ) -> Any:
+        return await self.call(
+            who,
+            "POST",
+            f"/api/v1/work-orders/{work_order_id}/transitions",
+            json={"target": target, **fields},
+            expect=expect,
+        )
+
+
+USERS = (
+    ("admin", Role.ADMIN, None),
+    ("dispatcher", Role.DISPATCHER, None),
+    ("supervisor", Role.SUPERVISOR, None),
+    ("eng_a", Role.ENGINEER, "team_a"),
+    ("eng_a2", Role.ENGINEER, "team_a"),
+    ("eng_b", Role.ENGINEER, "team_b"),
+)
+
+
+async def make_world(client: Client) -> World:
+    app: Litestar = client.app
+    db = app.state.services.db
+    slug = f"t-{uuid.uuid4().hex[:12]}"
+    tenant_id = await accounts.create_tenant(db=db, slug=slug, name=f"Tenant {slug}")
+    teams = {
+        name: (
+            await accounts.create_team(
+                db=db, tenant_id=tenant_id, data=auth_contract.TeamCreate(name=name)
+            )
+        ).id
+        for name in ("team_a", "team_b")
+    }
+    users = {}
+    for name, role, team in USERS:
+        user = await accounts.create_user(
+            db=db,
+            tenant_id=tenant_id,
+            data=auth_contract.UserCreate(
+                username=name,
+                display_name=name.replace("_", " ").title(),
+                password=PASSWORD,
+                role=role,
+                phone="+86 138 0000 0000",
+                team_ids=[teams[team]] if team else [],
+            ),
+        )
+        users[name] = user.id
+    admin = Actor(tenant_id=tenant_id, user_id=users["admin"], role=Role.ADMIN)
+    customer = await directory.create_customer(
+        db=db, actor=admin, data=dir_contract.CustomerCreate(name="Cold Chain Co")
+    )
+    site = await directory.create_site(
+        db=db,
+        actor=admin,
+        data=dir_contract.SiteCreate(name="Cold store 1", customer_id=customer.id),
+    )
+    asset = await directory.create_asset(
+        db=db,
+        actor=admin,
+        data=dir_contract.AssetCreate(site_id=site.id, device_code="CS-FR-0012"),
+    )
+    world = World(
+        client=client,
+        slug=slug,
+        tenant_id=tenant_id,
+        users=users,
+        teams=teams,
+        customer_id=customer.id,
+        site_id=site.id,
+        asset_id=asset.id,
+    )
+    for name, _, _ in USERS:
+        tokens = await world.login(name)
+        world.headers[name] = {"Authorization": f"Bearer {tokens['access_token']}"}
+    return world

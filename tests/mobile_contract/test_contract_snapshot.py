@@ -1,0 +1,42 @@
+"""The live contract must match its snapshot and stay compatible within a MAJOR version."""
+
+import pytest
+
+from mobile_contract import CONTRACT_VERSION
+from mobile_contract.compat import breaking_changes, version_tuple
+from mobile_contract.schema import dump_contract, export_contract, load_snapshots, snapshot_path
+
+CURRENT = version_tuple(CONTRACT_VERSION)
+OLDER_SAME_MAJOR = [
+    s
+    for s in load_snapshots()
+    if version_tuple(s["contract_version"])[0] == CURRENT[0]
+    and version_tuple(s["contract_version"]) < CURRENT
+]
+
+
+def test_current_snapshot_matches_live_contract() -> None:
+    path = snapshot_path(CONTRACT_VERSION)
+    assert path.is_file(), f"missing {path}: run `fieldops contract export`"
+    assert path.read_text(encoding="utf-8") == dump_contract(export_contract()), (
+        f"the contract changed: bump CONTRACT_VERSION (now {CONTRACT_VERSION}; MINOR for "
+        "additive, MAJOR for breaking) and run `fieldops contract export`"
+    )
+
+
+@pytest.mark.parametrize(
+    "old", OLDER_SAME_MAJOR, ids=[s["contract_version"] for s in OLDER_SAME_MAJOR]
+)
+def test_no_breaking_changes_since_older_snapshot(old: dict[str, object]) -> None:
+    changes = breaking_changes(old, export_contract())
+    assert changes == [], (
+        f"breaking changes since {old['contract_version']}; a MAJOR bump of CONTRACT_VERSION "
+        "is needed:\n  " + "\n  ".join(changes)
+    )
+
+
+def test_current_version_is_not_older_than_any_snapshot() -> None:
+    versions = [s["contract_version"] for s in load_snapshots()]
+    assert versions, "no contract snapshots found"
+    newer = [v for v in versions if version_tuple(v) > CURRENT]
+    assert newer == [], f"CONTRACT_VERSION {CONTRACT_VERSION} is older than snapshots {newer}"

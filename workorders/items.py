@@ -1,0 +1,215 @@
+"""Notes and checklist items: separate rows keyed by (optionally client-made) UUIDs, so an
+offline client's retry never adds anything twice."""
+
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+
+from kernel.clock import utcnow
+from kernel.context import Actor
+from kernel.db import Database
+from kernel.errors import AlreadyExists, DomainError, NotFound
+from kernel.rows import to_struct
+from mobile_contract import work_orders as contract
+from mobile_contract.enums import WorkOrderStatus
+from mobile_contract.errors import ErrorCode
+from workorders import queries, state_machine
+from workorders.services import record_event
+from workorders.tables import ChecklistItem, Note
+
+
+async def list_notes(*, db: Database, actor: Actor, work_order_id: UUID) -> contract.NoteList:
+    async with db.snapshot():
+        await queries.load_row(actor, work_order_id)
+        return contract.NoteList(
+            items=await queries.list_notes_rows(actor.tenant_id, work_order_id)
+        )
+
+
+async def add_note(
+    *, db: Database, actor: Actor, work_order_id: UUID, data: contract.NoteCreate
+) -> contract.Note:
+    """Anyone who sees the work order may comment, in every state (the transition lock
+    leaves comments open)."""
+    note_id = data.id or uuid4()
+    now = utcnow()
+    async with db.transaction():
+        await queries.load_row(actor, work_order_id)
+        existing = await _existing_note(actor, work_order_id, note_id)
+        if existing is not None:
+            return existing
+        await Note.insert(
+            Note(
+                id=note_id,
+                tenant=actor.tenant_id,
+                work_order=work_order_id,
+                author=actor.user_id,
+                body=data.body,
+                created_at=now,
+                device_time=data.occurred_at,
+            )
+        )
+        await record_event(
+            actor=actor,
+            work_order_id=work_order_id,
+            action="note_added",
+            after={"note_id": note_id},
+            device_time=data.occurred_at,
+            now=now,
+        )
+        note = await _existing_note(actor, work_order_id, note_id)
+        assert note is not None
+        return note
+
+
+async def _existing_note(actor: Actor, work_order_id: UUID, note_id: UUID) -> contract.Note | None:
+    owner = await Note.select(Note.tenant, Note.work_order).where(Note.id == note_id).first()
+    if owner is None:
+        return None
+    if owner["tenant"] != actor.tenant_id or owner["work_order"] != work_order_id:
+        raise AlreadyExists("note", "id", note_id)
+    notes = await queries.list_notes_rows(actor.tenant_id, work_order_id)
+    return next(note for note in notes if note.id == note_id)
+
+
+def _require_checklist_access(actor: Actor, row: dict[str, Any]) -> None:
+    status = WorkOrderStatus(row["status"])
+    if not state_machine.may_edit_checklist(
+        status, role=actor.role, is_assignee=queries.is_assignee(actor, row)
+    ):
+        raise DomainError(
+            ErrorCode.FIELD_NOT_EDITABLE,
+            f"You may not change the checklist of a work order that is {status}.",
+            {"fields": ["checklist"], "status": status},
+        )
+
+
+async def list_checklist(
+    *, db: Database, actor: Actor, work_order_id: UUID
+) -> contract.ChecklistItemList:
+    async with db.snapshot():
+        await queries.load_row(actor, work_order_id)
+        return contract.ChecklistItemList(
+            items=await queries.list_checklist_rows(actor.tenant_id, work_order_id)
+        )
+
+
+async def _load_item(
+    actor: Actor, work_order_id: UUID, item_id: UUID
+) -> contract.ChecklistItem | None:
+    row = await (
+        ChecklistItem.select(*queries.CHECKLIST_COLUMNS, ChecklistItem.tenant)
+        .where(ChecklistItem.id == item_id)
+        .first()
+    )
+    if row is None:
+        return None
+    if row["tenant"] != actor.tenant_id or row["work_order_id"] != work_order_id:
+        raise AlreadyExists("checklist item", "id", item_id)
+    return to_struct(row, contract.ChecklistItem)
+
+
+async def add_checklist_item(
+    *, db: Database, actor: Actor, work_order_id: UUID, data: contract.ChecklistItemCreate
+) -> contract.ChecklistItem:
+    item_id = data.id or uuid4()
+    now = utcnow()
+    async with db.transaction():
+        row = await queries.load_row(actor, work_order_id)
+        _require_checklist_access(actor, row)
+        existing = await _load_item(actor, work_order_id, item_id)
+        if existing is not None:
+            return existing
+        position = data.position
+        if position is None:
+            last = await (
+                ChecklistItem.select(ChecklistItem.position)
+                .where(
+                    (ChecklistItem.tenant == actor.tenant_id)
+                    & (ChecklistItem.work_order == work_order_id)
+                )
+                .order_by(ChecklistItem.position, ascending=False)
+                .first()
+            )
+            position = last["position"] + 1 if last else 0
+        await ChecklistItem.insert(
+            ChecklistItem(
+                id=item_id,
+                tenant=actor.tenant_id,
+                work_order=work_order_id,
+                position=position,
+                label=data.label,
+                required=data.required,
+                done=data.done,
+                value=data.value,
+                updated_by=actor.user_id,
+                updated_at=now,
+                version=1,
+            )
+        )
+        await record_event(
+            actor=actor,
+            work_order_id=work_order_id,
+            action="checklist_item_added",
+            after={"item_id": item_id, "label": data.label, "done": data.done},
+            device_time=data.occurred_at,
+            now=now,
+        )
+        item = await _load_item(actor, work_order_id, item_id)
+        assert item is not None
+        return item
+
+
+_ITEM_FIELDS = {
+    "label": ChecklistItem.label,
+    "position": ChecklistItem.position,
+    "required": ChecklistItem.required,
+    "done": ChecklistItem.done,
+    "value": ChecklistItem.value,
+}
+
+
+async def update_checklist_item(
+    *,
+    db: Database,
+    actor: Actor,
+    work_order_id: UUID,
+    item_id: UUID,
+    data: contract.ChecklistItemUpdate,
+) -> contract.ChecklistItem:
+    now = utcnow()
+    async with db.transaction():
+        row = await queries.load_row(actor, work_order_id)
+        _require_checklist_access(actor, row)
+        item = await _load_item(actor, work_order_id, item_id)
+        if item is None:
+            raise NotFound("checklist item", item_id)
+        changed = {
+            name: getattr(data, name)
+            for name in _ITEM_FIELDS
+            if getattr(data, name) is not msgspec.UNSET
+            and getattr(data, name) != getattr(item, name)
+        }
+        if not changed:
+            return item
+        await ChecklistItem.update(
+            {
+                **{_ITEM_FIELDS[name]: value for name, value in changed.items()},
+                ChecklistItem.updated_by: actor.user_id,
+                ChecklistItem.updated_at: now,
+                ChecklistItem.version: item.version + 1,
+            }
+        ).where((ChecklistItem.tenant == actor.tenant_id) & (ChecklistItem.id == item_id))
+        await record_event(
+            actor=actor,
+            work_order_id=work_order_id,
+            action="checklist_item_updated",
+            before={"item_id": item_id, **{name: getattr(item, name) for name in changed}},
+            after={"item_id": item_id, **changed},
+            device_time=data.occurred_at,
+            now=now,
+        )
+        updated = await _load_item(actor, work_order_id, item_id)
+        assert updated is not None
+        return updated

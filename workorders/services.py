@@ -1,0 +1,311 @@
+"""Work-order use cases: create, read, list, edit, transition. One transaction each; every
+change bumps the version and appends to the timeline in the same transaction."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from accounts.tables import Team, User
+from directory import services as directory
+from directory.tables import Asset
+from kernel.clock import utcnow
+from kernel.context import Actor
+from kernel.db import Database
+from kernel.errors import DomainError, InvalidReference, VersionConflict
+from kernel.rows import column_value
+from mobile_contract import work_orders as contract
+from mobile_contract.enums import Role, WorkOrderStatus
+from mobile_contract.errors import ErrorCode
+from workorders import queries, state_machine
+from workorders.numbering import next_number
+from workorders.queries import WO, ListFilters
+from workorders.state_machine import Action, Requirement
+from workorders.tables import WorkOrderEvent
+
+_UPDATABLE = {
+    "title": WO.title,
+    "description": WO.description,
+    "type": WO.type,
+    "priority": WO.priority,
+    "site_id": WO.site,
+    "asset_id": WO.asset,
+    "customer_id": WO.customer,
+    "team_id": WO.team,
+    "environment": WO.environment,
+    "tags": WO.tags,
+}
+MAX_PAGE = 200
+
+
+async def record_event(
+    *,
+    actor: Actor,
+    work_order_id: UUID,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    device_time: datetime | None = None,
+    now: datetime,
+) -> None:
+    """Append to the timeline (never updated afterwards). Later packages hook their outbox
+    writes (sync change log, push) beside this call, inside the same transaction."""
+    await WorkOrderEvent.insert(
+        WorkOrderEvent(
+            tenant=actor.tenant_id,
+            work_order=work_order_id,
+            actor=actor.user_id,
+            actor_role=actor.role.value,
+            action=action,
+            before=msgspec.to_builtins(before or {}),
+            after=msgspec.to_builtins(after or {}),
+            reason=reason,
+            metadata=actor.meta.as_dict(),
+            server_time=now,
+            device_time=device_time,
+        )
+    )
+
+
+async def _check_references(actor: Actor, values: dict[str, Any]) -> None:
+    tenant = actor.tenant_id
+    for field, kind in (("site_id", "site"), ("asset_id", "asset"), ("customer_id", "customer")):
+        if field in values:
+            await directory.check_reference(kind, tenant, values[field], field)
+    team_id = values.get("team_id")
+    if team_id is not None:
+        if not await Team.exists().where((Team.tenant == tenant) & (Team.id == team_id)):
+            raise InvalidReference("team_id", team_id)
+        if actor.role is Role.ENGINEER and team_id not in actor.team_ids:
+            raise InvalidReference("team_id", team_id)
+    asset_id, site_id = values.get("asset_id"), values.get("site_id")
+    if asset_id is not None and site_id is not None:
+        asset = await Asset.select(Asset.site).where(Asset.id == asset_id).first()
+        if asset is not None and asset["site"] != site_id:
+            raise DomainError(
+                ErrorCode.INVALID_REFERENCE,
+                f"Asset {asset_id} is not at site {site_id}.",
+                {"field": "asset_id", "id": str(asset_id)},
+            )
+
+
+async def create(
+    *, db: Database, actor: Actor, data: contract.WorkOrderCreate
+) -> contract.WorkOrderDetail:
+    """Dispatch roles create for any team; an engineer creates for one of their own teams.
+    The request metadata (app version, device, IP, trace id) is captured, never typed."""
+    values: dict[str, Any] = {
+        name: getattr(data, name) for name in _UPDATABLE if hasattr(data, name)
+    }
+    if actor.role is Role.ENGINEER and data.team_id is None and actor.team_ids:
+        values["team_id"] = min(actor.team_ids)
+    now = utcnow()
+    async with db.transaction():
+        await _check_references(actor, values)
+        if values.get("asset_id") is not None and values.get("site_id") is None:
+            asset = await Asset.select(Asset.site).where(Asset.id == values["asset_id"]).first()
+            values["site_id"] = asset["site"] if asset else None
+        work_order = WO(
+            tenant=actor.tenant_id,
+            number=await next_number(tenant_id=actor.tenant_id, now=now),
+            status=WorkOrderStatus.NEW.value,
+            channel=data.channel.value,
+            created_by=actor.user_id,
+            metadata=actor.meta.as_dict(),
+            created_at=now,
+            updated_at=now,
+            version=1,
+            **{_UPDATABLE[name]._meta.name: column_value(v) for name, v in values.items()},
+        )
+        await work_order.save()
+        work_order_id: UUID = work_order.id
+        row = await queries.load_row(actor, work_order_id)
+        await record_event(
+            actor=actor,
+            work_order_id=work_order_id,
+            action="created",
+            after=_snapshot(row),
+            now=now,
+        )
+        return await queries.detail(actor, row)
+
+
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    keep = ("number", "title", "status", "priority", "type", "team_id", "assignee_id", "site_id")
+    return {key: row[key] for key in keep}
+
+
+async def get(*, db: Database, actor: Actor, work_order_id: UUID) -> contract.WorkOrderDetail:
+    async with db.snapshot():
+        return await queries.detail(actor, await queries.load_row(actor, work_order_id))
+
+
+async def list_page(
+    *, db: Database, actor: Actor, filters: ListFilters, cursor: str | None, limit: int
+) -> contract.WorkOrderPage:
+    limit = max(1, min(limit, MAX_PAGE))
+    async with db.snapshot():
+        rows = await (
+            WO.select(*queries.WORK_ORDER_COLUMNS)
+            .where(queries.filter_condition(actor, filters, cursor))
+            .order_by(WO.created_at, WO.id, ascending=False)
+            .limit(limit + 1)
+            .output(load_json=True)
+        )
+    page = [dict(row) for row in rows[:limit]]
+    return contract.WorkOrderPage(
+        items=[queries.to_work_order(row) for row in page],
+        next_cursor=queries.encode_cursor(page[-1]) if len(rows) > limit else None,
+    )
+
+
+async def _write(actor: Actor, row: dict[str, Any], changes: dict[Any, Any], now: datetime) -> None:
+    """Compare-and-set on the version, so concurrent writers never overwrite each other."""
+    changes = {**changes, WO.version: row["version"] + 1, WO.updated_at: now}
+    updated = await (
+        WO.update(changes)
+        .where(
+            (WO.tenant == actor.tenant_id) & (WO.id == row["id"]) & (WO.version == row["version"])
+        )
+        .returning(WO.id)
+    )
+    if not updated:
+        current = await WO.select(WO.version).where(WO.id == row["id"]).first()
+        raise VersionConflict("work order", row["version"], current["version"] if current else 0)
+
+
+def _check_version(row: dict[str, Any], expected: int | None) -> None:
+    if expected is not None and expected != row["version"]:
+        raise VersionConflict("work order", expected, row["version"])
+
+
+async def update(
+    *, db: Database, actor: Actor, work_order_id: UUID, data: contract.WorkOrderUpdate
+) -> contract.WorkOrderDetail:
+    """Role- and state-aware edit (the transition lock lives in ``state_machine``)."""
+    requested = {
+        name: getattr(data, name) for name in _UPDATABLE if getattr(data, name) is not msgspec.UNSET
+    }
+    now = utcnow()
+    async with db.transaction():
+        row = await queries.load_row(actor, work_order_id)
+        expected = data.expected_version
+        _check_version(row, None if expected is msgspec.UNSET else expected)
+        status = WorkOrderStatus(row["status"])
+        allowed = state_machine.editable_fields(
+            status, role=actor.role, is_assignee=queries.is_assignee(actor, row)
+        )
+        refused = sorted(set(requested) - allowed)
+        if refused:
+            raise DomainError(
+                ErrorCode.FIELD_NOT_EDITABLE,
+                f"You may not change {', '.join(refused)} of a work order that is {status}.",
+                {"fields": refused, "status": status, "editable_fields": sorted(allowed)},
+            )
+        changed = {
+            name: value
+            for name, value in requested.items()
+            if column_value(value) != column_value(row[name])
+        }
+        if changed:
+            await _check_references(actor, changed)
+            await _write(
+                actor,
+                row,
+                {_UPDATABLE[name]: column_value(value) for name, value in changed.items()},
+                now,
+            )
+            await record_event(
+                actor=actor,
+                work_order_id=work_order_id,
+                action="updated",
+                before={name: row[name] for name in changed},
+                after=changed,
+                now=now,
+            )
+            row = await queries.load_row(actor, work_order_id)
+        return await queries.detail(actor, row)
+
+
+async def _check_assignee(actor: Actor, assignee_id: UUID | None) -> UUID:
+    if assignee_id is None:
+        raise _missing(Requirement.ASSIGNEE, "Name the engineer to assign (assignee_id).")
+    engineer = await (
+        User.select(User.role, User.is_active)
+        .where((User.tenant == actor.tenant_id) & (User.id == assignee_id))
+        .first()
+    )
+    if engineer is None:
+        raise InvalidReference("assignee_id", assignee_id)
+    if engineer["role"] != Role.ENGINEER.value or not engineer["is_active"]:
+        raise DomainError(
+            ErrorCode.INVALID_REFERENCE,
+            f"User {assignee_id} is not an active engineer; only engineers take work orders.",
+            {"field": "assignee_id", "id": str(assignee_id)},
+        )
+    return assignee_id
+
+
+def _missing(requirement: Requirement, message: str) -> DomainError:
+    return DomainError(ErrorCode.VALIDATION_FAILED, message, {"field": requirement.value})
+
+
+async def transition(
+    *, db: Database, actor: Actor, work_order_id: UUID, request: contract.TransitionRequest
+) -> contract.WorkOrderDetail:
+    now = utcnow()
+    async with db.transaction():
+        row = await queries.load_row(actor, work_order_id)
+        _check_version(row, request.expected_version)
+        current = WorkOrderStatus(row["status"])
+        step = state_machine.find_transition(
+            current,
+            request.target,
+            role=actor.role,
+            is_assignee=queries.is_assignee(actor, row),
+        )
+        changes: dict[Any, Any] = {WO.status: step.target.value}
+        before: dict[str, Any] = {"status": current}
+        after: dict[str, Any] = {"status": step.target}
+        if Requirement.ASSIGNEE in step.requires:
+            assignee = await _check_assignee(actor, request.assignee_id)
+            if step.action is Action.REASSIGN and assignee == row["assignee_id"]:
+                raise DomainError(
+                    ErrorCode.ILLEGAL_TRANSITION,
+                    "The work order is already assigned to that engineer.",
+                    {"current": current, "target": request.target, "assignee_id": str(assignee)},
+                )
+            changes[WO.assignee] = assignee
+            before["assignee_id"], after["assignee_id"] = row["assignee_id"], assignee
+        if Requirement.HOLD_REASON in step.requires:
+            if request.hold_reason is None:
+                raise _missing(
+                    Requirement.HOLD_REASON,
+                    "Say why the work is on hold: parts, customer or access.",
+                )
+            changes[WO.hold_reason] = request.hold_reason.value
+            after["hold_reason"] = request.hold_reason
+        elif row["hold_reason"] is not None:
+            changes[WO.hold_reason] = None
+        if Requirement.REASON in step.requires and not request.reason.strip():
+            raise _missing(Requirement.REASON, f"Give a reason to {step.action.value}.")
+        if step.action is Action.RESOLVE:
+            changes[WO.resolved_at] = now
+        elif step.action is Action.REOPEN:
+            changes[WO.resolved_at] = None
+        elif step.action in (Action.CLOSE, Action.CANCEL):
+            changes[WO.closed_at] = now
+        await _write(actor, row, changes, now)
+        await record_event(
+            actor=actor,
+            work_order_id=work_order_id,
+            action=f"transition:{step.action.value}",
+            before=before,
+            after=after,
+            reason=request.reason,
+            device_time=request.occurred_at,
+            now=now,
+        )
+        return await queries.detail(actor, await queries.load_row(actor, work_order_id))

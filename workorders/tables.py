@@ -1,0 +1,101 @@
+"""Work-order tables. ``workorders_event`` is append-only: rows are inserted, never updated."""
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from accounts.tables import Team, Tenant, User
+from directory.tables import Asset, Customer, Site
+from mobile_contract.enums import (
+    Channel,
+    HoldReason,
+    Priority,
+    WorkOrderStatus,
+    WorkOrderType,
+)
+
+
+class WorkOrder(Table, tablename="workorders_work_order"):
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    number = Varchar(length=32)
+    title = Varchar(length=200)
+    description = Text(default="")
+    type = Varchar(length=40, choices=WorkOrderType)
+    priority = Varchar(length=2, choices=Priority)
+    status = Varchar(length=20, choices=WorkOrderStatus, index=True)
+    hold_reason = Varchar(length=20, choices=HoldReason, null=True, default=None)
+    channel = Varchar(length=20, choices=Channel)
+    site = ForeignKey(Site, null=True, default=None, index=True)
+    asset = ForeignKey(Asset, null=True, default=None, index=True)
+    customer = ForeignKey(Customer, null=True, default=None, index=True)
+    team = ForeignKey(Team, null=True, default=None, index=True)
+    assignee = ForeignKey(User, null=True, default=None, index=True)
+    created_by = ForeignKey(User, null=True, default=None)
+    environment = Varchar(length=200, default="")
+    tags = JSON(default="[]")
+    metadata = JSON(default="{}")
+    created_at = Timestamptz(index=True)
+    updated_at = Timestamptz()
+    resolved_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)
+
+
+class WorkOrderEvent(Table, tablename="workorders_event"):
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    work_order = ForeignKey(WorkOrder, null=False, index=True)
+    actor = ForeignKey(User, null=True, default=None)
+    actor_role = Varchar(length=20, default="")
+    action = Varchar(length=60)
+    before = JSON(default="{}")
+    after = JSON(default="{}")
+    reason = Text(default="")
+    metadata = JSON(default="{}")
+    server_time = Timestamptz(index=True)
+    device_time = Timestamptz(null=True, default=None)
+
+
+class Note(Table, tablename="workorders_note"):
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    work_order = ForeignKey(WorkOrder, null=False, index=True)
+    author = ForeignKey(User, null=True, default=None)
+    body = Text()
+    created_at = Timestamptz()
+    device_time = Timestamptz(null=True, default=None)
+
+
+class ChecklistItem(Table, tablename="workorders_checklist_item"):
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    work_order = ForeignKey(WorkOrder, null=False, index=True)
+    position = Integer(default=0)
+    label = Varchar(length=200)
+    required = Boolean(default=False)
+    done = Boolean(default=False)
+    value = Varchar(length=200, default="")
+    updated_by = ForeignKey(User, null=True, default=None)
+    updated_at = Timestamptz()
+    version = Integer(default=1)
+
+
+class NumberCounter(Table, tablename="workorders_number_counter"):
+    """Per-tenant, per-year counter behind human numbers such as ``WO-2026-000123``."""
+
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    year = Integer()
+    last_value = Integer(default=0)
+
+
+TABLES: tuple[type[Table], ...] = (WorkOrder, WorkOrderEvent, Note, ChecklistItem, NumberCounter)
