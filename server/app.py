@@ -3,15 +3,17 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from accounts.controllers import CONTROLLERS as ACCOUNT_ROUTES
+from accounts.controllers import AuthController
 from accounts.tokens import TokenConfig
 from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
 from kernel.db import Database
@@ -46,8 +48,23 @@ def create_app(settings: Settings) -> Litestar:
         finally:
             await db.stop()
 
+    # Login and refresh are the guessable doors: throttle them per client address.
+    auth_routes = Router(
+        path="/",
+        route_handlers=[AuthController],
+        middleware=[
+            RateLimitConfig(rate_limit=("minute", settings.auth_rate_limit_per_minute)).middleware
+        ],
+    )
+    other_account_routes = [c for c in ACCOUNT_ROUTES if c is not AuthController]
     return Litestar(
-        route_handlers=[HealthController, *ACCOUNT_ROUTES, *DIRECTORY_ROUTES, *WORK_ORDER_ROUTES],
+        route_handlers=[
+            HealthController,
+            auth_routes,
+            *other_account_routes,
+            *DIRECTORY_ROUTES,
+            *WORK_ORDER_ROUTES,
+        ],
         lifespan=[lifespan],
         state=State({"services": services}),
         dependencies={

@@ -91,6 +91,12 @@ def classify(exc: Exception) -> tuple[int, ErrorBody]:
     if isinstance(exc, ValidationException):
         code, message, details = _validation(exc)
         return STATUS[code], ErrorBody(code=code, message=message, details=details)
+    if isinstance(exc, UnicodeDecodeError):
+        # msgspec raises this (not a DecodeError) for invalid UTF-8 inside a JSON body.
+        return 400, ErrorBody(
+            code=ErrorCode.MALFORMED_JSON,
+            message="The request body is not valid JSON: it is not valid UTF-8.",
+        )
     for kind, code, message in _HTTP_CODES:
         if isinstance(exc, kind):
             return exc.status_code, ErrorBody(code=code, message=message)

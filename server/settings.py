@@ -42,6 +42,7 @@ class Settings:
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     max_request_bytes: int = 1_048_576
     db_pool_size: int = 10
+    auth_rate_limit_per_minute: int = 30
     trust_forwarded_for: bool = False
     log_level: str = "INFO"
 
@@ -91,6 +92,7 @@ ENV_NAMES: dict[str, str] = {
     "refresh_token_ttl_seconds": "FIELDOPS_REFRESH_TOKEN_TTL_SECONDS",
     "max_request_bytes": "FIELDOPS_MAX_REQUEST_BYTES",
     "db_pool_size": "FIELDOPS_DB_POOL_SIZE",
+    "auth_rate_limit_per_minute": "FIELDOPS_AUTH_RATE_LIMIT_PER_MINUTE",
     "trust_forwarded_for": "FIELDOPS_TRUST_FORWARDED_FOR",
     "log_level": "FIELDOPS_LOG_LEVEL",
 }
@@ -103,5 +105,6 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "refresh_token_ttl_seconds": _positive_int,
     "max_request_bytes": _positive_int,
     "db_pool_size": _positive_int,
+    "auth_rate_limit_per_minute": _positive_int,
     "trust_forwarded_for": _bool,
 }

@@ -14,12 +14,11 @@ import asyncpg
 import pytest
 from argon2 import PasswordHasher
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from accounts import passwords
 from server.app import create_app
 from server.settings import Settings
-from tests.factories import World, make_world
+from tests.factories import Client, World, make_world, running
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "FIELDOPS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -98,6 +97,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         secret_key=TEST_SECRET,
         var_dir=var_dir,
         max_request_bytes=64 * 1024,
+        auth_rate_limit_per_minute=1_000_000,
     )
 
 
@@ -107,18 +107,18 @@ def app(settings: Settings) -> Litestar:
 
 
 @pytest.fixture(scope="session")
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as test_client:
+async def client(app: Litestar) -> AsyncIterator[Client]:
+    async with running(app) as test_client:
         yield test_client
 
 
 @pytest.fixture
-async def world(client: AsyncTestClient[Litestar]) -> World:
+async def world(client: Client) -> World:
     """A fresh tenant with every role, two teams, a customer, a site and an asset."""
     return await make_world(client)
 
 
 @pytest.fixture
-async def other_world(client: AsyncTestClient[Litestar]) -> World:
+async def other_world(client: Client) -> World:
     """A second, unrelated tenant."""
     return await make_world(client)

@@ -1,11 +1,13 @@
 """Small factories: a tenant "world" built through the services, and HTTP helpers."""
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from accounts import services as accounts
 from directory import services as directory
@@ -13,9 +15,32 @@ from kernel.context import Actor
 from mobile_contract import auth as auth_contract
 from mobile_contract import directory as dir_contract
 from mobile_contract.enums import Role
+from server.tables import ALL_TABLES
 
 PASSWORD = "correct-horse-battery"
-Client = AsyncTestClient[Litestar]
+
+
+class Client(httpx.AsyncClient):
+    """An HTTP client calling the app in-process, on the test's own event loop."""
+
+    def __init__(self, app: Litestar) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+        self.app = app
+
+
+@asynccontextmanager
+async def running(app: Litestar) -> AsyncIterator[Client]:
+    """Start the app's database on *this* event loop (Litestar's AsyncTestClient runs the
+    lifespan in a portal thread, whose loop an asyncpg pool would be bound to), then serve
+    requests in-process. Binds the (global) Piccolo tables to this app's engine."""
+    db = app.state.services.db
+    db.bind(ALL_TABLES)
+    await db.start()
+    try:
+        async with Client(app) as client:
+            yield client
+    finally:
+        await db.stop()
 
 
 @dataclass
