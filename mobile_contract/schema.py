@@ -4,6 +4,7 @@ Snapshots (``snapshots/<MAJOR.MINOR>.json``) are what mobile apps were built aga
 tests compare the live contract with them so a breaking change cannot ship unnoticed.
 """
 
+import hashlib
 import json
 import pathlib
 from types import ModuleType
@@ -55,12 +56,49 @@ def dump_contract(contract: dict[str, Any]) -> str:
     return json.dumps(contract, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+RELEASED_FILE = pathlib.Path(__file__).parent / "released.json"
+
+
+class ReleasedSnapshotError(RuntimeError):
+    """A released snapshot is what shipped apps were built against: it never changes."""
+
+
+def snapshot_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def released_digests() -> dict[str, str]:
+    """``{version: sha256 of its snapshot}`` for every released contract version."""
+    if not RELEASED_FILE.exists():
+        return {}
+    digests: dict[str, str] = json.loads(RELEASED_FILE.read_text(encoding="utf-8"))
+    return digests
+
+
 def write_snapshot() -> pathlib.Path:
-    """Write the live contract as the snapshot of ``CONTRACT_VERSION`` (for the CLI)."""
+    """Write the live contract as the snapshot of ``CONTRACT_VERSION`` (for the CLI);
+    refuses to rewrite a released version (bump CONTRACT_VERSION instead)."""
     path = snapshot_path(CONTRACT_VERSION)
+    text = dump_contract(export_contract())
+    released = released_digests().get(CONTRACT_VERSION)
+    if released is not None and released != snapshot_digest(text):
+        raise ReleasedSnapshotError(
+            f"contract {CONTRACT_VERSION} is released and the live contract differs from it: "
+            "bump CONTRACT_VERSION (MINOR for additive changes, MAJOR for breaking ones)"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dump_contract(export_contract()), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+def release_snapshot() -> str:
+    """Mark the current version's snapshot as released (its digest is then frozen)."""
+    text = snapshot_path(CONTRACT_VERSION).read_text(encoding="utf-8")
+    if text != dump_contract(export_contract()):
+        raise ReleasedSnapshotError("the snapshot is stale: run `fieldops contract export` first")
+    digests = {**released_digests(), CONTRACT_VERSION: snapshot_digest(text)}
+    RELEASED_FILE.write_text(json.dumps(digests, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return CONTRACT_VERSION
 
 
 def load_snapshots() -> list[dict[str, Any]]:

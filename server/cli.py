@@ -6,7 +6,9 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from mobile_contract import schema
 from server.settings import Settings, SettingsError
 
 
@@ -59,17 +61,19 @@ async def _with_db(settings: Settings, action: str, args: argparse.Namespace) ->
         await db.stop()
 
 
-def _export_contract(output: str | None) -> None:
-    from mobile_contract.schema import dump_contract, export_contract, write_snapshot
-
-    if output == "-":
-        sys.stdout.write(dump_contract(export_contract()))
-    elif output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(dump_contract(export_contract()))
-        print(f"fieldops: contract written to {output}")
-    else:
-        print(f"fieldops: contract snapshot written to {write_snapshot()}")
+def _contract(command: str, output: str | None) -> None:
+    try:
+        if command == "release":
+            print(f"fieldops: contract {schema.release_snapshot()} released (snapshot frozen)")
+        elif output == "-":
+            sys.stdout.write(schema.dump_contract(schema.export_contract()))
+        elif output:
+            Path(output).write_text(schema.dump_contract(schema.export_contract()), "utf-8")
+            print(f"fieldops: contract written to {output}")
+        else:
+            print(f"fieldops: contract snapshot written to {schema.write_snapshot()}")
+    except schema.ReleasedSnapshotError as error:
+        sys.exit(f"fieldops: {error}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,13 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--output", help="a file, or - for stdout (default: the snapshot of CONTRACT_VERSION)"
     )
+    contract_commands.add_parser(
+        "release", help="freeze the snapshot of CONTRACT_VERSION (shipped apps rely on it)"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "contract":
-        _export_contract(args.output)
+        _contract(args.contract_command, getattr(args, "output", None))
         return
     settings = _settings()
     logging.basicConfig(

@@ -1,8 +1,17 @@
 """The live contract must match its snapshot and stay compatible within a MAJOR version."""
 
-from mobile_contract import CONTRACT_VERSION
+import pytest
+
+from mobile_contract import CONTRACT_VERSION, schema
 from mobile_contract.compat import breaking_changes, version_tuple
-from mobile_contract.schema import dump_contract, export_contract, load_snapshots, snapshot_path
+from mobile_contract.schema import (
+    dump_contract,
+    export_contract,
+    load_snapshots,
+    released_digests,
+    snapshot_digest,
+    snapshot_path,
+)
 
 CURRENT = version_tuple(CONTRACT_VERSION)
 OLDER_SAME_MAJOR = [
@@ -39,3 +48,25 @@ def test_current_version_is_not_older_than_any_snapshot() -> None:
     assert versions, "no contract snapshots found"
     newer = [v for v in versions if version_tuple(v) > CURRENT]
     assert newer == [], f"CONTRACT_VERSION {CONTRACT_VERSION} is older than snapshots {newer}"
+
+
+def test_released_snapshots_are_frozen() -> None:
+    """Apps in the field were built against a released snapshot: rewriting it (instead of
+    bumping CONTRACT_VERSION) would hide a contract change from them."""
+    released = released_digests()
+    assert CONTRACT_VERSION in released, (
+        f"contract {CONTRACT_VERSION} is not released: run `fieldops contract release`"
+    )
+    for version, digest in released.items():
+        text = snapshot_path(version).read_text(encoding="utf-8")
+        assert snapshot_digest(text) == digest, (
+            f"the released snapshot {version} was rewritten; restore it and bump CONTRACT_VERSION"
+        )
+
+
+def test_export_refuses_to_rewrite_a_released_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        schema, "released_digests", lambda: {CONTRACT_VERSION: snapshot_digest("something else")}
+    )
+    with pytest.raises(schema.ReleasedSnapshotError, match="bump CONTRACT_VERSION"):
+        schema.write_snapshot()
