@@ -115,24 +115,29 @@ async def refresh(
         )
         if row is None or row["revoked_at"] is not None or row["expires_at"] <= now:
             raise _invalid_refresh()
-        if row["used_at"] is not None or row["device_id"] != device_id:
+        reused = row["used_at"] is not None or row["device_id"] != device_id
+        if reused:
+            # Leave the block normally so the revocation commits; raising here would roll it back.
             await _revoke_session(row["session_id"], now)
-            raise DomainError(
-                ErrorCode.REFRESH_TOKEN_REUSED,
-                "This refresh token was already used or belongs to another device; the "
-                "session is revoked. Log in again.",
+        else:
+            if not row["user.is_active"]:
+                raise _invalid_refresh()
+            await RefreshToken.update({RefreshToken.used_at: now}).where(
+                RefreshToken.id == row["id"]
             )
-        if not row["user.is_active"]:
-            raise _invalid_refresh()
-        await RefreshToken.update({RefreshToken.used_at: now}).where(RefreshToken.id == row["id"])
-        return await _issue_pair(
-            config=config,
-            user_id=row["user"],
-            tenant_id=row["tenant"],
-            session_id=row["session_id"],
-            device_id=device_id,
-            now=now,
-        )
+            return await _issue_pair(
+                config=config,
+                user_id=row["user"],
+                tenant_id=row["tenant"],
+                session_id=row["session_id"],
+                device_id=device_id,
+                now=now,
+            )
+    raise DomainError(
+        ErrorCode.REFRESH_TOKEN_REUSED,
+        "This refresh token was already used or belongs to another device; the "
+        "session is revoked. Log in again.",
+    )
 
 
 async def _revoke_session(session_id: UUID, now: datetime) -> None:

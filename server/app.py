@@ -21,6 +21,7 @@ from mobile_contract import CONTRACT_VERSION
 from server.auth import BearerAuthMiddleware
 from server.errors import handle_exception
 from server.health import HealthController
+from server.request_meta import send_trace_id
 from server.settings import Settings
 from server.state import AppServices, provide_actor, provide_db, provide_tokens
 from server.tables import ALL_TABLES
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> Litestar:
         },
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"])],
         exception_handlers={Exception: handle_exception},
+        before_send=[send_trace_id],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=OpenAPIConfig(
             title="fieldops API",

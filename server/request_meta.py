@@ -5,6 +5,8 @@ import uuid
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
 
 from kernel.context import RequestMeta
 
@@ -44,3 +46,12 @@ def capture(
         trace_id=trace_id_of(connection),
         user_agent=headers.get("user-agent", "")[:300],
     )
+
+
+async def send_trace_id(message: Message, scope: Scope) -> None:
+    """Echo the request's trace id on every response, so a user can quote it in a report."""
+    trace_id = scope.get("state", {}).get("trace_id")
+    if message["type"] == "http.response.start" and trace_id:
+        headers = MutableScopeHeaders.from_message(message)
+        if "x-trace-id" not in headers:
+            headers["X-Trace-Id"] = trace_id

@@ -75,7 +75,8 @@ class World:
     async def call(
         self, who: str, method: str, url: str, *, expect: int | None = None, **kwargs: Any
     ) -> Any:
-        response = await self.client.request(method, url, headers=self.headers[who], **kwargs)
+        headers = {**self.headers[who], **kwargs.pop("headers", {})}
+        response = await self.client.request(method, url, headers=headers, **kwargs)
         if expect is not None:
             assert response.status_code == expect, f"{method} {url}: {response.text}"
         return response

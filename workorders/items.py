@@ -110,6 +110,24 @@ async def _load_item(
     return to_struct(row, contract.ChecklistItem)
 
 
+async def _item_on(actor: Actor, work_order_id: UUID, item_id: UUID) -> contract.ChecklistItem:
+    """The item of this work order, or 404 — also for another tenant's or another work
+    order's item (unlike a clash of client-made ids on creation, this must not say 409, which
+    would confirm that the id exists somewhere)."""
+    row = await (
+        ChecklistItem.select(*queries.CHECKLIST_COLUMNS)
+        .where(
+            (ChecklistItem.tenant == actor.tenant_id)
+            & (ChecklistItem.work_order == work_order_id)
+            & (ChecklistItem.id == item_id)
+        )
+        .first()
+    )
+    if row is None:
+        raise NotFound("checklist item", item_id)
+    return to_struct(row, contract.ChecklistItem)
+
+
 async def add_checklist_item(
     *, db: Database, actor: Actor, work_order_id: UUID, data: contract.ChecklistItemCreate
 ) -> contract.ChecklistItem:
@@ -182,9 +200,7 @@ async def update_checklist_item(
     async with db.transaction():
         row = await queries.load_row(actor, work_order_id)
         _require_checklist_access(actor, row)
-        item = await _load_item(actor, work_order_id, item_id)
-        if item is None:
-            raise NotFound("checklist item", item_id)
+        item = await _item_on(actor, work_order_id, item_id)
         changed = {
             name: getattr(data, name)
             for name in _ITEM_FIELDS

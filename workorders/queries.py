@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
 
 from accounts.tables import User
@@ -225,6 +226,19 @@ def decode_cursor(cursor: str) -> _Cursor:
         ) from None
 
 
+def _text_matches(text: str) -> WhereRaw:
+    """Case-insensitive substring search on title, description and number. The caller's
+    text is literal: ``%``, ``_`` and ``\\`` are escaped, not LIKE wildcards."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    like = "LIKE" if WO._meta.db.engine_type == "sqlite" else "ILIKE"  # SQLite LIKE ignores case
+    table = WO._meta.tablename
+    escape = "ESCAPE '\\'"
+    columns = ("title", "description", "number")
+    sql = " OR ".join(f'"{table}"."{column}" {like} {{}} {escape}' for column in columns)
+    return WhereRaw(f"({sql})", pattern, pattern, pattern)
+
+
 def filter_condition(actor: Actor, filters: ListFilters, cursor: str | None) -> Any:
     condition = visible_to(actor)
     if filters.status:
@@ -241,10 +255,7 @@ def filter_condition(actor: Actor, filters: ListFilters, cursor: str | None) -> 
         if value is not None:
             condition &= column == value
     if filters.text:
-        pattern = f"%{filters.text}%"
-        condition &= (
-            WO.title.ilike(pattern) | WO.description.ilike(pattern) | WO.number.ilike(pattern)
-        )
+        condition &= _text_matches(filters.text)
     if cursor:
         after = decode_cursor(cursor)
         condition &= (WO.created_at < after.created_at) | (

@@ -1,5 +1,6 @@
 """Work-order use cases: create, read, list, edit, transition. One transaction each; every
-change bumps the version and appends to the timeline in the same transaction."""
+change to the work order's own fields bumps its version, and every change (notes and checklist
+items included, which are rows of their own) appends to the timeline in that transaction."""
 
 from datetime import datetime
 from typing import Any
@@ -275,7 +276,14 @@ async def transition(
                 raise DomainError(
                     ErrorCode.ILLEGAL_TRANSITION,
                     "The work order is already assigned to that engineer.",
-                    {"current": current, "target": request.target, "assignee_id": str(assignee)},
+                    {
+                        "current": current,
+                        "target": request.target,
+                        "assignee_id": str(assignee),
+                        "allowed": state_machine.allowed_targets(
+                            current, role=actor.role, is_assignee=False
+                        ),
+                    },
                 )
             changes[WO.assignee] = assignee
             before["assignee_id"], after["assignee_id"] = row["assignee_id"], assignee

@@ -37,3 +37,11 @@ async def test_dispatcher_and_engineer_walk_a_work_order_through_its_life(world:
     assert all(e["server_time"] for e in detail["timeline"])
     assert detail["timeline"][2]["actor_name"] == "Eng A"
     assert detail["work_order"]["version"] == 9
+
+
+async def test_every_response_echoes_the_callers_trace_id(world: World) -> None:
+    response = await world.call(
+        "dispatcher", "GET", "/api/v1/work-orders", headers={"X-Trace-Id": "trace-abc-123"}
+    )
+    assert response.status_code == 200
+    assert response.headers["x-trace-id"] == "trace-abc-123"
