@@ -8,7 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from accounts import auth, services
 from mobile_contract import auth as contract
 from mobile_contract.enums import Role
-from server.http import DB, CurrentActor, Tokens
+from server.http import BEARER, DB, CurrentActor, Tokens
 
 PUBLIC = {"exclude_from_auth": True}
 
@@ -17,7 +17,7 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/login", opt=PUBLIC, status_code=200, security=[])
+    @post("/login", opt=PUBLIC, status_code=200)
     async def login(
         self, data: JSONBody[contract.LoginRequest], db: DB, tokens: Tokens
     ) -> contract.TokenPair:
@@ -31,7 +31,7 @@ class AuthController(Controller):
             device_id=data.device_id,
         )
 
-    @post("/refresh", opt=PUBLIC, status_code=200, security=[])
+    @post("/refresh", opt=PUBLIC, status_code=200)
     async def refresh(
         self, data: JSONBody[contract.RefreshRequest], db: DB, tokens: Tokens
     ) -> contract.TokenPair:
@@ -40,7 +40,7 @@ class AuthController(Controller):
             db=db, config=tokens, refresh_token=data.refresh_token, device_id=data.device_id
         )
 
-    @post("/logout", status_code=204)
+    @post("/logout", status_code=204, security=BEARER)
     async def logout(
         self, data: JSONBody[contract.LogoutRequest], db: DB, actor: CurrentActor
     ) -> None:
@@ -51,6 +51,7 @@ class AuthController(Controller):
 class MeController(Controller):
     path = "/api/v1/me"
     tags = ["auth"]
+    security = BEARER
 
     @get("/")
     async def me(self, db: DB, actor: CurrentActor) -> contract.Me:
@@ -60,6 +61,7 @@ class MeController(Controller):
 class UserController(Controller):
     path = "/api/v1/users"
     tags = ["users"]
+    security = BEARER
 
     @get("/")
     async def list_users(
@@ -95,6 +97,7 @@ class UserController(Controller):
 class TeamController(Controller):
     path = "/api/v1/teams"
     tags = ["teams"]
+    security = BEARER
 
     @get("/")
     async def list_teams(self, db: DB, actor: CurrentActor) -> contract.TeamList:

@@ -7,12 +7,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from directory import services
 from mobile_contract import directory as contract
-from server.http import DB, CurrentActor
+from server.http import BEARER, DB, CurrentActor
 
 
 class CustomerController(Controller):
     path = "/api/v1/customers"
     tags = ["directory"]
+    security = BEARER
 
     @get("/")
     async def list_customers(self, db: DB, actor: CurrentActor) -> contract.CustomerList:
@@ -46,6 +47,7 @@ class CustomerController(Controller):
 class SiteController(Controller):
     path = "/api/v1/sites"
     tags = ["directory"]
+    security = BEARER
 
     @get("/")
     async def list_sites(
@@ -77,6 +79,7 @@ class SiteController(Controller):
 class AssetController(Controller):
     path = "/api/v1/assets"
     tags = ["directory"]
+    security = BEARER
 
     @get("/")
     async def list_assets(

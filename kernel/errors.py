@@ -37,7 +37,7 @@ class AlreadyExists(DomainError):
     def __init__(self, resource: str, field: str, value: object) -> None:
         super().__init__(
             ErrorCode.ALREADY_EXISTS,
-            f"A {resource} with {field} {value!r} already exists.",
+            f"A {resource} with {field} '{value}' already exists.",
             {"resource": resource, "field": field, "value": str(value)},
         )
 

@@ -89,7 +89,6 @@ def create_app(settings: Settings) -> Litestar:
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
                 }
             ),
-            security=[{"BearerToken": []}],
         ),
         debug=False,
     )

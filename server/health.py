@@ -17,11 +17,11 @@ class HealthController(Controller):
     path = "/health"
     tags = ["health"]
 
-    @get("/live", opt=PUBLIC, security=[])
+    @get("/live", opt=PUBLIC)
     async def live(self) -> Health:
         return Health(status="ok", contract_version=CONTRACT_VERSION)
 
-    @get("/ready", opt=PUBLIC, security=[])
+    @get("/ready", opt=PUBLIC)
     async def ready(self, db: DB) -> Response[Health | ErrorEnvelope]:
         try:
             await db.ping()

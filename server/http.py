@@ -11,3 +11,7 @@ from kernel.db import Database
 DB: TypeAlias = NamedDependency[Database]
 CurrentActor: TypeAlias = NamedDependency[Actor]
 Tokens: TypeAlias = NamedDependency[TokenConfig]
+
+# OpenAPI security requirement of every route behind the bearer middleware (public routes
+# simply do not declare one, since an empty requirement list is dropped from the schema).
+BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]

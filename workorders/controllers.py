@@ -8,7 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import Priority, WorkOrderStatus
-from server.http import DB, CurrentActor
+from server.http import BEARER, DB, CurrentActor
 from workorders import items, services
 from workorders.queries import ListFilters
 
@@ -16,6 +16,7 @@ from workorders.queries import ListFilters
 class WorkOrderController(Controller):
     path = "/api/v1/work-orders"
     tags = ["work orders"]
+    security = BEARER
 
     @post("/")
     async def create_work_order(

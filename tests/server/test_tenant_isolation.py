@@ -1,0 +1,1193 @@
+"""Tenant isolation, proven over the whole API.
+
+Every operation of the OpenAPI schema is walked as each role of another tenant (the attacker)
+with the ids of a victim tenant that holds real data. Nothing of the victim may be read,
+changed, referenced, or even confirmed to exist: a victim id in the path gets the very same
+answer as a random id; filters and references naming victim rows find nothing; every response
+is searched for the victim's ids, names, numbers, device codes and tokens; afterwards every
+victim row (through the API, byte for byte, and in the database) is unchanged.
+
+The walk is generic over the schema. A route it does not know how to exercise (an unknown path
+or query parameter, a request body without a sample) fails the walk, so every new route must
+be added to the tables below.
+"""
+
+import base64
+import itertools
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
+
+from accounts.tables import Tenant
+from server.settings import Settings
+from server.tables import ALL_TABLES
+from tests.factories import PASSWORD, USERS, World, make_world
+
+Client = AsyncTestClient[Litestar]
+Key = tuple[str, str]  # (METHOD, path template)
+HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
+ATTACKER_ROLES = ("admin", "dispatcher", "supervisor", "eng_a")
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+# The two tenants (and a third, made-up one whose ids exist nowhere) -------------------------
+
+
+@dataclass
+class Side:
+    """The ids and distinctive strings of one tenant, as the walk substitutes them."""
+
+    slug: str
+    tenant_id: str
+    users: dict[str, str]
+    teams: dict[str, str]
+    customer_id: str
+    site_id: str
+    asset_id: str
+    work_order_id: str
+    checklist_item_id: str
+    note_id: str
+    marker: str
+    number: str
+    refresh_token: str = ""
+    device_id: str = ""
+    cursor: str = ""
+
+    def labels(self) -> dict[str, str]:
+        """Placeholder -> value, to compare a victim answer with a random-id answer."""
+        values = {
+            "slug": self.slug,
+            "tenant_id": self.tenant_id,
+            "customer_id": self.customer_id,
+            "site_id": self.site_id,
+            "asset_id": self.asset_id,
+            "work_order_id": self.work_order_id,
+            "checklist_item_id": self.checklist_item_id,
+            "note_id": self.note_id,
+            "marker": self.marker,
+            "number": self.number,
+            **{f"user:{name}": value for name, value in self.users.items()},
+            **{f"team:{name}": value for name, value in self.teams.items()},
+        }
+        if self.refresh_token:
+            values["refresh_token"] = self.refresh_token
+        if self.cursor:
+            values["cursor"] = self.cursor
+        return values
+
+
+def random_side() -> Side:
+    """Ids of nothing at all: the answer for a victim id must equal the answer for these."""
+
+    def new() -> str:
+        return str(uuid.uuid4())
+
+    return Side(
+        slug=f"t-{uuid.uuid4().hex[:12]}",
+        tenant_id=new(),
+        users={name: new() for name, _, _ in USERS},
+        teams={"team_a": new(), "team_b": new()},
+        customer_id=new(),
+        site_id=new(),
+        asset_id=new(),
+        work_order_id=new(),
+        checklist_item_id=new(),
+        note_id=new(),
+        marker=f"NONE{uuid.uuid4().hex[:10]}",
+        number="WO-2099-999999",
+        refresh_token=base64.urlsafe_b64encode(uuid.uuid4().bytes * 2).decode().rstrip("="),
+        device_id="victim-phone",
+        cursor=base64.urlsafe_b64encode(
+            json.dumps(["2020-01-01T00:00:00Z", new()]).encode()
+        ).decode(),
+    )
+
+
+def unique(prefix: str = "atk") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+# What the walker knows about the API ----------------------------------------------------------
+
+Ids = Callable[[Side], str]
+
+#: Every path parameter of the API -> the row of a tenant it names.
+PATH_PARAMS: dict[str, Ids] = {
+    "work_order_id": lambda s: s.work_order_id,
+    "item_id": lambda s: s.checklist_item_id,
+    "user_id": lambda s: s.users["eng_a"],
+    "team_id": lambda s: s.teams["team_a"],
+    "customer_id": lambda s: s.customer_id,
+    "site_id": lambda s: s.site_id,
+    "asset_id": lambda s: s.asset_id,
+}
+
+
+@dataclass(frozen=True)
+class QueryValue:
+    value: Ids
+    compare_with_random: bool = True
+    #: The filter names only victim rows: a 200 listing must hold no item at all.
+    selects_victim_only: bool = False
+
+
+#: Every query parameter of the API -> values naming (or searching for) the target tenant.
+QUERY_PARAMS: dict[str, list[QueryValue]] = {
+    "team_id": [QueryValue(lambda s: s.teams["team_a"], selects_victim_only=True)],
+    "assignee_id": [QueryValue(lambda s: s.users["eng_a"], selects_victim_only=True)],
+    "site_id": [QueryValue(lambda s: s.site_id, selects_victim_only=True)],
+    "asset_id": [QueryValue(lambda s: s.asset_id, selects_victim_only=True)],
+    "customer_id": [QueryValue(lambda s: s.customer_id, selects_victim_only=True)],
+    "role": [QueryValue(lambda s: "engineer")],
+    "status": [QueryValue(lambda s: "accepted")],
+    "priority": [QueryValue(lambda s: "P1")],
+    "q": [
+        QueryValue(lambda s: s.marker, selects_victim_only=True),
+        QueryValue(lambda s: s.number, selects_victim_only=True),
+    ],
+    # A cursor the victim's own listing handed out: it must not open the victim's rows.
+    "cursor": [QueryValue(lambda s: s.cursor, compare_with_random=False)],
+    "limit": [QueryValue(lambda s: "200")],
+}
+
+Body = Callable[[Side, Side], Any]  # (attacker's own side, target side) -> JSON body
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A request on the attacker's own rows whose body names the target's rows: refused."""
+
+    label: str
+    body: Body
+    code: str  # what the admin (who passes every role check) must get
+    compare_with_random: bool = True
+
+
+@dataclass(frozen=True)
+class Bodies:
+    #: Valid bodies sent with a victim id in the path (must answer as for a random id).
+    probes: list[Body] = field(default_factory=list)
+    #: Bodies naming victim rows, sent with the attacker's own ids in the path (or no path id).
+    refs: list[Ref] = field(default_factory=list)
+    #: Bodies for routes without a path id acting on the attacker's own tenant.
+    benign: list[Body] = field(default_factory=list)
+
+
+def _wo(own: Side, **fields: Any) -> dict[str, Any]:
+    return {"title": unique("atk-wo"), **fields}
+
+
+#: A sample request body for every (method, path) that takes one.
+BODIES: dict[Key, Bodies] = {
+    ("POST", "/api/v1/auth/login"): Bodies(
+        benign=[
+            lambda own, t: {
+                "tenant": own.slug,
+                "username": "admin",
+                "password": PASSWORD,
+                "device_id": own.device_id,
+            }
+        ],
+        refs=[
+            Ref(
+                "the victim's tenant with a wrong password",
+                lambda own, t: {
+                    "tenant": t.slug,
+                    "username": "admin",
+                    "password": "not-the-password",
+                    "device_id": "atk-device",
+                },
+                "invalid_credentials",
+            )
+        ],
+    ),
+    ("POST", "/api/v1/auth/refresh"): Bodies(
+        benign=[lambda own, t: {"refresh_token": own.refresh_token, "device_id": own.device_id}]
+    ),
+    ("POST", "/api/v1/auth/logout"): Bodies(
+        # The victim's refresh token in the body must not end the victim's session.
+        benign=[lambda own, t: {"refresh_token": t.refresh_token, "all_devices": True}]
+    ),
+    ("POST", "/api/v1/users"): Bodies(
+        refs=[
+            Ref(
+                "team_ids of the victim",
+                lambda own, t: {
+                    "username": unique(),
+                    "display_name": "Mole",
+                    "password": "mole-password-1",
+                    "role": "engineer",
+                    "team_ids": [t.teams["team_a"]],
+                },
+                "invalid_reference",
+            ),
+            Ref(
+                "own and victim team_ids",
+                lambda own, t: {
+                    "username": unique(),
+                    "display_name": "Mole",
+                    "password": "mole-password-1",
+                    "role": "engineer",
+                    "team_ids": [own.teams["team_a"], t.teams["team_b"]],
+                },
+                "invalid_reference",
+            ),
+        ]
+    ),
+    ("PATCH", "/api/v1/users/{user_id}"): Bodies(
+        probes=[
+            lambda own, t: {"display_name": "Pwned", "phone": "+1 000", "is_active": False},
+            lambda own, t: {"password": "pwned-password-1", "role": "admin"},
+            lambda own, t: {"team_ids": [own.teams["team_a"]]},
+        ],
+        refs=[
+            Ref(
+                "team_ids of the victim",
+                lambda own, t: {"team_ids": [t.teams["team_a"]]},
+                "invalid_reference",
+            )
+        ],
+    ),
+    ("POST", "/api/v1/teams"): Bodies(benign=[lambda own, t: {"name": unique("atk-team")}]),
+    ("PATCH", "/api/v1/teams/{team_id}"): Bodies(
+        probes=[
+            lambda own, t: {"name": unique("pwned"), "member_ids": []},
+            lambda own, t: {"member_ids": [own.users["eng_a"]]},
+        ],
+        refs=[
+            Ref(
+                # One victim id: with several, which one the error names follows their order.
+                "member_ids of a victim user",
+                lambda own, t: {"member_ids": [t.users["eng_a"]]},
+                "invalid_reference",
+            ),
+            Ref(
+                "own and victim member_ids",
+                lambda own, t: {"member_ids": [own.users["eng_a"], t.users["eng_b"]]},
+                "invalid_reference",
+            ),
+        ],
+    ),
+    ("POST", "/api/v1/customers"): Bodies(benign=[lambda own, t: {"name": unique("atk-cust")}]),
+    ("PATCH", "/api/v1/customers/{customer_id}"): Bodies(
+        probes=[lambda own, t: {"name": "Pwned", "tier": "strategic", "contacts": []}]
+    ),
+    ("POST", "/api/v1/sites"): Bodies(
+        refs=[
+            Ref(
+                "customer_id of the victim",
+                lambda own, t: {"name": unique("atk-site"), "customer_id": t.customer_id},
+                "invalid_reference",
+            )
+        ]
+    ),
+    ("PATCH", "/api/v1/sites/{site_id}"): Bodies(
+        probes=[
+            lambda own, t: {"name": "Pwned", "address": "nowhere"},
+            lambda own, t: {"customer_id": own.customer_id},
+        ],
+        refs=[
+            Ref(
+                "customer_id of the victim",
+                lambda own, t: {"customer_id": t.customer_id},
+                "invalid_reference",
+            )
+        ],
+    ),
+    ("POST", "/api/v1/assets"): Bodies(
+        refs=[
+            Ref(
+                "site_id of the victim",
+                lambda own, t: {"site_id": t.site_id, "device_code": unique("ATK")},
+                "invalid_reference",
+            )
+        ]
+    ),
+    ("PATCH", "/api/v1/assets/{asset_id}"): Bodies(
+        probes=[
+            lambda own, t: {"name": "Pwned", "serial_number": "0"},
+            lambda own, t: {"site_id": own.site_id},
+        ],
+        refs=[
+            Ref(
+                "site_id of the victim",
+                lambda own, t: {"site_id": t.site_id},
+                "invalid_reference",
+            )
+        ],
+    ),
+    ("POST", "/api/v1/work-orders"): Bodies(
+        refs=[
+            Ref("site_id", lambda own, t: _wo(own, site_id=t.site_id), "invalid_reference"),
+            Ref("asset_id", lambda own, t: _wo(own, asset_id=t.asset_id), "invalid_reference"),
+            Ref(
+                "customer_id",
+                lambda own, t: _wo(own, customer_id=t.customer_id),
+                "invalid_reference",
+            ),
+            Ref("team_id", lambda own, t: _wo(own, team_id=t.teams["team_a"]), "invalid_reference"),
+            Ref(
+                "own site with the victim's asset",
+                lambda own, t: _wo(own, site_id=own.site_id, asset_id=t.asset_id),
+                "invalid_reference",
+            ),
+            Ref(
+                "own asset with the victim's site",
+                lambda own, t: _wo(own, site_id=t.site_id, asset_id=own.asset_id),
+                "invalid_reference",
+            ),
+            Ref(
+                "every reference of the victim",
+                lambda own, t: _wo(
+                    own,
+                    site_id=t.site_id,
+                    asset_id=t.asset_id,
+                    customer_id=t.customer_id,
+                    team_id=t.teams["team_a"],
+                ),
+                "invalid_reference",
+            ),
+        ]
+    ),
+    ("PATCH", "/api/v1/work-orders/{work_order_id}"): Bodies(
+        probes=[
+            lambda own, t: {"title": "Pwned", "description": "pwned"},
+            lambda own, t: {"team_id": own.teams["team_a"], "priority": "P0"},
+            lambda own, t: {"asset_id": own.asset_id},
+        ],
+        refs=[
+            Ref("site_id", lambda own, t: {"site_id": t.site_id}, "invalid_reference"),
+            Ref("asset_id", lambda own, t: {"asset_id": t.asset_id}, "invalid_reference"),
+            Ref("customer_id", lambda own, t: {"customer_id": t.customer_id}, "invalid_reference"),
+            Ref("team_id", lambda own, t: {"team_id": t.teams["team_a"]}, "invalid_reference"),
+        ],
+    ),
+    ("POST", "/api/v1/work-orders/{work_order_id}/transitions"): Bodies(
+        probes=[
+            lambda own, t: {"target": "cancelled", "reason": "pwned"},
+            lambda own, t: {"target": "assigned", "assignee_id": own.users["eng_a"]},
+            lambda own, t: {"target": "en_route"},
+        ],
+        refs=[
+            Ref(
+                "assignee_id of a victim engineer",
+                lambda own, t: {"target": "assigned", "assignee_id": t.users["eng_b"]},
+                "invalid_reference",
+            )
+        ],
+    ),
+    ("POST", "/api/v1/work-orders/{work_order_id}/notes"): Bodies(
+        probes=[
+            lambda own, t: {"body": "pwned"},
+            lambda own, t: {"body": "pwned", "id": str(uuid.uuid4())},
+        ],
+        refs=[
+            # Client-made ids are global keys: a clash is refused and changes nothing (the
+            # victim's id is an unguessable UUID, so the 409 tells nothing new).
+            Ref(
+                "the victim's note id as the client-made id",
+                lambda own, t: {"body": "pwned", "id": t.note_id},
+                "already_exists",
+                compare_with_random=False,
+            )
+        ],
+    ),
+    ("POST", "/api/v1/work-orders/{work_order_id}/checklist"): Bodies(
+        probes=[lambda own, t: {"label": "pwned", "done": True}],
+        refs=[
+            Ref(
+                "the victim's checklist item id as the client-made id",
+                lambda own, t: {"label": "pwned", "id": t.checklist_item_id},
+                "already_exists",
+                compare_with_random=False,
+            )
+        ],
+    ),
+    ("PATCH", "/api/v1/work-orders/{work_order_id}/checklist/{item_id}"): Bodies(
+        probes=[lambda own, t: {"done": False, "label": "pwned", "value": "x"}]
+    ),
+}
+
+#: Answer without a token; everything else must say 401 not_authenticated.
+PUBLIC: set[Key] = {
+    ("GET", "/health/live"),
+    ("GET", "/health/ready"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/refresh"),
+}
+#: End the caller's session: walked last for each role.
+SESSION_ENDING: set[Key] = {("POST", "/api/v1/auth/logout")}
+
+#: Codes a non-admin attacker may get instead of a Ref's code (role or state refuses first).
+ROLE_REFUSALS = {"forbidden", "field_not_editable", "illegal_transition"}
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    template: str
+    path_params: tuple[str, ...]
+    query_params: tuple[str, ...]
+    has_body: bool
+
+    @property
+    def key(self) -> Key:
+        return (self.method, self.template)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+async def load_operations(client: Client) -> list[Operation]:
+    """Every operation of the served OpenAPI schema; fails on anything the walker cannot drive."""
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200, response.text
+    schema = response.json()
+    operations: list[Operation] = []
+    unknown: list[str] = []
+    for template, item in schema["paths"].items():
+        shared = item.get("parameters", [])
+        for method, spec in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            op_name = f"{method.upper()} {template}"
+            params = [*shared, *spec.get("parameters", [])]
+            path_params = tuple(re.findall(r"\{(\w+)\}", template))
+            declared = {p["name"] for p in params if p["in"] == "path"}
+            if declared != set(path_params):
+                unknown.append(f"{op_name}: path parameters {declared} vs template")
+            query_params = tuple(p["name"] for p in params if p["in"] == "query")
+            for p in params:
+                if p["in"] == "path" and p["name"] not in PATH_PARAMS:
+                    unknown.append(f"{op_name}: unknown path parameter {p['name']!r}")
+                elif p["in"] == "query" and p["name"] not in QUERY_PARAMS:
+                    unknown.append(f"{op_name}: unknown query parameter {p['name']!r}")
+                elif p["in"] not in ("path", "query"):
+                    unknown.append(f"{op_name}: unknown {p['in']} parameter {p['name']!r}")
+            op = Operation(
+                method=method.upper(),
+                template=template,
+                path_params=path_params,
+                query_params=query_params,
+                has_body="requestBody" in spec,
+            )
+            bodies = BODIES.get(op.key)
+            if op.has_body and bodies is None:
+                unknown.append(f"{op_name}: no sample request body in BODIES")
+            if bodies is not None and op.path_params and not bodies.probes:
+                unknown.append(f"{op_name}: no probe body for a victim id in the path")
+            if bodies is not None and not op.path_params and not (bodies.refs or bodies.benign):
+                unknown.append(f"{op_name}: no body for a route without a path id")
+            if not op.path_params and op.method != "GET" and bodies is None:
+                unknown.append(f"{op_name}: a non-GET route without a path id needs BODIES")
+            operations.append(op)
+    assert not unknown, "The tenant-isolation walker does not know:\n" + "\n".join(unknown)
+    assert operations, "the schema lists no operations"
+    return operations
+
+
+# Building the scene ---------------------------------------------------------------------------
+
+
+@dataclass
+class Scene:
+    client: Client
+    victim_world: World
+    attacker_world: World
+    victim: Side
+    own: Side
+    victim_assets: list[str]
+    victim_work_orders: list[str]
+    fingerprint: frozenset[str]
+    views: dict[tuple[str, str], tuple[int, str]]
+    victim_rows: dict[str, dict[str, dict[str, Any]]]
+    created: set[str] = field(default_factory=set)
+
+
+async def ok(world: World, who: str, method: str, url: str, **kwargs: Any) -> Any:
+    response = await world.call(who, method, url, **kwargs)
+    assert response.status_code in (200, 201), f"{method} {url}: {response.text}"
+    return response.json()
+
+
+async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[str]]:
+    """A tenant with distinctive data: every name carries a marker no other tenant uses."""
+    marker = f"VIC{uuid.uuid4().hex[:10]}"
+    phones = {f"+1 555 {uuid.uuid4().int % 10**8:08d}" for _ in USERS}
+    for (name, _, _), phone in zip(USERS, sorted(phones), strict=True):
+        await ok(
+            world,
+            "admin",
+            "PATCH",
+            f"/api/v1/users/{world.users[name]}",
+            json={"display_name": f"{marker} {name}", "phone": phone},
+        )
+    for name, team_id in world.teams.items():
+        await ok(
+            world, "admin", "PATCH", f"/api/v1/teams/{team_id}", json={"name": f"{marker} {name}"}
+        )
+    contact_phone = f"+1 556 {uuid.uuid4().int % 10**8:08d}"
+    phones.add(contact_phone)
+    await ok(
+        world,
+        "dispatcher",
+        "PATCH",
+        f"/api/v1/customers/{world.customer_id}",
+        json={
+            "name": f"{marker} Cold Chain",
+            "contacts": [
+                {
+                    "name": f"{marker} Contact",
+                    "phone": contact_phone,
+                    "email": f"{marker.lower()}@victim.example",
+                }
+            ],
+        },
+    )
+    await ok(
+        world,
+        "dispatcher",
+        "PATCH",
+        f"/api/v1/sites/{world.site_id}",
+        json={"name": f"{marker} Cold store", "address": f"{marker} Harbour Road 1"},
+    )
+    await ok(
+        world,
+        "dispatcher",
+        "PATCH",
+        f"/api/v1/assets/{world.asset_id}",
+        json={"name": f"{marker} Old freezer", "serial_number": f"{marker}-SN-1"},
+    )
+    asset = await ok(
+        world,
+        "dispatcher",
+        "POST",
+        "/api/v1/assets",
+        json={
+            "site_id": str(world.site_id),
+            "device_code": f"{marker}-FR-7",
+            "name": f"{marker} Freezer",
+            "serial_number": f"{marker}-SN-7",
+        },
+    )
+    # Two earlier work orders, so the main one's number is not one the attacker also has.
+    spare = await world.create_work_order(
+        title=f"{marker} spare", team_id=str(world.teams["team_b"])
+    )
+    gone = await world.create_work_order(title=f"{marker} cancelled")
+    await world.transition("dispatcher", gone["id"], "cancelled", reason=f"{marker} duplicate")
+    main = await world.create_work_order(
+        title=f"{marker} Freezer room too warm",
+        description=f"{marker} -12C instead of -18C",
+        priority="P1",
+        site_id=str(world.site_id),
+        asset_id=asset["id"],
+        customer_id=str(world.customer_id),
+        environment=f"{marker} ambient 30C",
+        tags=[marker.lower()],
+    )
+    await world.transition(
+        "dispatcher", main["id"], "assigned", assignee_id=str(world.users["eng_a"])
+    )
+    await world.transition("eng_a", main["id"], "accepted")
+    note = await ok(
+        world,
+        "eng_a",
+        "POST",
+        f"/api/v1/work-orders/{main['id']}/notes",
+        json={"body": f"{marker} compressor is noisy"},
+    )
+    item = await ok(
+        world,
+        "dispatcher",
+        "POST",
+        f"/api/v1/work-orders/{main['id']}/checklist",
+        json={"label": f"{marker} check the door seal", "required": True},
+    )
+    await ok(
+        world,
+        "eng_a",
+        "PATCH",
+        f"/api/v1/work-orders/{main['id']}/checklist/{item['id']}",
+        json={"done": True, "value": f"{marker} seal ok"},
+    )
+    page = await ok(world, "dispatcher", "GET", "/api/v1/work-orders", params={"limit": 1})
+    assert page["next_cursor"], page
+    session = await world.login("dispatcher", device_id="victim-phone")
+    side = Side(
+        slug=world.slug,
+        tenant_id=str(world.tenant_id),
+        users={name: str(user_id) for name, user_id in world.users.items()},
+        teams={name: str(team_id) for name, team_id in world.teams.items()},
+        customer_id=str(world.customer_id),
+        site_id=str(world.site_id),
+        asset_id=asset["id"],
+        work_order_id=main["id"],
+        checklist_item_id=item["id"],
+        note_id=note["id"],
+        marker=marker,
+        number=main["number"],
+        refresh_token=session["refresh_token"],
+        device_id="victim-phone",
+        cursor=page["next_cursor"],
+    )
+    extra = {session["access_token"], *phones}
+    return side, [str(world.asset_id), asset["id"]], [spare["id"], gone["id"], main["id"]], extra
+
+
+async def build_attacker(world: World) -> Side:
+    """The attacker's own rows, used where a request names its own ids (and victim ones)."""
+    work_order = await world.create_work_order(
+        site_id=str(world.site_id),
+        asset_id=str(world.asset_id),
+        customer_id=str(world.customer_id),
+    )
+    wo = work_order["id"]
+    await world.transition("dispatcher", wo, "assigned", assignee_id=str(world.users["eng_a"]))
+    await world.transition("eng_a", wo, "accepted")
+    note = await ok(
+        world, "eng_a", "POST", f"/api/v1/work-orders/{wo}/notes", json={"body": "own note"}
+    )
+    item = await ok(
+        world, "dispatcher", "POST", f"/api/v1/work-orders/{wo}/checklist", json={"label": "own"}
+    )
+    return Side(
+        slug=world.slug,
+        tenant_id=str(world.tenant_id),
+        users={name: str(user_id) for name, user_id in world.users.items()},
+        teams={name: str(team_id) for name, team_id in world.teams.items()},
+        customer_id=str(world.customer_id),
+        site_id=str(world.site_id),
+        asset_id=str(world.asset_id),
+        work_order_id=wo,
+        checklist_item_id=item["id"],
+        note_id=note["id"],
+        marker=f"ATK{uuid.uuid4().hex[:10]}",
+        number=work_order["number"],
+        device_id="attacker-walker",
+    )
+
+
+async def victim_views(
+    world: World, side: Side, assets: list[str], orders: list[str]
+) -> dict[tuple[str, str], tuple[int, str]]:
+    """Everything the victim can read about itself, as (status, exact body text)."""
+    reads: list[tuple[str, str]] = [(name, "/api/v1/me") for name, _, _ in USERS]
+    reads += [("dispatcher", "/api/v1/users"), ("dispatcher", "/api/v1/teams")]
+    reads += [("dispatcher", f"/api/v1/users/{user_id}") for user_id in side.users.values()]
+    reads += [("dispatcher", f"/api/v1/teams/{team_id}") for team_id in side.teams.values()]
+    reads += [
+        ("dispatcher", "/api/v1/customers"),
+        ("dispatcher", f"/api/v1/customers/{side.customer_id}"),
+        ("dispatcher", "/api/v1/sites"),
+        ("dispatcher", f"/api/v1/sites/{side.site_id}"),
+        ("dispatcher", "/api/v1/assets"),
+        *(("dispatcher", f"/api/v1/assets/{asset_id}") for asset_id in assets),
+        ("dispatcher", "/api/v1/work-orders?limit=200"),
+        ("eng_a", "/api/v1/work-orders?limit=200"),
+        ("eng_a", f"/api/v1/work-orders/{side.work_order_id}"),
+    ]
+    for wo in orders:
+        reads += [
+            ("dispatcher", f"/api/v1/work-orders/{wo}"),
+            ("dispatcher", f"/api/v1/work-orders/{wo}/notes"),
+            ("dispatcher", f"/api/v1/work-orders/{wo}/checklist"),
+        ]
+    views: dict[tuple[str, str], tuple[int, str]] = {}
+    for who, url in reads:
+        response = await world.call(who, "GET", url)
+        views[(who, url)] = (response.status_code, response.text)
+    return views
+
+
+async def dump_tenant(tenant_id: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every row of every table that belongs to the tenant (every table but Tenant has a
+    ``tenant`` column: that is what makes isolation checkable at all)."""
+    tid = uuid.UUID(tenant_id)
+    dump: dict[str, dict[str, dict[str, Any]]] = {}
+    for table in ALL_TABLES:
+        primary_key = table._meta.primary_key
+        if table is Tenant:
+            rows = await table.select().where(primary_key == tid)
+        else:
+            columns = {column._meta.name: column for column in table._meta.columns}
+            assert "tenant" in columns, f"{table._meta.tablename} is not scoped by tenant"
+            rows = await table.select().where(columns["tenant"] == tid)
+        dump[table._meta.tablename] = {str(row[primary_key._meta.name]): row for row in rows}
+    return dump
+
+
+@pytest.fixture(scope="module")
+async def scene(client: Client) -> Scene:
+    """The victim (like the ``world`` fixture, plus distinctive data) and the attacker (like
+    ``other_world``), the victim's views and rows before any attack, and its fingerprint."""
+    victim_world = await make_world(client)
+    attacker_world = await make_world(client)
+    victim, assets, orders, extra = await build_victim(victim_world)
+    own = await build_attacker(attacker_world)
+    views = await victim_views(victim_world, victim, assets, orders)
+    assert all(status == 200 for status, _ in views.values()), views
+    text = "\n".join(body for _, body in views.values()).lower()
+    ids = set(UUID_RE.findall(text)) | {
+        value.lower() for value in victim.labels().values() if UUID_RE.fullmatch(value.lower())
+    }
+    numbers = set(re.findall(r"wo-\d{4}-\d{6}", text)) - {own.number.lower()}
+    tokens = {h["Authorization"].split(" ", 1)[1] for h in victim_world.headers.values()}
+    fingerprint = frozenset(
+        {
+            *ids,
+            *(uuid.UUID(value).hex for value in ids),
+            *numbers,
+            victim.marker.lower(),
+            victim.slug.lower(),
+            victim.refresh_token.lower(),
+            *(value.lower() for value in tokens | extra),
+        }
+    )
+    assert victim.number.lower() in fingerprint
+    assert {victim.tenant_id, victim.work_order_id, victim.note_id} <= fingerprint
+    # The fingerprint names the victim only: nothing of the attacker's own data matches it,
+    # and the victim's views hold nothing of the attacker.
+    own_views = [
+        await attacker_world.call("dispatcher", "GET", url)
+        for url in (
+            f"/api/v1/work-orders/{own.work_order_id}",
+            "/api/v1/work-orders?limit=200",
+            "/api/v1/users",
+            "/api/v1/teams",
+            "/api/v1/customers",
+            "/api/v1/sites",
+            "/api/v1/assets",
+        )
+    ]
+    for response in own_views:
+        assert response.status_code == 200, response.text
+        assert not find_leaks(response, fingerprint, ""), response.text
+    own_ids = set(UUID_RE.findall("\n".join(r.text for r in own_views).lower()))
+    assert own.tenant_id not in text, "victim views show the attacker's tenant"
+    assert not own_ids & ids, "victim views show attacker ids"
+    return Scene(
+        client=client,
+        victim_world=victim_world,
+        attacker_world=attacker_world,
+        victim=victim,
+        own=own,
+        victim_assets=assets,
+        victim_work_orders=orders,
+        fingerprint=fingerprint,
+        views=views,
+        victim_rows=await dump_tenant(victim.tenant_id),
+    )
+
+
+# Checking answers -------------------------------------------------------------------------------
+
+
+def find_leaks(
+    response: httpx.Response, fingerprint: frozenset[str], request_text: str
+) -> list[str]:
+    """Victim strings in the answer (body and headers). An error may echo what the request
+    itself sent (a 404 names the id it did not find); a success may not even do that."""
+    seen = (
+        response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+    ).lower()
+    echo = request_text.lower() if response.status_code >= 400 else ""
+    return sorted(item for item in fingerprint if item in seen and item not in echo)
+
+
+def error_code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        code = body["error"].get("code")
+        return code if isinstance(code, str) else None
+    return None
+
+
+def normalized(response: httpx.Response, side: Side) -> tuple[int, str]:
+    text = response.text
+    for label, value in sorted(side.labels().items(), key=lambda kv: -len(kv[1])):
+        text = text.replace(value, f"<{label}>")
+    return response.status_code, text
+
+
+@dataclass
+class Walker:
+    """Sends the requests of one walk and collects every problem (not only the first)."""
+
+    scene: Scene
+    role: str | None  # None: no token at all
+    headers: dict[str, str]
+    problems: list[str] = field(default_factory=list)
+    calls: int = 0
+
+    async def send(
+        self,
+        op: Operation,
+        sources: dict[str, Side],
+        body: Any,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[httpx.Response, str, str]:
+        url = re.sub(
+            r"\{(\w+)\}", lambda m: PATH_PARAMS[m.group(1)](sources[m.group(1)]), op.template
+        )
+        kwargs: dict[str, Any] = {}
+        if body is not None:
+            kwargs["json"] = body
+        response = await self.scene.client.request(
+            op.method,
+            url,
+            headers=self.headers if headers is None else headers,
+            params=params,
+            **kwargs,
+        )
+        self.calls += 1
+        shown = f"{op.method} {url}" + (f" ?{params}" if params else "")
+        shown += f" {json.dumps(body)}" if body is not None else ""
+        request_text = url + json.dumps(body) + json.dumps(params or {})
+        return response, shown, request_text
+
+    def check(self, ok: bool, what: str, shown: str, response: httpx.Response) -> None:
+        if not ok:
+            self.problems.append(
+                f"[{self.role or 'no token'}] {shown}: {what}; got {response.status_code} "
+                f"{response.text[:300]}"
+            )
+
+    def check_common(self, shown: str, response: httpx.Response, request_text: str) -> None:
+        self.check(response.status_code < 500, "a server error", shown, response)
+        leaks = find_leaks(response, self.scene.fingerprint, request_text)
+        self.check(not leaks, f"victim data in the answer: {leaks}", shown, response)
+
+    async def walk(self, op: Operation) -> None:
+        bodies = BODIES.get(op.key, Bodies())
+        if op.path_params:
+            await self.walk_victim_paths(op, bodies)
+            for ref in bodies.refs:
+                await self.walk_ref(op, ref)
+        elif op.method == "GET":
+            await self.walk_collection(op)
+        else:
+            for benign in bodies.benign:
+                await self.walk_benign(op, benign)
+            for ref in bodies.refs:
+                await self.walk_ref(op, ref)
+
+    async def walk_victim_paths(self, op: Operation, bodies: Bodies) -> None:
+        """Every mix of victim and own ids in the path (at least one victim id), each body:
+        refused exactly as if the victim ids were random ones."""
+        own, victim, nobody = self.scene.own, self.scene.victim, random_side()
+        for combo in itertools.product(("victim", "own"), repeat=len(op.path_params)):
+            if "victim" not in combo:
+                continue
+            for probe in bodies.probes or [None]:
+                sides = {"victim": victim, "own": own}
+                sources = {p: sides[c] for p, c in zip(op.path_params, combo, strict=True)}
+                randoms = {
+                    p: nobody if c == "victim" else own
+                    for p, c in zip(op.path_params, combo, strict=True)
+                }
+                body = probe(own, victim) if probe else None
+                response, shown, request_text = await self.send(op, sources, body)
+                self.check_common(shown, response, request_text)
+                code = error_code(response)
+                self.check(
+                    response.status_code in (403, 404) and code in ("forbidden", "not_found"),
+                    "a victim id in the path must answer 404 (or the role's 403)",
+                    shown,
+                    response,
+                )
+                if self.role == "admin":
+                    self.check(
+                        response.status_code == 404 and code == "not_found",
+                        "the admin (who passes every role check) must get 404 not_found",
+                        shown,
+                        response,
+                    )
+                random_body = probe(own, nobody) if probe else None
+                baseline, _, _ = await self.send(op, randoms, random_body)
+                self.check(
+                    normalized(response, victim) == normalized(baseline, nobody),
+                    f"differs from a random id ({baseline.status_code} {baseline.text[:200]}): "
+                    "existence leaks",
+                    shown,
+                    response,
+                )
+
+    async def walk_ref(self, op: Operation, ref: Ref) -> None:
+        """The attacker's own ids in the path, the victim's in the body: refused, as for
+        random ids, and nothing is created or changed (checked on the rows afterwards)."""
+        own, victim, nobody = self.scene.own, self.scene.victim, random_side()
+        sources = dict.fromkeys(op.path_params, own)
+        response, shown, request_text = await self.send(op, sources, ref.body(own, victim))
+        shown = f"{shown} ({ref.label})"
+        self.check_common(shown, response, request_text)
+        code = error_code(response)
+        self.check(
+            400 <= response.status_code < 500, "a victim reference must be refused", shown, response
+        )
+        if self.role in (None, "admin"):
+            self.check(code == ref.code, f"expected {ref.code}", shown, response)
+        else:
+            self.check(code in {ref.code} | ROLE_REFUSALS, f"expected {ref.code}", shown, response)
+        if ref.compare_with_random:
+            baseline, _, _ = await self.send(op, sources, ref.body(own, nobody))
+            self.check(
+                normalized(response, victim) == normalized(baseline, nobody),
+                f"differs from a random reference ({baseline.text[:200]}): existence leaks",
+                shown,
+                response,
+            )
+
+    async def walk_benign(self, op: Operation, benign: Body) -> None:
+        """A route without a path id acting on the attacker's own tenant: it may succeed, and
+        answers nothing of the victim."""
+        response, shown, request_text = await self.send(
+            op, {}, benign(self.scene.own, self.scene.victim)
+        )
+        self.check_common(shown, response, request_text)
+        allowed = response.is_success or response.status_code in (401, 403, 404, 409, 422)
+        if op.key in PUBLIC:
+            allowed = response.is_success
+        self.check(allowed, "unexpected status", shown, response)
+        if response.is_success and response.content:
+            body = response.json()
+            if isinstance(body, dict) and isinstance(body.get("id"), str):
+                self.scene.created.add(body["id"])
+            if isinstance(body, dict) and isinstance(body.get("refresh_token"), str):
+                # A fresh session of the attacker's own, for the refresh route.
+                self.scene.own.refresh_token = body["refresh_token"]
+
+    async def walk_collection(self, op: Operation) -> None:
+        """A listing: 200 or 403, with no parameter and with each parameter naming (or
+        searching for) the victim, answering exactly as for random ids."""
+        victim, nobody = self.scene.victim, random_side()
+        variants: list[tuple[dict[str, str] | None, dict[str, str] | None, bool]] = [
+            (None, None, False)
+        ]
+        for name in op.query_params:
+            for value in QUERY_PARAMS[name]:
+                random_params = {name: value.value(nobody)} if value.compare_with_random else None
+                variants.append(
+                    ({name: value.value(victim)}, random_params, value.selects_victim_only)
+                )
+        for params, random_params, victim_only in variants:
+            response, shown, request_text = await self.send(op, {}, None, params)
+            self.check_common(shown, response, request_text)
+            if op.key in PUBLIC:
+                self.check(response.is_success, "a public route must answer", shown, response)
+            else:
+                self.check(
+                    response.status_code == 200
+                    or (response.status_code == 403 and error_code(response) == "forbidden"),
+                    "a listing answers 200 or 403",
+                    shown,
+                    response,
+                )
+            if victim_only and response.status_code == 200:
+                items = response.json().get("items")
+                self.check(
+                    items == [], "a filter naming victim rows lists nothing", shown, response
+                )
+            if random_params is not None:
+                baseline, _, _ = await self.send(op, {}, None, random_params)
+                self.check(
+                    normalized(response, victim) == normalized(baseline, nobody),
+                    f"differs from a random filter ({baseline.text[:200]}): existence leaks",
+                    shown,
+                    response,
+                )
+
+    def assert_clean(self) -> None:
+        assert not self.problems, f"{len(self.problems)} problems:\n" + "\n".join(self.problems)
+
+
+async def assert_victim_unchanged(scene: Scene) -> None:
+    """Byte for byte through the API (detail with version and timeline, notes, checklist,
+    users, teams, customer, site, assets, each user's own session) and row for row."""
+    views = await victim_views(
+        scene.victim_world, scene.victim, scene.victim_assets, scene.victim_work_orders
+    )
+    changed = [
+        f"{who} GET {url}" for (who, url), view in views.items() if view != scene.views[(who, url)]
+    ]
+    assert not changed, "victim views changed:\n" + "\n".join(changed)
+    rows = await dump_tenant(scene.victim.tenant_id)
+    for table, before in scene.victim_rows.items():
+        assert rows[table] == before, f"victim rows of {table} changed"
+
+
+def assert_only_created(
+    before: dict[str, dict[str, dict[str, Any]]],
+    after: dict[str, dict[str, dict[str, Any]]],
+    created: set[str],
+) -> None:
+    """The attacker's own tenant: refused requests changed nothing; only what the walk
+    created on purpose (by a successful benign request) is new."""
+    for table, rows in before.items():
+        for row_id, row in rows.items():
+            assert after[table].get(row_id) == row, f"attacker row {table}/{row_id} changed"
+        new = set(after[table]) - set(rows)
+        assert new <= created, f"unexpected new attacker rows in {table}: {new - created}"
+
+
+# The tests --------------------------------------------------------------------------------------
+
+
+async def test_the_walker_knows_every_route_of_the_schema(scene: Scene) -> None:
+    operations = await load_operations(scene.client)
+    keys = {op.key for op in operations}
+    stale = (set(BODIES) | PUBLIC | SESSION_ENDING) - keys
+    assert not stale, f"the walker's tables name routes the schema does not have: {stale}"
+    used = {name for op in operations for name in op.path_params}
+    assert used == set(PATH_PARAMS), f"path parameter table out of date: {used ^ set(PATH_PARAMS)}"
+    used_query = {name for op in operations for name in op.query_params}
+    assert used_query == set(QUERY_PARAMS), (
+        f"query table out of date: {used_query ^ set(QUERY_PARAMS)}"
+    )
+    # Every route the API serves is under the schema, so the walk covers the whole API.
+    api_routes: set[Key] = set()
+    for route in scene.client.app.routes:
+        if route.path_format.startswith("/schema"):
+            continue
+        if not isinstance(route, HTTPRoute):  # a websocket or mounted app: walk it too
+            api_routes.add((type(route).__name__, route.path_format))
+            continue
+        api_routes |= {(m, route.path_format) for m in route.methods - {"HEAD", "OPTIONS"}}
+    assert api_routes == keys, f"routes missing from the schema: {api_routes ^ keys}"
+
+
+@pytest.mark.parametrize("role", ATTACKER_ROLES)
+async def test_another_tenant_reads_and_changes_nothing_on_any_route(
+    scene: Scene, role: str
+) -> None:
+    """Every operation, as this role of the attacker tenant, with the victim's ids."""
+    operations = await load_operations(scene.client)
+    walker = Walker(scene, role, scene.attacker_world.headers[role])
+    attacker_before = await dump_tenant(scene.own.tenant_id)
+    for op in operations:
+        if op.key not in PUBLIC and op.key not in SESSION_ENDING:
+            await walker.walk(op)
+    walker.assert_clean()
+    await assert_victim_unchanged(scene)
+    assert_only_created(attacker_before, await dump_tenant(scene.own.tenant_id), scene.created)
+    for op in operations:
+        if op.key in SESSION_ENDING:
+            await walker.walk(op)
+    walker.assert_clean()
+    await assert_victim_unchanged(scene)  # includes every victim user's session (GET /me)
+
+
+def _forge(claims: dict[str, Any], key: str) -> str:
+    return jwt.encode(claims, key, algorithm="HS256")
+
+
+async def test_without_a_valid_token_only_the_public_routes_answer(
+    scene: Scene, settings: Settings
+) -> None:
+    operations = await load_operations(scene.client)
+    keys = {op.key for op in operations}
+    assert keys >= PUBLIC
+    victim, key = scene.victim, settings.signing_key()
+    # A live session of the attacker's (eng_b never ends one in these tests).
+    real = scene.attacker_world.headers["eng_b"]["Authorization"].split(" ", 1)[1]
+    claims = jwt.decode(real, options={"verify_signature": False})
+    header, _, signature = real.split(".")
+    victim_claims = {**claims, "sub": victim.users["admin"], "tid": victim.tenant_id}
+    tampered_payload = base64.urlsafe_b64encode(json.dumps(victim_claims).encode()).decode()
+    # Proof the forging below is right: the same claims, signed with the key, are accepted.
+    control = await scene.client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {_forge(claims, key)}"}
+    )
+    assert control.status_code == 200, control.text
+    assert control.json()["tenant_id"] == scene.own.tenant_id
+    tokens: dict[str, tuple[dict[str, str], str]] = {
+        "no token": ({}, "not_authenticated"),
+        "not bearer": ({"Authorization": "Basic YWRtaW46cGFzc3dvcmQ="}, "not_authenticated"),
+        "empty bearer": ({"Authorization": "Bearer "}, "not_authenticated"),
+        "garbage": ({"Authorization": "Bearer not-a-token"}, "token_invalid"),
+        "victim claims, another key": (
+            {"Authorization": f"Bearer {_forge(victim_claims, 'x' * 48)}"},
+            "token_invalid",
+        ),
+        "attacker token, tampered to the victim": (
+            {"Authorization": f"Bearer {header}.{tampered_payload.rstrip('=')}.{signature}"},
+            "token_invalid",
+        ),
+        "victim claims, alg none": (
+            {"Authorization": f"Bearer {jwt.encode(victim_claims, None, algorithm='none')}"},
+            "token_invalid",
+        ),
+        # Even with the key: the user must belong to the tenant and own the session.
+        "signed, attacker user in the victim tenant": (
+            {"Authorization": f"Bearer {_forge({**claims, 'tid': victim.tenant_id}, key)}"},
+            "token_invalid",
+        ),
+        "signed, victim user on the attacker's session": (
+            {"Authorization": f"Bearer {_forge(victim_claims, key)}"},
+            "token_invalid",
+        ),
+    }
+    walker = Walker(scene, None, {})
+    public = sorted(
+        (op for op in operations if op.key in PUBLIC), key=lambda op: "refresh" in op.template
+    )
+    for op in public:  # login before refresh: refresh spends the session login made
+        await walker.walk(op)
+    for op in operations:
+        if op.key in PUBLIC:
+            continue
+        bodies = BODIES.get(op.key, Bodies())
+        candidates = [*bodies.probes, *bodies.benign, *(ref.body for ref in bodies.refs)]
+        body = candidates[0](scene.own, victim) if candidates else None
+        sources = dict.fromkeys(op.path_params, victim)
+        for kind, (headers, code) in tokens.items():
+            response, shown, request_text = await walker.send(op, sources, body, headers=headers)
+            shown = f"{shown} [{kind}]"
+            walker.check_common(shown, response, request_text)
+            walker.check(
+                response.status_code == 401 and error_code(response) == code,
+                f"must answer 401 {code}",
+                shown,
+                response,
+            )
+    walker.assert_clean()
+    await assert_victim_unchanged(scene)
+
+
+async def test_the_victim_tenant_still_works_after_the_attacks(scene: Scene) -> None:
+    """Runs last: the victim's rows, sessions and logins survived everything above."""
+    await assert_victim_unchanged(scene)
+    world, victim = scene.victim_world, scene.victim
+    # The refresh token the attacker sent to logout still rotates.
+    response = await scene.client.post(
+        "/api/v1/auth/refresh",
+        json={"refresh_token": victim.refresh_token, "device_id": victim.device_id},
+    )
+    assert response.status_code == 200, response.text
+    for name, _, _ in USERS:
+        tokens = await world.login(name, device_id="after-attack")
+        me = await scene.client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+        )
+        assert me.status_code == 200, me.text
+        assert me.json()["id"] == victim.users[name]
+        assert me.json()["tenant_id"] == victim.tenant_id
+    # And its work goes on: the assignee moves the work order on, the version counts on.
+    before = scene.views[("dispatcher", f"/api/v1/work-orders/{victim.work_order_id}")][1]
+    version = json.loads(before)["work_order"]["version"]
+    moved = await world.transition("eng_a", victim.work_order_id, "en_route")
+    assert moved.json()["work_order"]["version"] == version + 1
