@@ -22,9 +22,8 @@ class RefreshRequest(msgspec.Struct, kw_only=True):
 
 
 class LogoutRequest(msgspec.Struct, kw_only=True):
-    """Revokes the refresh token of this device; ``all_devices`` revokes every session."""
+    """Ends the session of the access token used; ``all_devices`` ends every session."""
 
-    refresh_token: str | None = None
     all_devices: bool = False
 
 

@@ -1,6 +1,7 @@
 """The one place mapping errors to HTTP answers: every 4xx/5xx carries the error envelope."""
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -49,16 +50,31 @@ STATUS: dict[ErrorCode, int] = {
 _MALFORMED_MARKERS = ("malformed", "json is", "input data was truncated", "invalid utf-8")
 
 
+_AT_PATH = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`$")
+_MISSING = re.compile(r"missing required field `(?P<name>[^`]+)`")
+
+
+def _field_error(item: dict[str, Any]) -> dict[str, str]:
+    """One field error, named by its path in the body (``priority``, ``tags[1]``,
+    ``contacts[0].name``) rather than Litestar's parameter name (``data``)."""
+    field, message = str(item.get("key", "")), str(item.get("message", ""))
+    source = item.get("source", "")
+    source = str(getattr(source, "value", source))  # Litestar gives ParamType members
+    located = _AT_PATH.match(message)
+    path = ""
+    if located:
+        message, path = located["message"], located["path"].lstrip(".")
+    missing = _MISSING.search(message)
+    if missing:
+        path = f"{path}.{missing['name']}" if path else missing["name"]
+    if path and (field in ("", "data") or source == "body"):
+        field = path
+    return {"field": field, "source": source, "message": message}
+
+
 def _validation(exc: ValidationException) -> tuple[ErrorCode, str, dict[str, Any]]:
-    errors = [
-        {
-            "field": str(item.get("key", "")),
-            "source": str(item.get("source", "")),
-            "message": str(item.get("message", "")),
-        }
-        for item in (exc.extra if isinstance(exc.extra, list) else [])
-        if isinstance(item, dict)
-    ]
+    items = exc.extra if isinstance(exc.extra, list) else []
+    errors = [_field_error(item) for item in items if isinstance(item, dict)]
     text = " ".join([str(exc.detail), *(e["message"] for e in errors)]).lower()
     if any(marker in text for marker in _MALFORMED_MARKERS):
         return ErrorCode.MALFORMED_JSON, "The request body is not valid JSON.", {"errors": errors}
