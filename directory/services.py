@@ -1,6 +1,7 @@
 """Customers, sites and assets: read by the dispatch roles, written by admins and dispatchers."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from kernel.errors import AlreadyExists, InvalidReference, NotFound
 from kernel.rows import column_value, set_fields, to_struct
 from mobile_contract import directory as contract
 from mobile_contract.enums import Role
+from sync import changelog
 
 T = TypeVar("T", bound=msgspec.Struct)
 WRITE_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER})
@@ -30,6 +32,7 @@ class _Kind:
     contract: type[msgspec.Struct]
     columns: dict[str, Column]  # contract field -> column, for reads and partial updates
     order_by: Column
+    collection: str | None = None  # its sync collection, if devices hold it
 
 
 _CUSTOMER = _Kind(
@@ -53,6 +56,7 @@ _SITE = _Kind(
         "timezone": Site.timezone,
     },
     Site.name,
+    changelog.SITES,
 )
 _ASSET = _Kind(
     "asset",
@@ -69,6 +73,7 @@ _ASSET = _Kind(
         "serial_number": Asset.serial_number,
     },
     Asset.device_code,
+    changelog.ASSETS,
 )
 
 
@@ -119,18 +124,28 @@ async def _create(kind: _Kind, actor: Actor, data: msgspec.Struct) -> Any:
     }
     row = kind.table(tenant=actor.tenant_id, created_at=now, updated_at=now, **values)
     await row.save()
+    await _log(kind, actor, row.id, now)  # type: ignore[attr-defined]
     return await _get(kind, actor.tenant_id, row.id)  # type: ignore[attr-defined]
 
 
 async def _update(kind: _Kind, actor: Actor, item_id: UUID, data: msgspec.Struct) -> Any:
     table = kind.table
     await _get(kind, actor.tenant_id, item_id)
+    now = utcnow()
     changes = set_fields(data, kind.columns)
-    changes[table.updated_at] = utcnow()  # type: ignore[attr-defined]
+    changes[table.updated_at] = now  # type: ignore[attr-defined]
     await table.update(changes).where(  # type: ignore[arg-type]
         (table.tenant == actor.tenant_id) & (table._meta.primary_key == item_id)  # type: ignore[attr-defined]
     )
+    await _log(kind, actor, item_id, now)
     return await _get(kind, actor.tenant_id, item_id)
+
+
+async def _log(kind: _Kind, actor: Actor, item_id: UUID, now: datetime) -> None:
+    if kind.collection is not None:
+        await changelog.record(
+            tenant_id=actor.tenant_id, collection=kind.collection, document_id=item_id, now=now
+        )
 
 
 async def _find(kind: _Kind, tenant_id: UUID, item_id: UUID) -> Any:

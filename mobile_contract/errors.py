@@ -28,6 +28,7 @@ class ErrorCode(StrEnum):
     ILLEGAL_TRANSITION = "illegal_transition"
     VERSION_CONFLICT = "version_conflict"
     INVALID_REFERENCE = "invalid_reference"
+    UNKNOWN_COLLECTION = "unknown_collection"
     RATE_LIMITED = "rate_limited"
     INTERNAL_ERROR = "internal_error"
     SERVICE_UNAVAILABLE = "service_unavailable"

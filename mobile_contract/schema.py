@@ -12,11 +12,19 @@ from typing import Any
 
 import msgspec
 
-from mobile_contract import CONTRACT_VERSION, auth, directory, errors, system, work_orders
+from mobile_contract import (
+    CONTRACT_VERSION,
+    auth,
+    directory,
+    errors,
+    sync,
+    system,
+    work_orders,
+)
 from mobile_contract.compat import version_tuple
 
 # Adding a contract module is a one-line change here; its Structs are discovered below.
-_MODULES: tuple[ModuleType, ...] = (errors, auth, directory, work_orders, system)
+_MODULES: tuple[ModuleType, ...] = (errors, auth, directory, work_orders, system, sync)
 
 SNAPSHOT_DIR = pathlib.Path(__file__).parent / "snapshots"
 REF_TEMPLATE = "#/components/{name}"

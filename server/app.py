@@ -25,6 +25,7 @@ from server.request_meta import send_trace_id
 from server.settings import Settings
 from server.state import AppServices, provide_actor, provide_db, provide_tokens
 from server.tables import ALL_TABLES
+from sync.controllers import CONTROLLERS as SYNC_ROUTES
 from workorders.controllers import CONTROLLERS as WORK_ORDER_ROUTES
 
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> Litestar:
             *other_account_routes,
             *DIRECTORY_ROUTES,
             *WORK_ORDER_ROUTES,
+            *SYNC_ROUTES,
         ],
         lifespan=[lifespan],
         state=State({"services": services}),

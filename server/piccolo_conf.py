@@ -10,7 +10,12 @@ from piccolo.conf.apps import AppRegistry
 from kernel.db import create_engine
 from server.settings import Settings
 
-PICCOLO_APPS = ["accounts.piccolo_app", "directory.piccolo_app", "workorders.piccolo_app"]
+PICCOLO_APPS = [
+    "accounts.piccolo_app",
+    "directory.piccolo_app",
+    "workorders.piccolo_app",
+    "sync.piccolo_app",
+]
 
 DB = create_engine(os.environ.get("DATABASE_URL", Settings().database_url))
 APP_REGISTRY = AppRegistry(apps=PICCOLO_APPS)

@@ -4,6 +4,12 @@ from piccolo.table import Table
 
 from accounts.tables import TABLES as ACCOUNT_TABLES
 from directory.tables import TABLES as DIRECTORY_TABLES
+from sync.tables import TABLES as SYNC_TABLES
 from workorders.tables import TABLES as WORK_ORDER_TABLES
 
-ALL_TABLES: tuple[type[Table], ...] = (*ACCOUNT_TABLES, *DIRECTORY_TABLES, *WORK_ORDER_TABLES)
+ALL_TABLES: tuple[type[Table], ...] = (
+    *ACCOUNT_TABLES,
+    *DIRECTORY_TABLES,
+    *WORK_ORDER_TABLES,
+    *SYNC_TABLES,
+)

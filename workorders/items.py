@@ -14,6 +14,7 @@ from kernel.rows import to_struct
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import WorkOrderStatus
 from mobile_contract.errors import ErrorCode
+from sync import changelog
 from workorders import queries, state_machine
 from workorders.services import record_event
 from workorders.tables import ChecklistItem, Note
@@ -35,7 +36,7 @@ async def add_note(
     note_id = data.id or uuid4()
     now = utcnow()
     async with db.transaction():
-        await queries.load_row(actor, work_order_id)
+        row = await queries.load_row(actor, work_order_id)
         existing = await _existing_note(actor, work_order_id, note_id)
         if existing is not None:
             return existing
@@ -57,6 +58,13 @@ async def add_note(
             after={"note_id": note_id},
             device_time=data.occurred_at,
             now=now,
+        )
+        await changelog.record(
+            tenant_id=actor.tenant_id,
+            collection=changelog.NOTES,
+            document_id=note_id,
+            now=now,
+            owner=row["assignee_id"],
         )
         note = await _existing_note(actor, work_order_id, note_id)
         assert note is not None
@@ -174,6 +182,13 @@ async def add_checklist_item(
             device_time=data.occurred_at,
             now=now,
         )
+        await changelog.record(
+            tenant_id=actor.tenant_id,
+            collection=changelog.CHECKLIST_ITEMS,
+            document_id=item_id,
+            now=now,
+            owner=row["assignee_id"],
+        )
         item = await _load_item(actor, work_order_id, item_id)
         assert item is not None
         return item
@@ -225,6 +240,13 @@ async def update_checklist_item(
             after={"item_id": item_id, **changed},
             device_time=data.occurred_at,
             now=now,
+        )
+        await changelog.record(
+            tenant_id=actor.tenant_id,
+            collection=changelog.CHECKLIST_ITEMS,
+            document_id=item_id,
+            now=now,
+            owner=row["assignee_id"],
         )
         updated = await _load_item(actor, work_order_id, item_id)
         assert updated is not None

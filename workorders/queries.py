@@ -76,6 +76,20 @@ async def load_row(actor: Actor, work_order_id: UUID) -> dict[str, Any]:
     return dict(row)
 
 
+async def load_row_in_tenant(tenant_id: UUID, work_order_id: UUID) -> dict[str, Any]:
+    """The row regardless of the caller's role scope (after a reassignment the actor may no
+    longer be in scope of what they just changed); still never across tenants."""
+    row = await (
+        WO.select(*WORK_ORDER_COLUMNS)
+        .where((WO.tenant == tenant_id) & (WO.id == work_order_id))
+        .output(load_json=True)
+        .first()
+    )
+    if row is None:
+        raise NotFound("work order", work_order_id)
+    return dict(row)
+
+
 def to_work_order(row: dict[str, Any]) -> contract.WorkOrder:
     return to_struct(row, contract.WorkOrder)
 

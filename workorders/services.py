@@ -19,11 +19,12 @@ from kernel.rows import column_value
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import Role, WorkOrderStatus
 from mobile_contract.errors import ErrorCode
+from sync import changelog
 from workorders import queries, state_machine
 from workorders.numbering import next_number
 from workorders.queries import WO, ListFilters
 from workorders.state_machine import Action, Requirement
-from workorders.tables import WorkOrderEvent
+from workorders.tables import ChecklistItem, Note, WorkOrderEvent
 
 _UPDATABLE = {
     "title": WO.title,
@@ -68,6 +69,44 @@ async def record_event(
             device_time=device_time,
         )
     )
+
+
+async def log_change(
+    *, actor: Actor, row: dict[str, Any], now: datetime, previous_assignee: UUID | None = None
+) -> None:
+    """Put the work order in the sync change log (its owner is the assignee). When the
+    assignee changes, its notes and checklist items follow it to the new engineer's device
+    and leave the old one's, and its site and asset are sent again so the new engineer has
+    them."""
+    tenant, work_order_id, assignee = actor.tenant_id, row["id"], row["assignee_id"]
+    await changelog.record(
+        tenant_id=tenant,
+        collection=changelog.WORK_ORDERS,
+        document_id=work_order_id,
+        now=now,
+        owner=assignee,
+        previous_owner=previous_assignee,
+    )
+    if previous_assignee == assignee:
+        return
+    for table, collection in ((Note, changelog.NOTES), (ChecklistItem, changelog.CHECKLIST_ITEMS)):
+        children = await table.select(table.id).where(
+            (table.tenant == tenant) & (table.work_order == work_order_id)
+        )
+        for child in children:
+            await changelog.record(
+                tenant_id=tenant,
+                collection=collection,
+                document_id=child["id"],
+                now=now,
+                owner=assignee,
+                previous_owner=previous_assignee,
+            )
+    for collection, key in ((changelog.SITES, "site_id"), (changelog.ASSETS, "asset_id")):
+        if row[key] is not None:
+            await changelog.record(
+                tenant_id=tenant, collection=collection, document_id=row[key], now=now
+            )
 
 
 async def _check_references(actor: Actor, values: dict[str, Any]) -> None:
@@ -130,6 +169,7 @@ async def create(
             after=_snapshot(row),
             now=now,
         )
+        await log_change(actor=actor, row=row, now=now)
         return await queries.detail(actor, row)
 
 
@@ -227,6 +267,7 @@ async def update(
                 now=now,
             )
             row = await queries.load_row(actor, work_order_id)
+            await log_change(actor=actor, row=row, now=now, previous_assignee=row["assignee_id"])
         return await queries.detail(actor, row)
 
 
@@ -316,4 +357,6 @@ async def transition(
             device_time=request.occurred_at,
             now=now,
         )
+        after_row = await queries.load_row_in_tenant(actor.tenant_id, work_order_id)
+        await log_change(actor=actor, row=after_row, now=now, previous_assignee=row["assignee_id"])
         return await queries.detail(actor, await queries.load_row(actor, work_order_id))

@@ -31,6 +31,8 @@ from litestar.testing import AsyncTestClient
 from accounts.tables import Tenant
 from server.settings import Settings
 from server.tables import ALL_TABLES
+from sync.collections import COLLECTIONS
+from sync.pull import encode_checkpoint
 from tests.factories import PASSWORD, USERS, World, make_world
 
 Client = AsyncTestClient[Litestar]
@@ -133,6 +135,10 @@ PATH_PARAMS: dict[str, Ids] = {
 }
 
 
+#: Path parameters that name no row (a sync collection): every value is walked.
+NAMING_PARAMS: dict[str, list[str]] = {"collection": sorted(COLLECTIONS)}
+
+
 @dataclass(frozen=True)
 class QueryValue:
     value: Ids
@@ -158,6 +164,8 @@ QUERY_PARAMS: dict[str, list[QueryValue]] = {
     # A cursor the victim's own listing handed out: it must not open the victim's rows.
     "cursor": [QueryValue(lambda s: s.cursor, compare_with_random=False)],
     "limit": [QueryValue(lambda s: "200")],
+    # Sync checkpoints are sequence positions of the caller's own tenant, never a door.
+    "checkpoint": [QueryValue(lambda s: encode_checkpoint(0), compare_with_random=False)],
 }
 
 Body = Callable[[Side, Side], Any]  # (attacker's own side, target side) -> JSON body
@@ -439,13 +447,14 @@ class Operation:
     path_params: tuple[str, ...]
     query_params: tuple[str, ...]
     has_body: bool
+    naming: tuple[tuple[str, str], ...] = ()  # values of NAMING_PARAMS for this walk
 
     @property
     def key(self) -> Key:
         return (self.method, self.template)
 
     def __str__(self) -> str:
-        return f"{self.method} {self.template}"
+        return f"{self.method} {self.template} {dict(self.naming) or ''}".rstrip()
 
 
 async def load_operations(client: Client) -> list[Operation]:
@@ -462,25 +471,32 @@ async def load_operations(client: Client) -> list[Operation]:
                 continue
             op_name = f"{method.upper()} {template}"
             params = [*shared, *spec.get("parameters", [])]
-            path_params = tuple(re.findall(r"\{(\w+)\}", template))
+            in_template = tuple(re.findall(r"\{(\w+)\}", template))
+            path_params = tuple(p for p in in_template if p not in NAMING_PARAMS)
             declared = {p["name"] for p in params if p["in"] == "path"}
-            if declared != set(path_params):
+            if declared != set(in_template):
                 unknown.append(f"{op_name}: path parameters {declared} vs template")
             query_params = tuple(p["name"] for p in params if p["in"] == "query")
             for p in params:
-                if p["in"] == "path" and p["name"] not in PATH_PARAMS:
+                if p["in"] == "path" and p["name"] not in PATH_PARAMS | NAMING_PARAMS:
                     unknown.append(f"{op_name}: unknown path parameter {p['name']!r}")
                 elif p["in"] == "query" and p["name"] not in QUERY_PARAMS:
                     unknown.append(f"{op_name}: unknown query parameter {p['name']!r}")
                 elif p["in"] not in ("path", "query"):
                     unknown.append(f"{op_name}: unknown {p['in']} parameter {p['name']!r}")
-            op = Operation(
-                method=method.upper(),
-                template=template,
-                path_params=path_params,
-                query_params=query_params,
-                has_body="requestBody" in spec,
-            )
+            naming_names = [p for p in in_template if p in NAMING_PARAMS]
+            for values in itertools.product(*(NAMING_PARAMS[n] for n in naming_names)):
+                operations.append(
+                    Operation(
+                        method=method.upper(),
+                        template=template,
+                        path_params=path_params,
+                        query_params=query_params,
+                        has_body="requestBody" in spec,
+                        naming=tuple(zip(naming_names, values, strict=True)),
+                    )
+                )
+            op = operations[-1]
             bodies = BODIES.get(op.key)
             if op.has_body and bodies is None:
                 unknown.append(f"{op_name}: no sample request body in BODIES")
@@ -490,7 +506,6 @@ async def load_operations(client: Client) -> list[Operation]:
                 unknown.append(f"{op_name}: no body for a route without a path id")
             if not op.path_params and op.method != "GET" and bodies is None:
                 unknown.append(f"{op_name}: a non-GET route without a path id needs BODIES")
-            operations.append(op)
     assert not unknown, "The tenant-isolation walker does not know:\n" + "\n".join(unknown)
     assert operations, "the schema lists no operations"
     return operations
@@ -841,8 +856,11 @@ class Walker:
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[httpx.Response, str, str]:
+        naming = dict(op.naming)
         url = re.sub(
-            r"\{(\w+)\}", lambda m: PATH_PARAMS[m.group(1)](sources[m.group(1)]), op.template
+            r"\{(\w+)\}",
+            lambda m: naming.get(m.group(1)) or PATH_PARAMS[m.group(1)](sources[m.group(1)]),
+            op.template,
         )
         kwargs: dict[str, Any] = {}
         if body is not None:
@@ -998,7 +1016,7 @@ class Walker:
                     response,
                 )
             if victim_only and response.status_code == 200:
-                items = response.json().get("items")
+                items = response.json().get("items", response.json().get("documents"))
                 self.check(
                     items == [], "a filter naming victim rows lists nothing", shown, response
                 )
@@ -1054,6 +1072,8 @@ async def test_the_walker_knows_every_route_of_the_schema(scene: Scene) -> None:
     assert not stale, f"the walker's tables name routes the schema does not have: {stale}"
     used = {name for op in operations for name in op.path_params}
     assert used == set(PATH_PARAMS), f"path parameter table out of date: {used ^ set(PATH_PARAMS)}"
+    named = {name for op in operations for name, _ in op.naming}
+    assert named == set(NAMING_PARAMS), f"naming table out of date: {named ^ set(NAMING_PARAMS)}"
     used_query = {name for op in operations for name in op.query_params}
     assert used_query == set(QUERY_PARAMS), (
         f"query table out of date: {used_query ^ set(QUERY_PARAMS)}"

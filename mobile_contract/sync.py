@@ -1,0 +1,105 @@
+"""Sync documents and RxDB's replication wire shapes (pull, push).
+
+Documents carry RxDB's ``_deleted`` flag; binary media never travels here, only references.
+"""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from mobile_contract.enums import (
+    Channel,
+    HoldReason,
+    Priority,
+    WorkOrderStatus,
+    WorkOrderType,
+)
+
+
+class WorkOrderDocument(msgspec.Struct, kw_only=True):
+    id: UUID
+    number: str = ""
+    title: str = ""
+    description: str = ""
+    type: WorkOrderType = WorkOrderType.COLD_STORAGE_REPAIR
+    priority: Priority = Priority.P2
+    status: WorkOrderStatus = WorkOrderStatus.NEW
+    hold_reason: HoldReason | None = None
+    channel: Channel = Channel.APP
+    site_id: UUID | None = None
+    asset_id: UUID | None = None
+    customer_id: UUID | None = None
+    team_id: UUID | None = None
+    assignee_id: UUID | None = None
+    environment: str = ""
+    tags: list[str] = []
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    version: int = 0
+    deleted: bool = msgspec.field(default=False, name="_deleted")
+
+
+class NoteDocument(msgspec.Struct, kw_only=True):
+    id: UUID
+    work_order_id: UUID | None = None
+    author_id: UUID | None = None
+    body: str = ""
+    created_at: datetime | None = None
+    device_time: datetime | None = None
+    deleted: bool = msgspec.field(default=False, name="_deleted")
+
+
+class ChecklistItemDocument(msgspec.Struct, kw_only=True):
+    id: UUID
+    work_order_id: UUID | None = None
+    position: int = 0
+    label: str = ""
+    required: bool = False
+    done: bool = False
+    value: str = ""
+    updated_by_id: UUID | None = None
+    updated_at: datetime | None = None
+    version: int = 0
+    deleted: bool = msgspec.field(default=False, name="_deleted")
+
+
+class SiteDocument(msgspec.Struct, kw_only=True):
+    id: UUID
+    customer_id: UUID | None = None
+    name: str = ""
+    kind: str = ""
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    timezone: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted: bool = msgspec.field(default=False, name="_deleted")
+
+
+class AssetDocument(msgspec.Struct, kw_only=True):
+    id: UUID
+    site_id: UUID | None = None
+    device_code: str = ""
+    name: str = ""
+    model: str = ""
+    family: str = ""
+    production_line: str = ""
+    system_module: str = ""
+    serial_number: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted: bool = msgspec.field(default=False, name="_deleted")
+
+
+class PullResponse(msgspec.Struct, kw_only=True):
+    """Documents of one collection (shaped as the ``*Document`` Structs) changed after the
+    checkpoint, in commit order; fewer than ``limit`` means caught up. Pass ``checkpoint``
+    back verbatim on the next pull."""
+
+    documents: list[dict[str, Any]]
+    checkpoint: str | None = None

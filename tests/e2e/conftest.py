@@ -1,0 +1,102 @@
+"""A real server process for end-to-end tests: the CLI migrates a fresh database (SQLite file or
+PostgreSQL database, following FIELDOPS_TEST_DB), creates the demo tenant and serves it with
+uvicorn on a free port. One server per test module: starting one costs seconds, and e2e tests
+isolate themselves by what they create, not by a fresh database each."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import backend, create_postgres_database, drop_postgres_database
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "server.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """``url`` is the base URL; ``env`` is what a second process of the same server (same
+    database and signing key, another FIELDOPS_PORT) needs, e.g. a test that kills and restarts
+    its own server."""
+
+    url: str
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+async def live_server_database(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    if backend() == "postgres":
+        url = await create_postgres_database()
+        yield url
+        await drop_postgres_database(url)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'server.db'}"
+
+
+@pytest.fixture(scope="module")
+def live_server_process(
+    live_server_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    port = free_port()
+    env = {
+        "DATABASE_URL": live_server_database,
+        "FIELDOPS_DEV_MODE": "true",
+        "FIELDOPS_VAR_DIR": str(tmp_path_factory.mktemp("e2e-var")),
+        # Real clients log in often (one session per replica); the default 30/min is for people.
+        "FIELDOPS_AUTH_RATE_LIMIT_PER_MINUTE": "100000",
+    }
+    full_env = {**os.environ, **env, "FIELDOPS_PORT": str(port)}
+    for command in ("migrate", "demo"):
+        done = subprocess.run(
+            [*CLI, command],
+            env=full_env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert "eng.li" in done.stdout  # the demo prints its logins
+    process = subprocess.Popen(
+        [*CLI, "serve"], env=full_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        else:
+            process.kill()
+            output = process.stdout.read().decode() if process.stdout else ""
+            pytest.fail(f"server did not become ready:\n{output}")
+        yield LiveServer(url=base, env=env)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def live_server(live_server_process: LiveServer) -> str:
+    """The base URL of a running server whose database holds the demo tenant."""
+    return live_server_process.url
