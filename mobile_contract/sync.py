@@ -40,6 +40,7 @@ class WorkOrderDocument(msgspec.Struct, kw_only=True):
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     version: int = 0
+    occurred_at: datetime | None = None  # the device's clock at the change (recorded, not trusted)
     deleted: bool = msgspec.field(default=False, name="_deleted")
 
 
@@ -64,6 +65,7 @@ class ChecklistItemDocument(msgspec.Struct, kw_only=True):
     updated_by_id: UUID | None = None
     updated_at: datetime | None = None
     version: int = 0
+    occurred_at: datetime | None = None
     deleted: bool = msgspec.field(default=False, name="_deleted")
 
 
@@ -103,3 +105,31 @@ class PullResponse(msgspec.Struct, kw_only=True):
 
     documents: list[dict[str, Any]]
     checkpoint: str | None = None
+
+
+class PushRow(msgspec.Struct, kw_only=True):
+    """One document of a push: what the client last saw from the server (null for a
+    document it made) and its new state."""
+
+    assumed: dict[str, Any] | None = msgspec.field(default=None, name="assumedMasterState")
+    new: dict[str, Any] = msgspec.field(name="newDocumentState")
+
+
+class SyncConflictRecord(msgspec.Struct, kw_only=True):
+    """A client value a push did not take: who sent it, which field, and why the server's
+    value won."""
+
+    id: UUID
+    collection: str
+    document_id: UUID
+    actor_id: UUID
+    actor_role: str
+    field: str
+    client_value: Any = None
+    server_value: Any = None
+    reason: str = ""
+    created_at: datetime
+
+
+class SyncConflictList(msgspec.Struct, kw_only=True):
+    items: list[SyncConflictRecord]

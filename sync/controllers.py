@@ -1,12 +1,14 @@
 """HTTP routes of the sync protocol (RxDB replication over HTTP)."""
 
-from typing import Annotated
+from typing import Annotated, Any
+from uuid import UUID
 
-from litestar import Controller, get
-from litestar.params import FromPath, QueryParameter
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from mobile_contract.sync import PullResponse
+from mobile_contract.sync import PullResponse, PushRow, SyncConflictList
 from server.http import BEARER, DB, CurrentActor
+from sync import conflicts, pushing
 from sync import pull as pulling
 
 
@@ -30,6 +32,31 @@ class SyncController(Controller):
             db=db, actor=actor, collection=collection, checkpoint=checkpoint, limit=limit
         )
         return PullResponse(documents=documents, checkpoint=next_checkpoint)
+
+    @post("/{collection:str}/push", status_code=200)
+    async def push(
+        self,
+        collection: FromPath[str],
+        data: JSONBody[list[PushRow]],
+        db: DB,
+        actor: CurrentActor,
+    ) -> list[dict[str, Any]]:
+        """Applies the batch in one transaction; answers the server documents of the rows in
+        conflict (adopt them), or ``[]``. Replaying a batch is a no-op."""
+        return await pushing.push(db=db, actor=actor, collection=collection, rows=data)
+
+    @get("/conflicts")
+    async def list_conflicts(
+        self,
+        db: DB,
+        actor: CurrentActor,
+        document_id: FromQuery[UUID | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=conflicts.MAX_LIMIT)] = 100,
+    ) -> SyncConflictList:
+        """Client values that pushes did not take (newest first), for dispatchers."""
+        return await conflicts.list_conflicts(
+            db=db, actor=actor, limit=limit, document_id=document_id
+        )
 
 
 CONTROLLERS = [SyncController]

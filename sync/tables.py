@@ -1,7 +1,7 @@
 """The change log behind pull: one row per document (its latest change), a per-tenant
 sequence, and scope exits (a document leaving an engineer's scope, e.g. reassigned away)."""
 
-from piccolo.columns import UUID, BigInt, Boolean, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, Boolean, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from accounts.tables import Tenant
@@ -38,4 +38,20 @@ class SyncScopeExit(Table, tablename="sync_scope_exit"):
     seq = BigInt()
 
 
-TABLES: tuple[type[Table], ...] = (SyncCounter, SyncChange, SyncScopeExit)
+class SyncConflict(Table, tablename="sync_conflict"):
+    """A client value a push did not take (who, which field, which value won, why)."""
+
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    collection = Varchar(length=40)
+    document_id = UUID()
+    actor = UUID()
+    actor_role = Varchar(length=20)
+    field = Varchar(length=60)
+    client_value = JSON(default="null")
+    server_value = JSON(default="null")
+    reason = Text(default="")
+    created_at = Timestamptz(index=True)
+
+
+TABLES: tuple[type[Table], ...] = (SyncCounter, SyncChange, SyncScopeExit, SyncConflict)

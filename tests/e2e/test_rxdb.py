@@ -5,8 +5,8 @@ without those packages this test skips and says why; with them it must pass."""
 
 import json
 import os
-import shutil
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,14 +15,20 @@ import pytest
 from tests.e2e.conftest import CLI, ROOT, LiveServer
 
 RXDB = Path(__file__).resolve().parent / "rxdb"
+NODE = shutil.which("node")
+
+# Marks, not skips in the body: no server is started for a test that cannot run.
+pytestmark = [
+    pytest.mark.skipif(NODE is None, reason="node is not installed (Node.js 20+ runs RxDB)"),
+    pytest.mark.skipif(
+        not (RXDB / "node_modules" / "rxdb").is_dir(),
+        reason="tests/e2e/rxdb/node_modules is missing: run `npm ci --prefix tests/e2e/rxdb`",
+    ),
+]
 
 
 def test_rxdb_replicas_against_a_real_server(live_server_process: LiveServer) -> None:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (Node.js 20+ runs the RxDB client)")
-    if not (RXDB / "node_modules" / "rxdb").is_dir():
-        pytest.skip("tests/e2e/rxdb/node_modules is missing: run `npm ci --prefix tests/e2e/rxdb`")
+    assert NODE is not None
     env = {
         **os.environ,
         "BASE_URL": live_server_process.url,
@@ -35,7 +41,7 @@ def test_rxdb_replicas_against_a_real_server(live_server_process: LiveServer) ->
     done = subprocess.run(
         # One file at a time: the files share the demo tenant, and the crash scenario's second
         # server must be the only writer while it runs.
-        [node, "--test", "--test-concurrency=1", "--test-reporter=spec", str(RXDB)],
+        [NODE, "--test", "--test-concurrency=1", "--test-reporter=tap", str(RXDB)],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -45,6 +51,6 @@ def test_rxdb_replicas_against_a_real_server(live_server_process: LiveServer) ->
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
-    passed = re.search(r"^ℹ pass (\d+)$", done.stdout, re.MULTILINE)
+    passed = re.search(r"^# pass (\d+)$", done.stdout, re.MULTILINE)
     assert passed is not None, output
     assert int(passed.group(1)) > 0, output  # a run that tested nothing is no pass

@@ -90,7 +90,7 @@ export async function createReplica(session, collections = ['work_orders'], opti
   await db.addCollections(Object.fromEntries(collections.map((name) => [name, { schema }])));
 
   const replica = {
-    session, db, offline: false, replications: {}, errors: [], fatal: [], pushLog: [],
+    session, db, offline: false, replications: {}, errors: [], fatal: [], serverErrors: [], pushLog: [],
     collection: (name) => db[name],
   };
   // Fail fast on 4xx: RxDB retries every error forever, which would only show as a hang.
@@ -100,10 +100,14 @@ export async function createReplica(session, collections = ['work_orders'], opti
   const online = () => {
     if (replica.offline) throw new Error('offline (test switch)');
   };
+  // 5xx answers are retried like RxDB does, but recorded: a test asserts there were none,
+  // since retrying would otherwise hide a server bug.
   const check = (error) => {
     if (error instanceof HttpError && error.status >= 400 && error.status < 500) {
       replica.fatal.push(error);
       failFast(error);
+    } else if (error instanceof HttpError) {
+      replica.serverErrors.push(error.message);
     }
     throw error;
   };
@@ -154,12 +158,20 @@ export async function createReplica(session, collections = ['work_orders'], opti
 
   replica.goOffline = () => { replica.offline = true; };
   replica.goOnline = () => { replica.offline = false; };
-  /** Pull again (live replication without a stream only pulls on start and on RESYNC). */
-  replica.reSync = () => Object.values(replica.replications).forEach((r) => r.reSync());
+  /** Pull again (live replication without a stream only pulls on start and on RESYNC). RxDB
+   * queues the RESYNC a few microtasks later; after setImmediate it is queued, so a following
+   * awaitInSync() waits for that pull. */
+  replica.reSync = async () => {
+    Object.values(replica.replications).forEach((r) => r.reSync());
+    await new Promise(setImmediate);
+  };
   replica.awaitInSync = (names = collections) =>
     Promise.all(names.map((n) => awaitInSync(replica.replications[n], replica)));
   replica.docs = (name) => readAll(db[name]);
+  /** The RxDocument (to patch it; only `id` has a getter, the schema declaring nothing else). */
   replica.doc = async (name, id) => db[name].findOne(id).exec();
+  /** The document as a plain object, or null when it is not on this device. */
+  replica.get = async (name, id) => (await db[name].findOne(id).exec())?.toJSON() ?? null;
   replica.close = () => db.close();
   return replica;
 }

@@ -67,7 +67,7 @@ test('a REST edit reaches every replica in scope on the next pull', async () => 
     edited.push(detail.work_order);
   }
   for (const replica of [engineer, dispatcher]) {
-    replica.reSync();
+    await replica.reSync();
     await replica.awaitInSync();
   }
   const inDispatcher = byId(await dispatcher.docs('work_orders'));
