@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     VERSION_CONFLICT = "version_conflict"
     INVALID_REFERENCE = "invalid_reference"
     UNKNOWN_COLLECTION = "unknown_collection"
+    UPGRADE_REQUIRED = "upgrade_required"
     RATE_LIMITED = "rate_limited"
     INTERNAL_ERROR = "internal_error"
     SERVICE_UNAVAILABLE = "service_unavailable"

@@ -25,6 +25,7 @@ from server.request_meta import send_trace_id
 from server.settings import Settings
 from server.state import AppServices, provide_actor, provide_db, provide_tokens
 from server.tables import ALL_TABLES
+from server.versioning import check_client_versions, send_contract_version
 from sync.controllers import CONTROLLERS as SYNC_ROUTES
 from workorders.controllers import CONTROLLERS as WORK_ORDER_ROUTES
 
@@ -77,7 +78,8 @@ def create_app(settings: Settings) -> Litestar:
         },
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"])],
         exception_handlers={Exception: handle_exception},
-        before_send=[send_trace_id],
+        before_send=[send_trace_id, send_contract_version],
+        before_request=check_client_versions,
         request_max_body_size=settings.max_request_bytes,
         openapi_config=OpenAPIConfig(
             title="fieldops API",

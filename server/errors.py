@@ -43,6 +43,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.VERSION_CONFLICT: 409,
     ErrorCode.INVALID_REFERENCE: 422,
     ErrorCode.UNKNOWN_COLLECTION: 404,
+    ErrorCode.UPGRADE_REQUIRED: 426,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
