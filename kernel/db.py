@@ -7,7 +7,8 @@ PostgreSQL: plain transactions over an asyncpg pool.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+import contextvars
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,21 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# Callbacks to run once the current write transaction has committed (never on rollback).
+_after_commit: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "fieldops_after_commit", default=None
+)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` when the surrounding ``Database.transaction()`` commits (at once when
+    there is none): side effects such as waking live streams must not see uncommitted data."""
+    pending = _after_commit.get()
+    if pending is None:
+        callback()
+    else:
+        pending.append(callback)
 
 
 class TunedSQLiteEngine(SQLiteEngine):
@@ -86,15 +102,22 @@ class Database:
         if self.engine.transaction_exists():
             yield
             return
-        if self.is_sqlite:
-            async with (
-                self._write_lock,
-                self.engine.transaction(transaction_type=TransactionType.immediate),
-            ):
-                yield
-        else:
-            async with self.engine.transaction():
-                yield
+        pending: list[Callable[[], None]] = []
+        token = _after_commit.set(pending)
+        try:
+            if self.is_sqlite:
+                async with (
+                    self._write_lock,
+                    self.engine.transaction(transaction_type=TransactionType.immediate),
+                ):
+                    yield
+            else:
+                async with self.engine.transaction():
+                    yield
+        finally:
+            _after_commit.reset(token)
+        for callback in pending:
+            callback()
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[None]:

@@ -9,6 +9,8 @@ a puller that has seen ``seq = n`` has seen every change numbered below ``n``.
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from kernel.db import after_commit
+from sync.notifier import NOTIFIER
 from sync.tables import SyncChange, SyncCounter, SyncScopeExit
 
 WORK_ORDERS = "work_orders"
@@ -53,6 +55,7 @@ async def record(
     """Log that a document changed. ``owner`` is the engineer whose scope it is in; when it
     moves away from ``previous_owner``, that engineer's next pull gets a tombstone for it."""
     seq = await next_seq(tenant_id)
+    after_commit(lambda: NOTIFIER.notify(tenant_id))
     await SyncChange.raw(
         _UPSERT_CHANGE, uuid4(), tenant_id, collection, document_id, seq, deleted, owner, now
     )

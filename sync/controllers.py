@@ -5,10 +5,11 @@ from uuid import UUID
 
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import ServerSentEvent
 
 from mobile_contract.sync import PullResponse, PushRow, SyncConflictList
 from server.http import BEARER, DB, CurrentActor
-from sync import conflicts, pushing
+from sync import conflicts, pushing, stream
 from sync import pull as pulling
 
 
@@ -44,6 +45,12 @@ class SyncController(Controller):
         """Applies the batch in one transaction; answers the server documents of the rows in
         conflict (adopt them), or ``[]``. Replaying a batch is a no-op."""
         return await pushing.push(db=db, actor=actor, collection=collection, rows=data)
+
+    @get("/stream")
+    async def stream(self, db: DB, actor: CurrentActor) -> ServerSentEvent:
+        """Server-sent events: ``RESYNC`` first (pull from your checkpoint), then
+        ``{collection, documents, checkpoint}`` as changes commit; heartbeats while idle."""
+        return ServerSentEvent(stream.events(db=db, actor=actor))
 
     @get("/conflicts")
     async def list_conflicts(
