@@ -1,11 +1,12 @@
-"""The synced collections: how each one's documents are loaded (raw SQL, one query per page,
-no ORM objects: pull is the hottest path of the product) and who may see which.
+"""The synced collections: which table and columns make each one's documents, and who may see
+which. Pull reads a page with one query (the change feed joined to the table), in raw SQL and
+without ORM objects: it is the hottest path of the product.
 
 Documents are plain dicts shaped like the ``mobile_contract.sync`` Structs, plus RxDB's
 ``_deleted``. Later issues add collections here (``evidence``, ``kb_articles``, ``alarms``).
 """
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -16,138 +17,163 @@ from sync import changelog
 from sync.tables import SyncChange
 
 Document = dict[str, Any]
-Loader = Callable[[UUID, Sequence[UUID]], Awaitable[dict[UUID, Document]]]
 
 
-def _uuid(value: Any) -> UUID | None:
+def as_uuid(value: Any) -> UUID | None:
     return None if value is None else value if isinstance(value, UUID) else UUID(str(value))
-
-
-def _json(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
-
-
-async def _select(table: str, columns: str, tenant_id: UUID, ids: Sequence[UUID]) -> list[Any]:
-    placeholders = ", ".join("{}" for _ in ids)
-    sql = f"SELECT {columns} FROM {table} WHERE tenant = {{}} AND id IN ({placeholders})"  # noqa: S608 - constant names; values are bound
-    rows: list[Any] = await SyncChange.raw(sql, tenant_id, *ids)
-    return rows
-
-
-WORK_ORDER_FIELDS = (
-    "id",
-    "number",
-    "title",
-    "description",
-    "type",
-    "priority",
-    "status",
-    "hold_reason",
-    "channel",
-    "site_id",
-    "asset_id",
-    "customer_id",
-    "team_id",
-    "assignee_id",
-    "environment",
-    "tags",
-    "created_at",
-    "updated_at",
-    "resolved_at",
-    "closed_at",
-    "version",
-)
-_WORK_ORDER_SQL = (
-    "id, number, title, description, type, priority, status, hold_reason, channel, "
-    "site AS site_id, asset AS asset_id, customer AS customer_id, team AS team_id, "
-    "assignee AS assignee_id, environment, tags, created_at, updated_at, resolved_at, "
-    "closed_at, version"
-)
-_REFS = ("id", "site_id", "asset_id", "customer_id", "team_id", "assignee_id")
-
-
-async def load_work_orders(tenant_id: UUID, ids: Sequence[UUID]) -> dict[UUID, Document]:
-    documents: dict[UUID, Document] = {}
-    for row in await _select("workorders_work_order", _WORK_ORDER_SQL, tenant_id, ids):
-        document = dict(row)
-        for key in _REFS:
-            document[key] = _uuid(document[key])
-        document["tags"] = _json(document["tags"])
-        document["_deleted"] = False
-        documents[document["id"]] = document
-    return documents
-
-
-async def load_notes(tenant_id: UUID, ids: Sequence[UUID]) -> dict[UUID, Document]:
-    columns = "id, work_order AS work_order_id, author AS author_id, body, created_at, device_time"
-    documents: dict[UUID, Document] = {}
-    for row in await _select("workorders_note", columns, tenant_id, ids):
-        document = {**row, "_deleted": False}
-        for key in ("id", "work_order_id", "author_id"):
-            document[key] = _uuid(document[key])
-        documents[document["id"]] = document
-    return documents
-
-
-async def load_checklist_items(tenant_id: UUID, ids: Sequence[UUID]) -> dict[UUID, Document]:
-    columns = (
-        "id, work_order AS work_order_id, position, label, required, done, value, "
-        "updated_by AS updated_by_id, updated_at, version"
-    )
-    documents: dict[UUID, Document] = {}
-    for row in await _select("workorders_checklist_item", columns, tenant_id, ids):
-        document = {**row, "_deleted": False}
-        for key in ("id", "work_order_id", "updated_by_id"):
-            document[key] = _uuid(document[key])
-        document["required"], document["done"] = bool(row["required"]), bool(row["done"])
-        documents[document["id"]] = document
-    return documents
-
-
-async def load_sites(tenant_id: UUID, ids: Sequence[UUID]) -> dict[UUID, Document]:
-    columns = (
-        "id, customer AS customer_id, name, kind, address, latitude, longitude, timezone, "
-        "created_at, updated_at"
-    )
-    documents: dict[UUID, Document] = {}
-    for row in await _select("directory_site", columns, tenant_id, ids):
-        document = {**row, "_deleted": False}
-        document["id"], document["customer_id"] = _uuid(row["id"]), _uuid(row["customer_id"])
-        documents[document["id"]] = document
-    return documents
-
-
-async def load_assets(tenant_id: UUID, ids: Sequence[UUID]) -> dict[UUID, Document]:
-    columns = (
-        "id, site AS site_id, device_code, name, model, family, production_line, "
-        "system_module, serial_number, created_at, updated_at"
-    )
-    documents: dict[UUID, Document] = {}
-    for row in await _select("directory_asset", columns, tenant_id, ids):
-        document = {**row, "_deleted": False}
-        document["id"], document["site_id"] = _uuid(row["id"]), _uuid(row["site_id"])
-        documents[document["id"]] = document
-    return documents
 
 
 @dataclass(frozen=True, slots=True)
 class Collection:
     name: str
-    load: Loader
+    table: str
+    columns: tuple[tuple[str, str], ...]  # (document field, column), "id" first
+    uuid_fields: tuple[str, ...]
     # How an engineer's scope is decided: "owner" (the change log's owner is the engineer)
     # or "referenced" (sites/assets referenced by a work order assigned to the engineer).
     engineer_scope: str
     referenced_by: str = ""  # work-order column naming the referenced row
+    json_fields: tuple[str, ...] = ()
+    bool_fields: tuple[str, ...] = ()
     writable: bool = False
 
+    def select_list(self, alias: str) -> str:
+        return ", ".join(f"{alias}.{column} AS {field}" for field, column in self.columns)
+
+    def document(self, row: dict[str, Any]) -> Document:
+        """A row of ``select_list`` as a document (driver types normalised: SQLite hands
+        back JSON as text and booleans as integers)."""
+        document = {field: row[field] for field, _ in self.columns}
+        for name in self.uuid_fields:
+            document[name] = as_uuid(document[name])
+        for name in self.json_fields:
+            value = document[name]
+            document[name] = msgspec.json.decode(value) if isinstance(value, str) else value
+        for name in self.bool_fields:
+            document[name] = bool(document[name])
+        document["_deleted"] = False
+        return document
+
+    async def load(self, tenant_id: UUID, ids: Sequence[UUID]) -> dict[UUID, Document]:
+        """Documents by id (for push: a handful of ids at a time)."""
+        if not ids:
+            return {}
+        placeholders = ", ".join("{}" for _ in ids)
+        sql = (
+            f"SELECT {self.select_list('d')} FROM {self.table} AS d "  # noqa: S608 - constant names; values are bound
+            f"WHERE d.tenant = {{}} AND d.id IN ({placeholders})"
+        )
+        rows = await SyncChange.raw(sql, tenant_id, *ids)
+        documents = (self.document(row) for row in rows)
+        return {document["id"]: document for document in documents}
+
+
+WORK_ORDERS = Collection(
+    changelog.WORK_ORDERS,
+    "workorders_work_order",
+    (
+        ("id", "id"),
+        ("number", "number"),
+        ("title", "title"),
+        ("description", "description"),
+        ("type", "type"),
+        ("priority", "priority"),
+        ("status", "status"),
+        ("hold_reason", "hold_reason"),
+        ("channel", "channel"),
+        ("site_id", "site"),
+        ("asset_id", "asset"),
+        ("customer_id", "customer"),
+        ("team_id", "team"),
+        ("assignee_id", "assignee"),
+        ("environment", "environment"),
+        ("tags", "tags"),
+        ("created_at", "created_at"),
+        ("updated_at", "updated_at"),
+        ("resolved_at", "resolved_at"),
+        ("closed_at", "closed_at"),
+        ("version", "version"),
+    ),
+    ("id", "site_id", "asset_id", "customer_id", "team_id", "assignee_id"),
+    "owner",
+    json_fields=("tags",),
+    writable=True,
+)
+NOTES = Collection(
+    changelog.NOTES,
+    "workorders_note",
+    (
+        ("id", "id"),
+        ("work_order_id", "work_order"),
+        ("author_id", "author"),
+        ("body", "body"),
+        ("created_at", "created_at"),
+        ("device_time", "device_time"),
+    ),
+    ("id", "work_order_id", "author_id"),
+    "owner",
+    writable=True,
+)
+CHECKLIST_ITEMS = Collection(
+    changelog.CHECKLIST_ITEMS,
+    "workorders_checklist_item",
+    (
+        ("id", "id"),
+        ("work_order_id", "work_order"),
+        ("position", "position"),
+        ("label", "label"),
+        ("required", "required"),
+        ("done", "done"),
+        ("value", "value"),
+        ("updated_by_id", "updated_by"),
+        ("updated_at", "updated_at"),
+        ("version", "version"),
+    ),
+    ("id", "work_order_id", "updated_by_id"),
+    "owner",
+    bool_fields=("required", "done"),
+    writable=True,
+)
+SITES = Collection(
+    changelog.SITES,
+    "directory_site",
+    (
+        ("id", "id"),
+        ("customer_id", "customer"),
+        ("name", "name"),
+        ("kind", "kind"),
+        ("address", "address"),
+        ("latitude", "latitude"),
+        ("longitude", "longitude"),
+        ("timezone", "timezone"),
+        ("created_at", "created_at"),
+        ("updated_at", "updated_at"),
+    ),
+    ("id", "customer_id"),
+    "referenced",
+    referenced_by="site",
+)
+ASSETS = Collection(
+    changelog.ASSETS,
+    "directory_asset",
+    (
+        ("id", "id"),
+        ("site_id", "site"),
+        ("device_code", "device_code"),
+        ("name", "name"),
+        ("model", "model"),
+        ("family", "family"),
+        ("production_line", "production_line"),
+        ("system_module", "system_module"),
+        ("serial_number", "serial_number"),
+        ("created_at", "created_at"),
+        ("updated_at", "updated_at"),
+    ),
+    ("id", "site_id"),
+    "referenced",
+    referenced_by="asset",
+)
 
 COLLECTIONS: dict[str, Collection] = {
-    c.name: c
-    for c in (
-        Collection(changelog.WORK_ORDERS, load_work_orders, "owner", writable=True),
-        Collection(changelog.NOTES, load_notes, "owner", writable=True),
-        Collection(changelog.CHECKLIST_ITEMS, load_checklist_items, "owner", writable=True),
-        Collection(changelog.SITES, load_sites, "referenced", referenced_by="site"),
-        Collection(changelog.ASSETS, load_assets, "referenced", referenced_by="asset"),
-    )
+    c.name: c for c in (WORK_ORDERS, NOTES, CHECKLIST_ITEMS, SITES, ASSETS)
 }

@@ -16,7 +16,7 @@ from kernel.db import Database
 from kernel.errors import DomainError
 from mobile_contract.enums import Role
 from mobile_contract.errors import ErrorCode
-from sync.collections import COLLECTIONS, Collection, Document
+from sync.collections import COLLECTIONS, Collection, Document, as_uuid
 from sync.tables import SyncChange
 
 MAX_LIMIT = 1000
@@ -68,7 +68,7 @@ _OWNED = (
     "UNION ALL "
     "SELECT seq, document_id, TRUE AS deleted FROM sync_scope_exit "
     'WHERE tenant = {} AND collection = {} AND "user" = {} AND seq > {}'
-    ") AS feed ORDER BY seq LIMIT {}"
+    ") AS owned ORDER BY seq LIMIT {}"
 )
 _REFERENCED = (
     "SELECT seq, document_id, deleted FROM sync_change "
@@ -76,20 +76,24 @@ _REFERENCED = (
     "SELECT {column} FROM workorders_work_order WHERE tenant = {{}} AND assignee = {{}}) "
     "ORDER BY seq LIMIT {{}}"
 )
+_PAGE = (
+    "SELECT feed.seq AS feed_seq, feed.document_id AS feed_document, "
+    "feed.deleted AS feed_deleted, {columns} "
+    "FROM ({feed}) AS feed LEFT JOIN {table} AS d "
+    "ON d.id = feed.document_id AND d.tenant = {{}} ORDER BY feed.seq"
+)
 
 
-async def _feed(actor: Actor, collection: Collection, after: int, limit: int) -> list[Any]:
+def _feed(actor: Actor, collection: Collection, after: int, limit: int) -> tuple[str, list[Any]]:
+    """The caller's change feed as SQL and its arguments."""
     tenant, name = actor.tenant_id, collection.name
-    rows: list[Any]
     if actor.role is not Role.ENGINEER:
-        rows = await SyncChange.raw(_ALL, tenant, name, after, limit)
-    elif collection.engineer_scope == "owner":
+        return _ALL, [tenant, name, after, limit]
+    if collection.engineer_scope == "owner":
         me = actor.user_id
-        rows = await SyncChange.raw(_OWNED, tenant, name, me, after, tenant, name, me, after, limit)
-    else:
-        sql = _REFERENCED.format(column=collection.referenced_by)
-        rows = await SyncChange.raw(sql, tenant, name, after, tenant, actor.user_id, limit)
-    return rows
+        return _OWNED, [tenant, name, me, after, tenant, name, me, after, limit]
+    sql = _REFERENCED.format(column=collection.referenced_by)
+    return sql, [tenant, name, after, tenant, actor.user_id, limit]
 
 
 async def pull(
@@ -98,18 +102,16 @@ async def pull(
     """``(documents, checkpoint)``; fewer documents than ``limit`` means caught up."""
     spec = collection_named(collection)
     after = decode_checkpoint(checkpoint)
+    feed, arguments = _feed(actor, spec, after, max(1, min(limit, MAX_LIMIT)))
+    sql = _PAGE.format(columns=spec.select_list("d"), feed=feed, table=spec.table)
     async with db.snapshot():
-        feed = await _feed(actor, spec, after, max(1, min(limit, MAX_LIMIT)))
-        latest: dict[UUID, tuple[int, bool]] = {}
-        for row in feed:  # a document may appear twice (exit then re-entry): the last wins
-            document_id = row["document_id"]
-            key = document_id if isinstance(document_id, UUID) else UUID(str(document_id))
-            latest.pop(key, None)
-            latest[key] = (int(row["seq"]), bool(row["deleted"]))
-        live = [key for key, (_, deleted) in latest.items() if not deleted]
-        loaded = await spec.load(actor.tenant_id, live) if live else {}
-    documents = [
-        loaded.get(key) or {"id": key, "_deleted": True} for key, (_, deleted) in latest.items()
-    ]
-    next_checkpoint = encode_checkpoint(int(feed[-1]["seq"])) if feed else checkpoint
-    return documents, next_checkpoint
+        rows = await SyncChange.raw(sql, *arguments, actor.tenant_id)
+    latest: dict[UUID, Document] = {}
+    for row in rows:  # a document may appear twice (exit, then back in): the last one wins
+        key = as_uuid(row["feed_document"])
+        assert key is not None
+        latest.pop(key, None)
+        live = not row["feed_deleted"] and row["id"] is not None
+        latest[key] = spec.document(row) if live else {"id": key, "_deleted": True}
+    next_checkpoint = encode_checkpoint(int(rows[-1]["feed_seq"])) if rows else checkpoint
+    return list(latest.values()), next_checkpoint

@@ -29,12 +29,7 @@ from mobile_contract.sync import (
     WorkOrderDocument,
 )
 from sync import changelog
-from sync.collections import (
-    Document,
-    load_checklist_items,
-    load_notes,
-    load_work_orders,
-)
+from sync.collections import CHECKLIST_ITEMS, NOTES, WORK_ORDERS, Document
 from sync.merge import Merge, Override, status_path, three_way
 from sync.pull import collection_named
 from sync.tables import SyncConflict, SyncScopeExit
@@ -156,7 +151,7 @@ async def _push_work_order(row: Row) -> Document | None:
     stored_row = await _in_sync_scope(actor, document.id)
     if stored_row is None:
         return await _out_of_scope(row, changelog.WORK_ORDERS, document.id)
-    stored = (await load_work_orders(actor.tenant_id, [document.id]))[document.id]
+    stored = (await WORK_ORDERS.load(actor.tenant_id, [document.id]))[document.id]
     server = _comparable(stored, COMPARED_WORK_ORDER_FIELDS)
     client = _comparable(document, COMPARED_WORK_ORDER_FIELDS)
     if client == server and not document.deleted:
@@ -197,7 +192,7 @@ async def _push_work_order(row: Row) -> Document | None:
         status = WorkOrderStatus.ASSIGNED
     await _push_status(row, document, base, server, status, merge)
     await _record_overrides(row, changelog.WORK_ORDERS, document.id, merge)
-    final = (await load_work_orders(actor.tenant_id, [document.id]))[document.id]
+    final = (await WORK_ORDERS.load(actor.tenant_id, [document.id]))[document.id]
     return None if _comparable(final, COMPARED_WORK_ORDER_FIELDS) == client else final
 
 
@@ -255,7 +250,7 @@ async def _push_status(
 async def _push_note(row: Row) -> Document | None:
     document: NoteDocument = _decode(row.new, NoteDocument)
     actor = row.actor
-    stored = (await load_notes(actor.tenant_id, [document.id])).get(document.id)
+    stored = (await NOTES.load(actor.tenant_id, [document.id])).get(document.id)
     if stored is not None:
         if await _in_sync_scope(actor, stored["work_order_id"]) is None:
             return await _out_of_scope(row, changelog.NOTES, document.id)
@@ -291,7 +286,7 @@ async def _push_note(row: Row) -> Document | None:
 async def _push_checklist_item(row: Row) -> Document | None:
     document: ChecklistItemDocument = _decode(row.new, ChecklistItemDocument)
     actor = row.actor
-    stored = (await load_checklist_items(actor.tenant_id, [document.id])).get(document.id)
+    stored = (await CHECKLIST_ITEMS.load(actor.tenant_id, [document.id])).get(document.id)
     work_order_id = stored["work_order_id"] if stored else document.work_order_id
     if work_order_id is None:
         raise DomainError(
@@ -351,7 +346,7 @@ async def _push_checklist_item(row: Row) -> Document | None:
             ),
         )
     await _record_overrides(row, changelog.CHECKLIST_ITEMS, document.id, merge)
-    final = (await load_checklist_items(actor.tenant_id, [document.id]))[document.id]
+    final = (await CHECKLIST_ITEMS.load(actor.tenant_id, [document.id]))[document.id]
     return (
         None if _comparable(final, CHECKLIST_FIELDS) == client and not document.deleted else final
     )
