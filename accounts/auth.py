@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from accounts.passwords import verify_password
-from accounts.tables import RefreshToken, Team, TeamMember, User
+from accounts.tables import RefreshToken, Team, User
 from accounts.tokens import (
     TokenConfig,
     decode_access_token,
@@ -160,34 +160,35 @@ async def logout(*, db: Database, actor: Actor, all_devices: bool) -> None:
             await _revoke_session(actor.session_id, now)
 
 
-async def authenticate(
-    *, db: Database, config: TokenConfig, token: str, meta: RequestMeta
-) -> Actor:
+# One statement per request (it runs on every API call): the user, whether the session is
+# still live, and one row per team membership.
+_CALLER = (
+    "SELECT u.role, u.display_name, u.is_active, m.team AS team, "
+    "EXISTS (SELECT 1 FROM accounts_refresh_token r WHERE r.session_id = {} "
+    'AND r."user" = u.id AND r.revoked_at IS NULL) AS live '
+    "FROM accounts_user u LEFT JOIN accounts_team_member m "
+    'ON m."user" = u.id AND m.tenant = u.tenant '
+    "WHERE u.id = {} AND u.tenant = {}"
+)
+
+
+async def authenticate(*, config: TokenConfig, token: str, meta: RequestMeta) -> Actor:
     claims = decode_access_token(config=config, token=token)
-    async with db.snapshot():
-        user = await (
-            User.select(User.role, User.display_name, User.is_active)
-            .where((User.id == claims.user_id) & (User.tenant == claims.tenant_id))
-            .first()
-        )
-        live_session = await RefreshToken.exists().where(
-            (RefreshToken.session_id == claims.session_id)
-            & (RefreshToken.user == claims.user_id)
-            & RefreshToken.revoked_at.is_null()
-        )
-        teams = await TeamMember.select(TeamMember.team).where(
-            (TeamMember.user == claims.user_id) & (TeamMember.tenant == claims.tenant_id)
-        )
-    if user is None or not user["is_active"] or not live_session:
+    rows = await User.raw(_CALLER, claims.session_id, claims.user_id, claims.tenant_id)
+    if not rows or not rows[0]["is_active"] or not rows[0]["live"]:
         raise DomainError(
             ErrorCode.TOKEN_INVALID, "The session has ended or the user is disabled; log in again."
         )
     return Actor(
         tenant_id=claims.tenant_id,
         user_id=claims.user_id,
-        role=Role(user["role"]),
-        display_name=user["display_name"],
-        team_ids=frozenset(row["team"] for row in teams),
+        role=Role(rows[0]["role"]),
+        display_name=rows[0]["display_name"],
+        team_ids=frozenset(
+            row["team"] if isinstance(row["team"], UUID) else UUID(str(row["team"]))
+            for row in rows
+            if row["team"] is not None
+        ),
         session_id=claims.session_id,
         meta=meta,
     )

@@ -37,14 +37,67 @@ def after_commit(callback: Callable[[], None]) -> None:
         pending.append(callback)
 
 
-class TunedSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine with the per-connection settings a server needs."""
+class _PooledConnection:
+    """An aiosqlite connection whose ``close()`` hands it back to its engine's pool."""
 
-    async def get_connection(self) -> Any:
+    def __init__(self, connection: Any, engine: "TunedSQLiteEngine") -> None:
+        self._connection = connection
+        self._engine = engine
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    async def close(self) -> None:
+        await self._engine.release(self._connection)
+
+
+class TunedSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine with the per-connection settings a server needs, and a small
+    pool of open connections: Piccolo opens a new connection (and thread) per query or
+    transaction, which measured as most of a request's time (see bench/RESULTS.md)."""
+
+    pool_size = 8
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._idle: list[Any] = []
+
+    async def _open(self) -> Any:
         connection = await super().get_connection()
         await connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         await connection.execute("PRAGMA synchronous = NORMAL")
         return connection
+
+    async def get_connection(self) -> Any:
+        connection = self._idle.pop() if self._idle else await self._open()
+        return _PooledConnection(connection, self)
+
+    async def release(self, connection: Any) -> None:
+        if connection.in_transaction:
+            await connection.rollback()
+        if len(self._idle) < self.pool_size:
+            self._idle.append(connection)
+        else:
+            await connection.close()
+
+    async def close_pool(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",  # noqa: ARG002 - Piccolo's signature
+        table: type[Table] | None = None,  # noqa: ARG002 - Piccolo's signature
+    ) -> Any:
+        connection = await self.get_connection()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                return await cursor.fetchall()
+        finally:
+            await connection.close()
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -92,8 +145,14 @@ class Database:
     async def stop(self) -> None:
         if isinstance(self.engine, PostgresEngine):
             await self.engine.close_connection_pool()
+        elif isinstance(self.engine, TunedSQLiteEngine):
+            await self.engine.close_pool()
 
     async def ping(self) -> None:
+        """Raise unless the database answers. For SQLite the file must still be there: pooled
+        connections keep answering from a deleted file whose data is already lost."""
+        if isinstance(self.engine, TunedSQLiteEngine) and not Path(self.engine.path).exists():
+            raise FileNotFoundError(f"SQLite database {self.engine.path} is gone")
         await self.engine.run_ddl("SELECT 1")
 
     @asynccontextmanager

@@ -25,7 +25,6 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             )
         services = AppServices.of(connection)
         actor = await auth.authenticate(
-            db=services.db,
             config=services.tokens,
             token=token.strip(),
             meta=capture(connection, trust_forwarded_for=services.settings.trust_forwarded_for),

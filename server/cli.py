@@ -24,8 +24,16 @@ async def _migrate(settings: Settings) -> None:
     os.environ["DATABASE_URL"] = settings.database_url
     os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
     from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.engine import engine_finder
 
-    result = await run_forwards(app_name="all")
+    from kernel.db import TunedSQLiteEngine
+
+    try:
+        result = await run_forwards(app_name="all")
+    finally:
+        engine = engine_finder()
+        if isinstance(engine, TunedSQLiteEngine):
+            await engine.close_pool()  # its connection threads would keep the process alive
     if not result.success:
         sys.exit(f"fieldops: migration failed: {result.message}")
 

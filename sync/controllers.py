@@ -22,7 +22,6 @@ class SyncController(Controller):
     async def pull(
         self,
         collection: FromPath[str],
-        db: DB,
         actor: CurrentActor,
         checkpoint: Annotated[str | None, QueryParameter(max_length=200)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=pulling.MAX_LIMIT)] = 100,
@@ -30,7 +29,7 @@ class SyncController(Controller):
         """Documents changed after ``checkpoint`` (absent on the first pull), in commit
         order; an engineer gets what is assigned to them and tombstones for what left."""
         documents, next_checkpoint = await pulling.pull(
-            db=db, actor=actor, collection=collection, checkpoint=checkpoint, limit=limit
+            actor=actor, collection=collection, checkpoint=checkpoint, limit=limit
         )
         return PullResponse(documents=documents, checkpoint=next_checkpoint)
 
@@ -47,10 +46,10 @@ class SyncController(Controller):
         return await pushing.push(db=db, actor=actor, collection=collection, rows=data)
 
     @get("/stream")
-    async def stream(self, db: DB, actor: CurrentActor) -> ServerSentEvent:
+    async def stream(self, actor: CurrentActor) -> ServerSentEvent:
         """Server-sent events: ``RESYNC`` first (pull from your checkpoint), then
         ``{collection, documents, checkpoint}`` as changes commit; heartbeats while idle."""
-        return ServerSentEvent(stream.events(db=db, actor=actor))
+        return ServerSentEvent(stream.events(actor=actor))
 
     @get("/conflicts")
     async def list_conflicts(

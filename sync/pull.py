@@ -12,7 +12,6 @@ from typing import Any
 from uuid import UUID
 
 from kernel.context import Actor
-from kernel.db import Database
 from kernel.errors import DomainError
 from mobile_contract.enums import Role
 from mobile_contract.errors import ErrorCode
@@ -97,15 +96,14 @@ def _feed(actor: Actor, collection: Collection, after: int, limit: int) -> tuple
 
 
 async def pull(
-    *, db: Database, actor: Actor, collection: str, checkpoint: str | None, limit: int
+    *, actor: Actor, collection: str, checkpoint: str | None, limit: int
 ) -> tuple[list[Document], str | None]:
     """``(documents, checkpoint)``; fewer documents than ``limit`` means caught up."""
     spec = collection_named(collection)
     after = decode_checkpoint(checkpoint)
     feed, arguments = _feed(actor, spec, after, max(1, min(limit, MAX_LIMIT)))
     sql = _PAGE.format(columns=spec.select_list("d"), feed=feed, table=spec.table)
-    async with db.snapshot():
-        rows = await SyncChange.raw(sql, *arguments, actor.tenant_id)
+    rows = await SyncChange.raw(sql, *arguments, actor.tenant_id)  # one statement: consistent
     latest: dict[UUID, Document] = {}
     for row in rows:  # a document may appear twice (exit, then back in): the last one wins
         key = as_uuid(row["feed_document"])

@@ -15,7 +15,6 @@ import msgspec
 from litestar.response import ServerSentEventMessage
 
 from kernel.context import Actor
-from kernel.db import Database
 from sync.collections import COLLECTIONS
 from sync.notifier import NOTIFIER
 from sync.pull import decode_checkpoint, encode_checkpoint, pull
@@ -32,7 +31,7 @@ async def _current_seq(tenant_id: UUID) -> int:
 
 
 async def events(
-    *, db: Database, actor: Actor, heartbeat: float = HEARTBEAT_SECONDS
+    *, actor: Actor, heartbeat: float = HEARTBEAT_SECONDS
 ) -> AsyncIterator[ServerSentEventMessage]:
     wake = NOTIFIER.subscribe(actor.tenant_id)
     try:
@@ -50,7 +49,6 @@ async def events(
             for name in COLLECTIONS:
                 while True:
                     documents, checkpoint = await pull(
-                        db=db,
                         actor=actor,
                         collection=name,
                         checkpoint=checkpoints[name],

@@ -22,9 +22,8 @@ async def next_event(stream: Any) -> Any:
 
 
 async def test_stream_sends_resync_then_committed_changes_in_scope(world: World) -> None:
-    db = world.client.app.state.services.db
-    dispatcher = events(db=db, actor=actor_of(world, "dispatcher", Role.DISPATCHER), heartbeat=60)
-    engineer = events(db=db, actor=actor_of(world, "eng_b", Role.ENGINEER), heartbeat=60)
+    dispatcher = events(actor=actor_of(world, "dispatcher", Role.DISPATCHER), heartbeat=60)
+    engineer = events(actor=actor_of(world, "eng_b", Role.ENGINEER), heartbeat=60)
     try:
         assert (await next_event(dispatcher)).data == "RESYNC"
         assert (await next_event(engineer)).data == "RESYNC"
@@ -52,8 +51,7 @@ async def test_stream_sends_resync_then_committed_changes_in_scope(world: World)
 
 
 async def test_stream_sends_heartbeats_while_idle(world: World) -> None:
-    db = world.client.app.state.services.db
-    stream = events(db=db, actor=actor_of(world, "dispatcher", Role.DISPATCHER), heartbeat=0.2)
+    stream = events(actor=actor_of(world, "dispatcher", Role.DISPATCHER), heartbeat=0.2)
     try:
         assert (await next_event(stream)).data == "RESYNC"
         beat = await next_event(stream)
@@ -65,9 +63,8 @@ async def test_stream_sends_heartbeats_while_idle(world: World) -> None:
 async def test_stream_never_carries_another_tenants_changes(
     world: World, other_world: World
 ) -> None:
-    db = world.client.app.state.services.db
     for name, role in (("admin", Role.ADMIN), ("eng_a", Role.ENGINEER)):
-        stream = events(db=db, actor=actor_of(other_world, name, role), heartbeat=0.3)
+        stream = events(actor=actor_of(other_world, name, role), heartbeat=0.3)
         try:
             assert (await next_event(stream)).data == "RESYNC"
             wo = await world.create_work_order(title="victim's")

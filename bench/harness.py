@@ -1,0 +1,138 @@
+"""What every benchmark needs: a throwaway database (SQLite file or PostgreSQL database), the
+real server as a separate process on 127.0.0.1, and its peak memory. Benchmarks only ever
+target 127.0.0.1."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from kernel.db import Database
+from server.tables import ALL_TABLES
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FIELDOPS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+SECRET = "benchmark-secret-key-0123456789-abcdefghij"
+
+
+@contextlib.asynccontextmanager
+async def database(kind: str) -> AsyncIterator[str]:
+    """A migrated, empty database; dropped afterwards."""
+    if kind == "postgres":
+        name = f"fieldops_bench_{uuid.uuid4().hex[:8]}"
+        admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        try:
+            migrate(url)
+            yield url
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{folder}/bench.db"
+            migrate(url)
+            yield url
+
+
+def environment(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "FIELDOPS_SECRET_KEY": SECRET,
+        "FIELDOPS_LOG_LEVEL": "WARNING",
+        "FIELDOPS_AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
+    }
+
+
+def migrate(url: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "server.cli", "migrate"], env=environment(url), cwd=ROOT,
+        check=True, capture_output=True, timeout=300,
+    )
+
+
+@contextlib.asynccontextmanager
+async def connected(url: str) -> AsyncIterator[Database]:
+    db = Database.from_url(url)
+    db.bind(ALL_TABLES)
+    await db.start()
+    try:
+        yield db
+    finally:
+        await db.stop()
+
+
+@dataclass
+class Server:
+    url: str
+    pid: int
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def serve(url: str, workers: int = 1) -> Iterator[Server]:
+    port = _free_port()
+    env = {**environment(url), "FIELDOPS_PORT": str(port)}
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve", "--workers", str(workers)],
+            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                with contextlib.suppress(httpx.TransportError):
+                    if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                        break
+                time.sleep(0.2)
+            else:
+                log.seek(0)
+                raise RuntimeError(f"server did not start: {log.read().decode()}")
+            yield Server(url=base, pid=process.pid)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident set (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def login(client: httpx.AsyncClient, tenant: str, username: str, password: str) -> str:
+    response = await client.post("/api/v1/auth/login", json={
+        "tenant": tenant, "username": username, "password": password,
+        "device_id": f"bench-{username}",
+    })
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
