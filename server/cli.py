@@ -52,6 +52,7 @@ def _serve(settings: Settings, workers: int) -> None:
         workers=workers,
         log_level=settings.log_level.lower(),
         proxy_headers=settings.trust_forwarded_for,
+        timeout_graceful_shutdown=5,  # live streams never end on their own
     )
 
 

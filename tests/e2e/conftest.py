@@ -73,8 +73,11 @@ def live_server_process(
         )
         assert done.returncode == 0, done.stdout + done.stderr
     assert "eng.li" in done.stdout  # the demo prints its logins
+    # A file, not a pipe: nobody reads the log while tests run, and a full pipe would block
+    # the server mid-test.
+    log = tmp_path_factory.mktemp("e2e-log") / "server.log"
     process = subprocess.Popen(
-        [*CLI, "serve"], env=full_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [*CLI, "serve"], env=full_env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -88,12 +91,16 @@ def live_server_process(
             time.sleep(0.2)
         else:
             process.kill()
-            output = process.stdout.read().decode() if process.stdout else ""
-            pytest.fail(f"server did not become ready:\n{output}")
+            pytest.fail(f"server did not become ready:\n{log.read_text()}")
         yield LiveServer(url=base, env=env)
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()  # never leak a server; but a graceful stop that hangs is a bug
+            process.wait(timeout=15)
+            pytest.fail("the server did not stop within 15 s of SIGTERM (a connection held open?)")
 
 
 @pytest.fixture(scope="module")

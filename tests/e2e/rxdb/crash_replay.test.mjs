@@ -11,13 +11,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { api, createReplica, freshPull, login, newId, normalized, nowIso } from './harness.mjs';
 
-const SKIP = process.env.SERVER_CMD ? 'push endpoint not implemented yet'
-  : 'SERVER_CMD is not set: run through tests/e2e/test_rxdb.py';
+const SKIP = process.env.SERVER_CMD ? false : 'SERVER_CMD is not set: run through tests/e2e/test_rxdb.py';
 const NOTES = 200;
 
 const freePort = () => new Promise((resolve, reject) => {
   const probe = net.createServer().once('error', reject);
-  probe.listen(0, '127.0.0.1', () => probe.close(() => resolve(probe.address().port)));
+  probe.listen(0, '127.0.0.1', () => {
+    const { port } = probe.address();
+    probe.close(() => resolve(port));
+  });
 });
 
 /** `fieldops serve` on a fixed port, so a restarted server is the same address. */
@@ -49,7 +51,12 @@ class ServerProcess {
     if (!this.process || this.process.exitCode !== null) return;
     const exited = once(this.process, 'exit');
     this.process.kill(signal);
-    await exited;
+    // A graceful stop gets 15 s; a server that does not stop must not hang the test run.
+    const stopped = await Promise.race([exited.then(() => true), delay(15_000, false, { ref: false })]);
+    if (!stopped) {
+      this.process.kill('SIGKILL');
+      await exited;
+    }
   }
 }
 
