@@ -60,8 +60,12 @@ def environment(url: str) -> dict[str, str]:
 
 def migrate(url: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "server.cli", "migrate"], env=environment(url), cwd=ROOT,
-        check=True, capture_output=True, timeout=300,
+        [sys.executable, "-m", "server.cli", "migrate"],
+        env=environment(url),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
 
 
@@ -96,7 +100,10 @@ def serve(url: str, workers: int = 1) -> Iterator[Server]:
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--workers", str(workers)],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -124,10 +131,15 @@ def peak_rss_mib(pid: int) -> float:
 
 
 async def login(client: httpx.AsyncClient, tenant: str, username: str, password: str) -> str:
-    response = await client.post("/api/v1/auth/login", json={
-        "tenant": tenant, "username": username, "password": password,
-        "device_id": f"bench-{username}",
-    })
+    response = await client.post(
+        "/api/v1/auth/login",
+        json={
+            "tenant": tenant,
+            "username": username,
+            "password": password,
+            "device_id": f"bench-{username}",
+        },
+    )
     response.raise_for_status()
     token: str = response.json()["access_token"]
     return token

@@ -26,16 +26,34 @@ class Seeded:
 async def seed(db: Database, *, work_orders: int, engineers: int = 1, chunk: int = 1000) -> Seeded:
     slug = f"bench-{uuid.uuid4().hex[:8]}"
     tenant = await accounts.create_tenant(db=db, slug=slug, name="Benchmark tenant")
-    team = (await accounts.create_team(db=db, tenant_id=tenant,
-                                       data=auth_contract.TeamCreate(name="Bench team"))).id
-    await accounts.create_user(db=db, tenant_id=tenant, data=auth_contract.UserCreate(
-        username="dispatcher", display_name="Dispatcher", password=PASSWORD,
-        role=Role.DISPATCHER))
+    team = (
+        await accounts.create_team(
+            db=db, tenant_id=tenant, data=auth_contract.TeamCreate(name="Bench team")
+        )
+    ).id
+    await accounts.create_user(
+        db=db,
+        tenant_id=tenant,
+        data=auth_contract.UserCreate(
+            username="dispatcher",
+            display_name="Dispatcher",
+            password=PASSWORD,
+            role=Role.DISPATCHER,
+        ),
+    )
     engineer_ids = []
     for index in range(engineers):
-        user = await accounts.create_user(db=db, tenant_id=tenant, data=auth_contract.UserCreate(
-            username=f"eng{index}", display_name=f"Engineer {index}", password=PASSWORD,
-            role=Role.ENGINEER, team_ids=[team]))
+        user = await accounts.create_user(
+            db=db,
+            tenant_id=tenant,
+            data=auth_contract.UserCreate(
+                username=f"eng{index}",
+                display_name=f"Engineer {index}",
+                password=PASSWORD,
+                role=Role.ENGINEER,
+                team_ids=[team],
+            ),
+        )
         engineer_ids.append(user.id)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     seq = 0
@@ -46,15 +64,38 @@ async def seed(db: Database, *, work_orders: int, engineers: int = 1, chunk: int
             wo_id = uuid.uuid4()
             assignee = engineer_ids[index % engineers]
             at = start + timedelta(seconds=index)
-            rows.append(WorkOrder(
-                id=wo_id, tenant=tenant, number=f"WO-2026-{index + 1:06d}",
-                title=f"Freezer room {index % 40} temperature alarm",
-                description="Room warming above setpoint; check compressor and door seals.",
-                type="cold_storage_repair", priority="P2", status="assigned", channel="iot",
-                team=team, assignee=assignee, environment="prod", tags=["bench", "cold"],
-                metadata={}, created_at=at, updated_at=at, version=2))
-            changes.append(SyncChange(tenant=tenant, collection="work_orders", document_id=wo_id,
-                                      seq=seq, deleted=False, owner=assignee, changed_at=at))
+            rows.append(
+                WorkOrder(
+                    id=wo_id,
+                    tenant=tenant,
+                    number=f"WO-2026-{index + 1:06d}",
+                    title=f"Freezer room {index % 40} temperature alarm",
+                    description="Room warming above setpoint; check compressor and door seals.",
+                    type="cold_storage_repair",
+                    priority="P2",
+                    status="assigned",
+                    channel="iot",
+                    team=team,
+                    assignee=assignee,
+                    environment="prod",
+                    tags=["bench", "cold"],
+                    metadata={},
+                    created_at=at,
+                    updated_at=at,
+                    version=2,
+                )
+            )
+            changes.append(
+                SyncChange(
+                    tenant=tenant,
+                    collection="work_orders",
+                    document_id=wo_id,
+                    seq=seq,
+                    deleted=False,
+                    owner=assignee,
+                    changed_at=at,
+                )
+            )
         async with db.transaction():
             await WorkOrder.insert(*rows)
             await SyncChange.insert(*changes)

@@ -11,13 +11,17 @@ of a trivial JSON endpoint of the same app, measured in the same run with the sa
 
 import argparse
 import asyncio
+import json
+import os
+import shutil
 import statistics
+import subprocess
 import time
 from typing import Any
 
 import httpx
 
-from bench.harness import connected, database, login, peak_rss_mib, serve
+from bench.harness import ROOT, connected, database, login, peak_rss_mib, serve
 from bench.seed import PASSWORD, seed
 
 
@@ -29,8 +33,7 @@ async def pull_everything(client: httpx.AsyncClient, token: str, page: int) -> t
         params: dict[str, Any] = {"limit": page}
         if checkpoint:
             params["checkpoint"] = checkpoint
-        response = await client.get("/api/v1/sync/work_orders/pull", params=params,
-                                    headers=headers)
+        response = await client.get("/api/v1/sync/work_orders/pull", params=params, headers=headers)
         response.raise_for_status()
         body = response.json()
         total += len(body["documents"])
@@ -40,9 +43,39 @@ async def pull_everything(client: httpx.AsyncClient, token: str, page: int) -> t
             return total, checkpoint
 
 
+def rxdb_initial_sync(base: str, tenant: str, expected: int) -> str:
+    """A fresh RxDB client's initial sync (bench/rxdb_initial_sync.mjs), or why it did not run."""
+    if shutil.which("node") is None or not (ROOT / "tests/e2e/rxdb/node_modules").is_dir():
+        return "not run (needs node and `npm ci --prefix tests/e2e/rxdb`)"
+    env = {
+        **os.environ,
+        "BASE_URL": base,
+        "TENANT": tenant,
+        "USERNAME": "eng0",
+        "PASSWORD": PASSWORD,
+        "EXPECTED": str(expected),
+    }
+    done = subprocess.run(
+        ["node", str(ROOT / "bench/rxdb_initial_sync.mjs")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"RxDB initial sync failed:\n{done.stdout}\n{done.stderr}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return f"{result['documents']} documents in {result['seconds']:.2f} s"
+
+
 async def requests_per_second(
-    base: str, path: str, params: dict[str, Any], headers: dict[str, str],
-    concurrency: int, seconds: float,
+    base: str,
+    path: str,
+    params: dict[str, Any],
+    headers: dict[str, str],
+    concurrency: int,
+    seconds: float,
 ) -> float:
     done = 0
     deadline = time.perf_counter() + seconds
@@ -85,24 +118,45 @@ async def main() -> None:
                     rates.append(total / elapsed)
             headers = {"Authorization": f"Bearer {token}"}
             trivial = await requests_per_second(
-                server.url, "/health/live", {}, {}, args.concurrency, args.seconds)
+                server.url, "/health/live", {}, {}, args.concurrency, args.seconds
+            )
             caught_up = await requests_per_second(
-                server.url, "/api/v1/sync/work_orders/pull",
-                {"limit": 100, "checkpoint": checkpoint}, headers, args.concurrency, args.seconds)
+                server.url,
+                "/api/v1/sync/work_orders/pull",
+                {"limit": 100, "checkpoint": checkpoint},
+                headers,
+                args.concurrency,
+                args.seconds,
+            )
             page_100 = await requests_per_second(
-                server.url, "/api/v1/sync/work_orders/pull", {"limit": 100}, headers,
-                args.concurrency, args.seconds)
+                server.url,
+                "/api/v1/sync/work_orders/pull",
+                {"limit": 100},
+                headers,
+                args.concurrency,
+                args.seconds,
+            )
+            rxdb = rxdb_initial_sync(server.url, seeded.slug, args.work_orders)
             rss = peak_rss_mib(server.pid)
 
     print(f"database: {args.database}; {args.work_orders} work orders, pages of {args.page}")
-    print(f"initial sync over HTTP: median {statistics.median(rates):,.0f} docs/s "
-          f"(best {max(rates):,.0f}, worst {min(rates):,.0f}, {args.rounds} rounds)")
-    print(f"trivial JSON endpoint (/health/live): {trivial:,.0f} req/s "
-          f"(concurrency {args.concurrency})")
-    print(f"pull, caught up (typical poll):      {caught_up:,.0f} req/s "
-          f"-> ratio {caught_up / trivial:.2f}")
-    print(f"pull, page of 100 documents:         {page_100:,.0f} req/s "
-          f"-> ratio {page_100 / trivial:.2f}")
+    print(
+        f"initial sync over HTTP: median {statistics.median(rates):,.0f} docs/s "
+        f"(best {max(rates):,.0f}, worst {min(rates):,.0f}, {args.rounds} rounds)"
+    )
+    print(f"fresh RxDB client (Node, memory storage), initial sync: {rxdb}")
+    print(
+        f"trivial JSON endpoint (/health/live): {trivial:,.0f} req/s "
+        f"(concurrency {args.concurrency})"
+    )
+    print(
+        f"pull, caught up (typical poll):      {caught_up:,.0f} req/s "
+        f"-> ratio {caught_up / trivial:.2f}"
+    )
+    print(
+        f"pull, page of 100 documents:         {page_100:,.0f} req/s "
+        f"-> ratio {page_100 / trivial:.2f}"
+    )
     print(f"server peak RSS: {rss:.0f} MiB")
 
 
