@@ -77,3 +77,43 @@ async def current_owner(tenant_id: UUID, collection: str, document_id: UUID) -> 
         .first()
     )
     return None if row is None else row["owner"]
+
+
+async def record_new(
+    *, tenant_id: UUID, collection: str, documents: list[tuple[UUID, UUID | None]], now: datetime
+) -> None:
+    """Log many new documents (``(id, owner)`` pairs) with one counter bump and one insert:
+    a push of 20 offline notes is one round trip, not 60."""
+    if not documents:
+        return
+    count = len(documents)
+    rows = await SyncCounter.raw(
+        "INSERT INTO sync_counter (id, tenant, value) VALUES ({}, {}, {}) "
+        "ON CONFLICT (tenant) DO UPDATE SET value = sync_counter.value + {} RETURNING value",
+        uuid4(),
+        tenant_id,
+        count,
+        count,
+    )
+    first = int(rows[0]["value"]) - count + 1
+    after_commit(lambda: NOTIFIER.notify(tenant_id))
+    values = ", ".join("({}, {}, {}, {}, {}, {}, {}, {})" for _ in documents)
+    arguments: list[object] = []
+    for offset, (document_id, owner) in enumerate(documents):
+        arguments += [
+            uuid4(),
+            tenant_id,
+            collection,
+            document_id,
+            first + offset,
+            False,
+            owner,
+            now,
+        ]
+    sql = (  # placeholders only; every value is bound
+        "INSERT INTO sync_change (id, tenant, collection, document_id, seq, deleted, owner, "  # noqa: S608
+        f"changed_at) VALUES {values} "
+        "ON CONFLICT (tenant, collection, document_id) DO UPDATE SET seq = excluded.seq, "
+        "deleted = excluded.deleted, owner = excluded.owner, changed_at = excluded.changed_at"
+    )
+    await SyncChange.raw(sql, *arguments)

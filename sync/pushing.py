@@ -8,7 +8,7 @@ out-of-scope document, a read-only collection) fails the whole batch with a 4xx 
 """
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -18,7 +18,7 @@ import msgspec
 from kernel.clock import utcnow
 from kernel.context import Actor
 from kernel.db import Database
-from kernel.errors import DomainError, Forbidden, NotFound
+from kernel.errors import AlreadyExists, DomainError, Forbidden, NotFound
 from mobile_contract import work_orders as wo_contract
 from mobile_contract.enums import Role, WorkOrderStatus
 from mobile_contract.errors import ErrorCode
@@ -35,6 +35,7 @@ from sync.pull import collection_named
 from sync.tables import SyncConflict, SyncScopeExit
 from workorders import items, queries, services, state_machine
 from workorders.state_machine import Requirement
+from workorders.tables import Note
 
 MAX_BATCH = 500
 WORK_ORDER_FIELDS = (
@@ -56,6 +57,16 @@ _TOMBSTONE = "_deleted"
 
 
 @dataclass(slots=True)
+class Batch:
+    """What the rows of one push share: looked-up scopes, the stored notes of the batch, and
+    new notes to insert together when every row has been checked."""
+
+    scopes: dict[UUID, dict[str, Any] | None] = field(default_factory=dict)
+    stored_notes: dict[UUID, Document] = field(default_factory=dict)
+    new_notes: dict[UUID, list[tuple[int, wo_contract.NoteCreate]]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class Row:
     index: int
     actor: Actor
@@ -63,6 +74,7 @@ class Row:
     now: datetime
     assumed: dict[str, Any] | None
     new: dict[str, Any]
+    batch: Batch
 
 
 def _builtins(document: Any) -> dict[str, Any]:
@@ -108,8 +120,14 @@ async def _out_of_scope(row: Row, collection: str, document_id: UUID) -> Documen
     raise NotFound(collection.rstrip("s").replace("_", " "), document_id)
 
 
-async def _in_sync_scope(actor: Actor, work_order_id: UUID) -> dict[str, Any] | None:
+async def _in_sync_scope(
+    actor: Actor, work_order_id: UUID, batch: Batch | None = None
+) -> dict[str, Any] | None:
     """The work order's row when the caller may sync it (engineers: assigned to them)."""
+    if batch is not None:
+        if work_order_id not in batch.scopes:
+            batch.scopes[work_order_id] = await _in_sync_scope(actor, work_order_id)
+        return batch.scopes[work_order_id]
     try:
         row = await queries.load_row(actor, work_order_id)
     except NotFound:
@@ -177,9 +195,9 @@ async def _push_work_order(row: Row) -> Document | None:
     edits = {name: merge.values[name] for name in merge.from_client if name != "assignee_id"}
     if edits:
         update = msgspec.convert(edits, wo_contract.WorkOrderUpdate, strict=False)
-        await services.update(db=row.db, actor=actor, work_order_id=document.id, data=update)
+        await services.apply_update(db=row.db, actor=actor, work_order_id=document.id, data=update)
     if "assignee_id" in merge.from_client:
-        await services.transition(
+        await services.apply_transition(
             db=row.db,
             actor=actor,
             work_order_id=document.id,
@@ -233,7 +251,7 @@ async def _push_status(
         )
         return
     for step in path:
-        await services.transition(
+        await services.apply_transition(
             db=row.db,
             actor=actor,
             work_order_id=document.id,
@@ -248,11 +266,13 @@ async def _push_status(
 
 
 async def _push_note(row: Row) -> Document | None:
+    """Notes are append-only. New ones are checked here and inserted together at the end of
+    the batch (``_insert_new_notes``)."""
     document: NoteDocument = _decode(row.new, NoteDocument)
-    actor = row.actor
-    stored = (await NOTES.load(actor.tenant_id, [document.id])).get(document.id)
+    actor, batch = row.actor, row.batch
+    stored = batch.stored_notes.get(document.id)
     if stored is not None:
-        if await _in_sync_scope(actor, stored["work_order_id"]) is None:
+        if await _in_sync_scope(actor, stored["work_order_id"], batch) is None:
             return await _out_of_scope(row, changelog.NOTES, document.id)
         if document.body == stored["body"] and not document.deleted:
             return None
@@ -269,18 +289,37 @@ async def _push_note(row: Row) -> Document | None:
             "A new note needs work_order_id and a body.",
             {"field": "work_order_id" if document.work_order_id is None else "body"},
         )
-    if await _in_sync_scope(actor, document.work_order_id) is None:
+    if await _in_sync_scope(actor, document.work_order_id, batch) is None:
         await _out_of_scope(row, changelog.WORK_ORDERS, document.work_order_id)
         return {"id": document.id, _TOMBSTONE: True}
-    await items.add_note(
-        db=row.db,
-        actor=actor,
-        work_order_id=document.work_order_id,
-        data=wo_contract.NoteCreate(
-            id=document.id, body=document.body, occurred_at=document.device_time
-        ),
-    )
+    pending = batch.new_notes.setdefault(document.work_order_id, [])
+    if all(note.id != document.id for _, note in pending):  # the same note twice: once
+        pending.append(
+            (
+                row.index,
+                wo_contract.NoteCreate(
+                    id=document.id, body=document.body, occurred_at=document.device_time
+                ),
+            )
+        )
     return None
+
+
+async def _insert_new_notes(actor: Actor, batch: Batch) -> None:
+    ids = [note.id for pending in batch.new_notes.values() for _, note in pending]
+    if not ids:
+        return
+    taken = {row["id"] for row in await Note.select(Note.id).where(Note.id.is_in(ids))}
+    for pending in batch.new_notes.values():
+        for index, note in pending:
+            if note.id in taken:  # a client-made id already used (elsewhere: 409, as the API)
+                raise _for_row(AlreadyExists("note", "id", note.id), index, str(note.id))
+    for work_order_id, pending in batch.new_notes.items():
+        work_order = batch.scopes[work_order_id]
+        assert work_order is not None
+        await items.add_new_notes(
+            actor=actor, work_order=work_order, notes=[note for _, note in pending]
+        )
 
 
 async def _push_checklist_item(row: Row) -> Document | None:
@@ -359,6 +398,23 @@ _HANDLERS: dict[str, Callable[[Row], Awaitable[Document | None]]] = {
 }
 
 
+def _is_uuid(value: Any) -> bool:
+    try:
+        UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _for_row(error: DomainError, index: int, document_id: str) -> DomainError:
+    """The error, naming the row of the batch it came from."""
+    return DomainError(
+        error.code,
+        f"Document {index} ({document_id or 'no id'}): {error.message}",
+        {**error.details, "index": index, "document_id": document_id},
+    )
+
+
 async def push(
     *, db: Database, actor: Actor, collection: str, rows: list[PushRow]
 ) -> list[Document]:
@@ -377,18 +433,20 @@ async def push(
     handler = _HANDLERS[collection]
     conflicts: list[Document] = []
     now = utcnow()
+    batch = Batch()
     async with db.transaction():
+        if collection == changelog.NOTES:
+            ids = [row.new.get("id") for row in rows]
+            batch.stored_notes = await NOTES.load(
+                actor.tenant_id, [UUID(str(i)) for i in ids if _is_uuid(i)]
+            )
         for index, pushed in enumerate(rows):
-            row = Row(index, actor, db, now, pushed.assumed, pushed.new)
+            row = Row(index, actor, db, now, pushed.assumed, pushed.new, batch)
             try:
                 conflict = await handler(row)
             except DomainError as error:
-                document_id = str(pushed.new.get("id", ""))
-                raise DomainError(
-                    error.code,
-                    f"Document {index} ({document_id or 'no id'}): {error.message}",
-                    {**error.details, "index": index, "document_id": document_id},
-                ) from error
+                raise _for_row(error, index, str(pushed.new.get("id", ""))) from error
             if conflict is not None:
                 conflicts.append(conflict)
+        await _insert_new_notes(actor, batch)
     return conflicts

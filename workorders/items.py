@@ -17,7 +17,7 @@ from mobile_contract.errors import ErrorCode
 from sync import changelog
 from workorders import queries, state_machine
 from workorders.services import record_event
-from workorders.tables import ChecklistItem, Note
+from workorders.tables import ChecklistItem, Note, WorkOrderEvent
 
 
 async def list_notes(*, db: Database, actor: Actor, work_order_id: UUID) -> contract.NoteList:
@@ -251,3 +251,53 @@ async def update_checklist_item(
         updated = await _load_item(actor, work_order_id, item_id)
         assert updated is not None
         return updated
+
+
+async def add_new_notes(
+    *, actor: Actor, work_order: dict[str, Any], notes: list[contract.NoteCreate]
+) -> None:
+    """Insert notes the caller made offline (ids checked unused by the caller), in bulk:
+    the same rows, timeline entries and change-log entries as ``add_note``. Run inside the
+    caller's transaction."""
+    if not notes:
+        return
+    now = utcnow()
+    work_order_id: UUID = work_order["id"]
+    await Note.insert(
+        *(
+            Note(
+                id=note.id,
+                tenant=actor.tenant_id,
+                work_order=work_order_id,
+                author=actor.user_id,
+                body=note.body,
+                created_at=now,
+                device_time=note.occurred_at,
+            )
+            for note in notes
+        )
+    )
+    await WorkOrderEvent.insert(
+        *(
+            WorkOrderEvent(
+                tenant=actor.tenant_id,
+                work_order=work_order_id,
+                actor=actor.user_id,
+                actor_role=actor.role.value,
+                action="note_added",
+                after={"note_id": str(note.id)},
+                before={},
+                reason="",
+                metadata=actor.meta.as_dict(),
+                server_time=now,
+                device_time=note.occurred_at,
+            )
+            for note in notes
+        )
+    )
+    await changelog.record_new(
+        tenant_id=actor.tenant_id,
+        collection=changelog.NOTES,
+        documents=[(note.id, work_order["assignee_id"]) for note in notes if note.id],
+        now=now,
+    )

@@ -226,6 +226,16 @@ async def update(
     *, db: Database, actor: Actor, work_order_id: UUID, data: contract.WorkOrderUpdate
 ) -> contract.WorkOrderDetail:
     """Role- and state-aware edit (the transition lock lives in ``state_machine``)."""
+    async with db.transaction():
+        row = await apply_update(db=db, actor=actor, work_order_id=work_order_id, data=data)
+        return await queries.detail(actor, row)
+
+
+async def apply_update(
+    *, db: Database, actor: Actor, work_order_id: UUID, data: contract.WorkOrderUpdate
+) -> dict[str, Any]:
+    """The edit without the detail view (sync pushes need only the rules and the write);
+    answers the work order's row after it."""
     requested = {
         name: getattr(data, name) for name in _UPDATABLE if getattr(data, name) is not msgspec.UNSET
     }
@@ -268,7 +278,7 @@ async def update(
             )
             row = await queries.load_row(actor, work_order_id)
             await log_change(actor=actor, row=row, now=now, previous_assignee=row["assignee_id"])
-        return await queries.detail(actor, row)
+        return row
 
 
 async def _check_assignee(actor: Actor, assignee_id: UUID | None) -> UUID:
@@ -297,6 +307,17 @@ def _missing(requirement: Requirement, message: str) -> DomainError:
 async def transition(
     *, db: Database, actor: Actor, work_order_id: UUID, request: contract.TransitionRequest
 ) -> contract.WorkOrderDetail:
+    async with db.transaction():
+        await apply_transition(db=db, actor=actor, work_order_id=work_order_id, request=request)
+        return await queries.detail(actor, await queries.load_row(actor, work_order_id))
+
+
+async def apply_transition(
+    *, db: Database, actor: Actor, work_order_id: UUID, request: contract.TransitionRequest
+) -> dict[str, Any]:
+    """The transition without the detail view; answers the work order's row after it (the
+    caller may no longer see it: a dispatcher's reassignment is still in their scope, and an
+    engineer never moves a work order out of their own)."""
     now = utcnow()
     async with db.transaction():
         row = await queries.load_row(actor, work_order_id)
@@ -359,4 +380,4 @@ async def transition(
         )
         after_row = await queries.load_row_in_tenant(actor.tenant_id, work_order_id)
         await log_change(actor=actor, row=after_row, now=now, previous_assignee=row["assignee_id"])
-        return await queries.detail(actor, await queries.load_row(actor, work_order_id))
+        return after_row
