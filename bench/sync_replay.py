@@ -19,7 +19,15 @@ from typing import Any
 
 import httpx
 
-from bench.harness import connected, database, login, peak_rss_mib, percentile, serve
+from bench.harness import (
+    connected,
+    cpu_seconds,
+    database,
+    login,
+    peak_rss_mib,
+    percentile,
+    serve,
+)
 from bench.seed import PASSWORD, seed
 from sync.tables import SyncChange
 from workorders.tables import Note, WorkOrder, WorkOrderEvent
@@ -78,6 +86,7 @@ async def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--devices", type=int, default=500)
     parser.add_argument("--mutations", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
     args = parser.parse_args()
     notes = args.mutations - 1
 
@@ -89,7 +98,7 @@ async def main() -> None:
             await WorkOrder.update({WorkOrder.status: "accepted"}).where(
                 WorkOrder.tenant == seeded.tenant_id
             )
-        with serve(url) as server:
+        with serve(url, workers=args.workers) as server:
             limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
             async with httpx.AsyncClient(base_url=server.url, timeout=300, limits=limits) as client:
                 gate = asyncio.Semaphore(8)
@@ -101,7 +110,10 @@ async def main() -> None:
                         return headers, await queued_changes(client, headers, notes)
 
                 devices = await asyncio.gather(*(prepare(i) for i in range(args.devices)))
+                server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
                 elapsed, latencies = await replay(client, devices)
+                server_cpu = cpu_seconds(server.pid) - server_cpu
+                client_cpu = time.process_time() - client_cpu
                 again, replay_latencies = await replay(client, devices)
             rss = peak_rss_mib(server.pid)
 
@@ -127,13 +139,17 @@ async def main() -> None:
         note_count == distinct == expected_notes == logged and in_progress == starts == args.devices
     )
     print(
-        f"database: {args.database}; {args.devices} devices x {args.mutations} mutations "
-        f"= {mutations} mutations, all devices at once"
+        f"database: {args.database}, {args.workers} server process(es); {args.devices} devices"
+        f" x {args.mutations} mutations = {mutations} mutations, all devices at once"
     )
     print(
         f"first replay: {mutations / elapsed:,.0f} mutations/s ({elapsed:.1f} s); push "
         f"latency p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
         f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms"
+    )
+    print(
+        f"CPU during the first replay: server {server_cpu:.1f} s, this client "
+        f"{client_cpu:.1f} s (in {elapsed:.1f} s, 2 cores)"
     )
     print(
         f"second replay (every device retries everything): {again:.1f} s, p99 "

@@ -61,6 +61,9 @@ class TunedSQLiteEngine(SQLiteEngine):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._idle: list[Any] = []
+        # At most pool_size connections exist: under a burst, callers wait for one rather than
+        # each opening (and closing) a connection and its thread.
+        self._available = asyncio.Semaphore(self.pool_size)
 
     async def _open(self) -> Any:
         connection = await super().get_connection()
@@ -69,16 +72,21 @@ class TunedSQLiteEngine(SQLiteEngine):
         return connection
 
     async def get_connection(self) -> Any:
-        connection = self._idle.pop() if self._idle else await self._open()
+        await self._available.acquire()
+        try:
+            connection = self._idle.pop() if self._idle else await self._open()
+        except BaseException:
+            self._available.release()
+            raise
         return _PooledConnection(connection, self)
 
     async def release(self, connection: Any) -> None:
-        if connection.in_transaction:
-            await connection.rollback()
-        if len(self._idle) < self.pool_size:
+        try:
+            if connection.in_transaction:
+                await connection.rollback()
             self._idle.append(connection)
-        else:
-            await connection.close()
+        finally:
+            self._available.release()
 
     async def close_pool(self) -> None:
         idle, self._idle = self._idle, []
@@ -151,7 +159,10 @@ class Database:
     async def ping(self) -> None:
         """Raise unless the database answers. For SQLite the file must still be there: pooled
         connections keep answering from a deleted file whose data is already lost."""
-        if isinstance(self.engine, TunedSQLiteEngine) and not Path(self.engine.path).exists():
+        engine = self.engine
+        if isinstance(engine, TunedSQLiteEngine) and not await asyncio.to_thread(
+            Path(engine.path).exists
+        ):
             raise FileNotFoundError(f"SQLite database {self.engine.path} is gone")
         await self.engine.run_ddl("SELECT 1")
 
