@@ -163,7 +163,7 @@ class Database:
         if isinstance(engine, TunedSQLiteEngine) and not await asyncio.to_thread(
             Path(engine.path).exists
         ):
-            raise FileNotFoundError(f"SQLite database {self.engine.path} is gone")
+            raise FileNotFoundError(f"SQLite database {engine.path} is gone")
         await self.engine.run_ddl("SELECT 1")
 
     @asynccontextmanager
