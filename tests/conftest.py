@@ -3,11 +3,12 @@ migrated by the real ``fieldops migrate``; one app on the session's event loop. 
 themselves by creating their own tenant (``world`` factory), which is also what tenant
 isolation means in production."""
 
+import dataclasses
 import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -18,6 +19,7 @@ from litestar import Litestar
 from accounts import passwords
 from server.app import create_app
 from server.settings import Settings
+from server.tables import ALL_TABLES
 from tests.factories import Client, World, make_world, running
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -110,6 +112,14 @@ def app(settings: Settings) -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[Client]:
     async with running(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def another_app(app: Litestar, settings: Settings) -> Iterator[Callable[..., Litestar]]:
+    """Builds a second app on the same database with some settings changed. Its lifespan
+    binds the (global) Piccolo tables to its own engine: they are given back afterwards."""
+    yield lambda **changes: create_app(dataclasses.replace(settings, **changes))
+    app.state.services.db.bind(ALL_TABLES)
 
 
 @pytest.fixture

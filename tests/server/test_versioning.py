@@ -1,14 +1,10 @@
 """Contract and app versions: named on every answer; too old or foreign clients get 426."""
 
-from collections.abc import Iterator
+from collections.abc import Callable
 
-import pytest
 from litestar import Litestar
 
 from mobile_contract import CONTRACT_VERSION
-from server.app import create_app
-from server.settings import Settings
-from server.tables import ALL_TABLES
 from server.versioning import version_key
 from tests.factories import World, running
 
@@ -44,25 +40,10 @@ async def test_a_client_on_another_contract_major_must_upgrade(world: World) -> 
     assert other.json()["error"]["details"]["contract_version"] == CONTRACT_VERSION
 
 
-@pytest.fixture
-def rebind_session_app(app: Litestar) -> Iterator[None]:
-    yield
-    app.state.services.db.bind(ALL_TABLES)
-
-
 async def test_apps_older_than_the_minimum_must_upgrade(
-    settings: Settings, rebind_session_app: None
+    another_app: Callable[..., Litestar],
 ) -> None:
-    strict = create_app(
-        Settings(
-            dev_mode=True,
-            database_url=settings.database_url,
-            secret_key=settings.secret_key,
-            var_dir=settings.var_dir,
-            min_app_version="2.4.0",
-        )
-    )
-    async with running(strict) as client:
+    async with running(another_app(min_app_version="2.4.0")) as client:
         old = await client.get("/health/live", headers={"X-App-Version": "2.3.9"})
         current = await client.get("/health/live", headers={"X-App-Version": "fieldapp/2.4.0"})
         unknown = await client.get("/health/live")
