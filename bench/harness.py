@@ -2,6 +2,7 @@
 real server as a separate process on 127.0.0.1, and its peak memory. Benchmarks only ever
 target 127.0.0.1."""
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -155,3 +156,36 @@ async def login(client: httpx.AsyncClient, tenant: str, username: str, password:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+class RawHttpConnection:
+    """A minimal HTTP/1.1 keep-alive client for load generation: the benchmark client must
+    not be the bottleneck (httpx spends about as much CPU per request as the server)."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self, method: str, path: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        if self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        assert self._reader is not None
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        self._writer.write(head.encode() + b"\r\n" + body)
+        status_line = await self._reader.readuntil(b"\r\n")
+        length = 0
+        while (line := await self._reader.readuntil(b"\r\n")) != b"\r\n":
+            name, _, value = line.decode().partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        return int(status_line.split()[1]), await self._reader.readexactly(length)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            await self._writer.wait_closed()

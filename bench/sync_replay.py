@@ -18,8 +18,10 @@ import uuid
 from typing import Any
 
 import httpx
+import msgspec
 
 from bench.harness import (
+    RawHttpConnection,
     connected,
     cpu_seconds,
     database,
@@ -62,22 +64,34 @@ async def queued_changes(
 
 
 async def replay(
-    client: httpx.AsyncClient, devices: list[tuple[dict[str, str], list[Any]]]
+    base: str, devices: list[tuple[dict[str, str], list[Any]]]
 ) -> tuple[float, list[float]]:
+    """Every device pushes its queue at once, one keep-alive connection each."""
     latencies: list[float] = []
+    encoded = [
+        (headers, [(collection, msgspec.json.encode(rows)) for collection, rows in pushes])
+        for headers, pushes in devices
+    ]
 
-    async def device(headers: dict[str, str], pushes: list[Any]) -> None:
-        for collection, rows in pushes:
-            start = time.perf_counter()
-            response = await client.post(
-                f"/api/v1/sync/{collection}/push", json=rows, headers=headers
-            )
-            latencies.append(time.perf_counter() - start)
-            response.raise_for_status()
-            assert response.json() == [], response.text
+    async def device(headers: dict[str, str], pushes: list[tuple[str, bytes]]) -> None:
+        connection = RawHttpConnection(base)
+        try:
+            for collection, body in pushes:
+                start = time.perf_counter()
+                status, answer = await connection.request(
+                    "POST",
+                    f"/api/v1/sync/{collection}/push",
+                    body,
+                    {**headers, "Content-Type": "application/json"},
+                )
+                latencies.append(time.perf_counter() - start)
+                assert status == 200, (status, answer[:300])
+                assert answer == b"[]", answer[:300]
+        finally:
+            await connection.close()
 
     start = time.perf_counter()
-    await asyncio.gather(*(device(headers, pushes) for headers, pushes in devices))
+    await asyncio.gather(*(device(headers, pushes) for headers, pushes in encoded))
     return time.perf_counter() - start, latencies
 
 
@@ -111,10 +125,10 @@ async def main() -> None:
 
                 devices = await asyncio.gather(*(prepare(i) for i in range(args.devices)))
                 server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
-                elapsed, latencies = await replay(client, devices)
+                elapsed, latencies = await replay(server.url, devices)
                 server_cpu = cpu_seconds(server.pid) - server_cpu
                 client_cpu = time.process_time() - client_cpu
-                again, replay_latencies = await replay(client, devices)
+                again, replay_latencies = await replay(server.url, devices)
             rss = peak_rss_mib(server.pid)
 
         async with connected(url) as db:
