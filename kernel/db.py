@@ -8,10 +8,11 @@ PostgreSQL: plain transactions over an asyncpg pool.
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from piccolo.engine.base import Engine
@@ -20,21 +21,54 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
-# Callbacks to run once the current write transaction has committed (never on rollback).
-_after_commit: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
-    "fieldops_after_commit", default=None
+
+@dataclass
+class _TransactionHooks:
+    """Work attached to the current write transaction: flushes that must run inside it just
+    before it commits, callbacks for after it committed, and the state those share."""
+
+    before_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+_hooks: contextvars.ContextVar[_TransactionHooks | None] = contextvars.ContextVar(
+    "fieldops_transaction_hooks", default=None
 )
 
 
 def after_commit(callback: Callable[[], None]) -> None:
     """Run ``callback`` when the surrounding ``Database.transaction()`` commits (at once when
     there is none): side effects such as waking live streams must not see uncommitted data."""
-    pending = _after_commit.get()
-    if pending is None:
+    hooks = _hooks.get()
+    if hooks is None:
         callback()
     else:
-        pending.append(callback)
+        hooks.after_commit.append(callback)
+
+
+def pending_until_commit(
+    key: str, make: Callable[[], T], flush: Callable[[T], Awaitable[None]]
+) -> T | None:
+    """A per-transaction accumulator (made on first use) that ``flush`` writes just before
+    the surrounding transaction commits; None outside a ``Database.transaction()``. Lets
+    several changes share one write, and keeps row locks taken by the flush short."""
+    hooks = _hooks.get()
+    if hooks is None:
+        return None
+    if key not in hooks.state:
+        value = make()
+        hooks.state[key] = value
+        hooks.before_commit.append(lambda: flush(value))
+    accumulated: T = hooks.state[key]
+    return accumulated
+
+
+async def _run_before_commit(hooks: _TransactionHooks) -> None:
+    while hooks.before_commit:  # a flush may register more work
+        await hooks.before_commit.pop(0)()
 
 
 class _PooledConnection:
@@ -172,8 +206,8 @@ class Database:
         if self.engine.transaction_exists():
             yield
             return
-        pending: list[Callable[[], None]] = []
-        token = _after_commit.set(pending)
+        hooks = _TransactionHooks()
+        token = _hooks.set(hooks)
         try:
             if self.is_sqlite:
                 async with (
@@ -181,12 +215,14 @@ class Database:
                     self.engine.transaction(transaction_type=TransactionType.immediate),
                 ):
                     yield
+                    await _run_before_commit(hooks)
             else:
                 async with self.engine.transaction():
                     yield
+                    await _run_before_commit(hooks)
         finally:
-            _after_commit.reset(token)
-        for callback in pending:
+            _hooks.reset(token)
+        for callback in hooks.after_commit:
             callback()
 
     @asynccontextmanager

@@ -1,17 +1,21 @@
 """Recording changes for pull. Called inside the write transaction of every use case that
 changes a synced document (API writes and sync pushes alike), so the log never misses a write.
 
-Each call takes the next value of the tenant's sequence. On PostgreSQL the counter row stays
-locked until commit, so a later sequence number can never become visible before an earlier one:
-a puller that has seen ``seq = n`` has seen every change numbered below ``n``.
+Changes accumulate in the transaction and are written just before it commits: one bump of the
+tenant's sequence for all of them, one upsert of their log rows. On PostgreSQL the bump locks
+the tenant's counter row until commit, so sequence order is commit order (a puller that has seen
+``seq = n`` has seen every change numbered below ``n``), and taking it last keeps the tenant's
+writers waiting on each other only for the commit itself.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from uuid import UUID, uuid4
 
-from kernel.db import after_commit
+from kernel.db import after_commit, pending_until_commit
 from sync.notifier import NOTIFIER
-from sync.tables import SyncChange, SyncCounter, SyncScopeExit
+from sync.tables import SyncChange, SyncCounter
 
 WORK_ORDERS = "work_orders"
 NOTES = "work_order_notes"
@@ -19,27 +23,33 @@ CHECKLIST_ITEMS = "checklist_items"
 SITES = "sites"
 ASSETS = "assets"
 
-_NEXT_SEQ = (
-    "INSERT INTO sync_counter (id, tenant, value) VALUES ({}, {}, 1) "
-    "ON CONFLICT (tenant) DO UPDATE SET value = sync_counter.value + 1 "
-    "RETURNING value"
+_BUMP = (
+    "INSERT INTO sync_counter (id, tenant, value) VALUES ({}, {}, {}) "
+    "ON CONFLICT (tenant) DO UPDATE SET value = sync_counter.value + {} RETURNING value"
 )
-_UPSERT_CHANGE = (
-    "INSERT INTO sync_change (id, tenant, collection, document_id, seq, deleted, owner, "
-    "changed_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}) "
+_CHANGE_INSERT = (
+    "INSERT INTO sync_change (id, tenant, collection, document_id, seq, deleted, owner, changed_at)"
+)
+_CHANGE_CONFLICT = (
     "ON CONFLICT (tenant, collection, document_id) DO UPDATE SET seq = excluded.seq, "
     "deleted = excluded.deleted, owner = excluded.owner, changed_at = excluded.changed_at"
 )
-_UPSERT_EXIT = (
-    'INSERT INTO sync_scope_exit (id, tenant, collection, document_id, "user", seq) '
-    "VALUES ({}, {}, {}, {}, {}, {}) "
+_EXIT_INSERT = 'INSERT INTO sync_scope_exit (id, tenant, collection, document_id, "user", seq)'
+_EXIT_CONFLICT = (
     'ON CONFLICT (tenant, collection, document_id, "user") DO UPDATE SET seq = excluded.seq'
 )
+_ROWS_PER_STATEMENT = 500  # well under SQLite's limit of bound values per statement
 
 
-async def next_seq(tenant_id: UUID) -> int:
-    rows = await SyncCounter.raw(_NEXT_SEQ, uuid4(), tenant_id)
-    return int(rows[0]["value"])
+@dataclass(slots=True)
+class _Change:
+    owner: UUID | None
+    previous_owner: UUID | None
+    deleted: bool
+    at: datetime
+
+
+Pending = dict[tuple[UUID, str, UUID], _Change]
 
 
 async def record(
@@ -51,69 +61,54 @@ async def record(
     owner: UUID | None = None,
     previous_owner: UUID | None = None,
     deleted: bool = False,
-) -> int:
+) -> None:
     """Log that a document changed. ``owner`` is the engineer whose scope it is in; when it
     moves away from ``previous_owner``, that engineer's next pull gets a tombstone for it."""
-    seq = await next_seq(tenant_id)
-    after_commit(lambda: NOTIFIER.notify(tenant_id))
-    await SyncChange.raw(
-        _UPSERT_CHANGE, uuid4(), tenant_id, collection, document_id, seq, deleted, owner, now
-    )
-    if previous_owner is not None and previous_owner != owner:
-        await SyncScopeExit.raw(
-            _UPSERT_EXIT, uuid4(), tenant_id, collection, document_id, previous_owner, seq
-        )
-    return seq
+    pending = pending_until_commit("sync.changelog", dict, _flush)
+    key = (tenant_id, collection, document_id)
+    earlier = pending.get(key) if pending is not None else None
+    change = _Change(owner, earlier.previous_owner if earlier else previous_owner, deleted, now)
+    if pending is None:
+        await _flush({key: change})
+    else:
+        pending[key] = change
 
 
-async def current_owner(tenant_id: UUID, collection: str, document_id: UUID) -> UUID | None:
-    row = await (
-        SyncChange.select(SyncChange.owner)
-        .where(
-            (SyncChange.tenant == tenant_id)
-            & (SyncChange.collection == collection)
-            & (SyncChange.document_id == document_id)
-        )
-        .first()
-    )
-    return None if row is None else row["owner"]
+async def _insert(sql_head: str, conflict: str, width: int, rows: list[list[object]]) -> None:
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start : start + _ROWS_PER_STATEMENT]
+        values = ", ".join("(" + ", ".join("{}" for _ in range(width)) + ")" for _ in chunk)
+        arguments = [value for row in chunk for value in row]
+        await SyncChange.raw(f"{sql_head} VALUES {values} {conflict}", *arguments)
 
 
-async def record_new(
-    *, tenant_id: UUID, collection: str, documents: list[tuple[UUID, UUID | None]], now: datetime
-) -> None:
-    """Log many new documents (``(id, owner)`` pairs) with one counter bump and one insert:
-    a push of 20 offline notes is one round trip, not 60."""
-    if not documents:
-        return
-    count = len(documents)
-    rows = await SyncCounter.raw(
-        "INSERT INTO sync_counter (id, tenant, value) VALUES ({}, {}, {}) "
-        "ON CONFLICT (tenant) DO UPDATE SET value = sync_counter.value + {} RETURNING value",
-        uuid4(),
-        tenant_id,
-        count,
-        count,
-    )
-    first = int(rows[0]["value"]) - count + 1
-    after_commit(lambda: NOTIFIER.notify(tenant_id))
-    values = ", ".join("({}, {}, {}, {}, {}, {}, {}, {})" for _ in documents)
-    arguments: list[object] = []
-    for offset, (document_id, owner) in enumerate(documents):
-        arguments += [
-            uuid4(),
-            tenant_id,
-            collection,
-            document_id,
-            first + offset,
-            False,
-            owner,
-            now,
-        ]
-    sql = (  # placeholders only; every value is bound
-        "INSERT INTO sync_change (id, tenant, collection, document_id, seq, deleted, owner, "  # noqa: S608
-        f"changed_at) VALUES {values} "
-        "ON CONFLICT (tenant, collection, document_id) DO UPDATE SET seq = excluded.seq, "
-        "deleted = excluded.deleted, owner = excluded.owner, changed_at = excluded.changed_at"
-    )
-    await SyncChange.raw(sql, *arguments)
+async def _flush(pending: Pending) -> None:
+    tenants = {tenant for tenant, _, _ in pending}
+    for tenant in sorted(tenants):
+        changes = [(key, change) for key, change in pending.items() if key[0] == tenant]
+        rows = await SyncCounter.raw(_BUMP, uuid4(), tenant, len(changes), len(changes))
+        first = int(rows[0]["value"]) - len(changes) + 1
+        change_rows: list[list[object]] = []
+        exit_rows: list[list[object]] = []
+        for offset, ((_, collection, document_id), change) in enumerate(changes):
+            seq = first + offset
+            change_rows.append(
+                [
+                    uuid4(),
+                    tenant,
+                    collection,
+                    document_id,
+                    seq,
+                    change.deleted,
+                    change.owner,
+                    change.at,
+                ]
+            )
+            if change.previous_owner is not None and change.previous_owner != change.owner:
+                exit_rows.append(
+                    [uuid4(), tenant, collection, document_id, change.previous_owner, seq]
+                )
+        await _insert(_CHANGE_INSERT, _CHANGE_CONFLICT, 8, change_rows)
+        if exit_rows:
+            await _insert(_EXIT_INSERT, _EXIT_CONFLICT, 6, exit_rows)
+        after_commit(partial(NOTIFIER.notify, tenant))

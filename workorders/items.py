@@ -295,9 +295,12 @@ async def add_new_notes(
             for note in notes
         )
     )
-    await changelog.record_new(
-        tenant_id=actor.tenant_id,
-        collection=changelog.NOTES,
-        documents=[(note.id, work_order["assignee_id"]) for note in notes if note.id],
-        now=now,
-    )
+    for note in notes:
+        assert note.id is not None  # the caller passes the client-made ids
+        await changelog.record(
+            tenant_id=actor.tenant_id,
+            collection=changelog.NOTES,
+            document_id=note.id,
+            now=now,
+            owner=work_order["assignee_id"],
+        )

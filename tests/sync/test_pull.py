@@ -100,45 +100,55 @@ async def test_engineer_pulls_only_assigned_and_loses_what_is_reassigned(world: 
 
 
 async def test_a_change_that_commits_late_is_never_skipped(world: World) -> None:
-    """T1 takes a sequence number and holds its transaction open; T2 must wait for it, so a
-    pull in between sees neither, and afterwards sees both in sequence order."""
+    """T1 changes a work order first but commits last; T2 commits in between. A pull between
+    the commits sees T2's change, and the pull after T1's commit still gets T1's change: the
+    sequence is taken at commit, so commit order is sequence order."""
     db = world.client.app.state.services.db
     first, second = (await world.create_work_order(), await world.create_work_order())
     _, checkpoint = await pull_all(world, "dispatcher", "work_orders")
-    t1_recorded, release_t1 = asyncio.Event(), asyncio.Event()
+    t1_changed, release_t1 = asyncio.Event(), asyncio.Event()
 
-    async def t1() -> int:
+    async def t1() -> None:
         async with db.transaction():
-            seq = await changelog.record(
+            await changelog.record(
                 tenant_id=world.tenant_id,
                 collection="work_orders",
                 document_id=first["id"],
                 now=utcnow(),
             )
-            t1_recorded.set()
+            t1_changed.set()
             await release_t1.wait()
-            return seq
 
-    async def t2() -> int:
-        await t1_recorded.wait()
+    async def t2() -> None:
         async with db.transaction():
-            return await changelog.record(
+            await changelog.record(
                 tenant_id=world.tenant_id,
                 collection="work_orders",
                 document_id=second["id"],
                 now=utcnow(),
             )
 
-    task1, task2 = asyncio.create_task(t1()), asyncio.create_task(t2())
-    await t1_recorded.wait()
-    done, _ = await asyncio.wait({task2}, timeout=0.5)
-    assert not done, "T2 got a sequence number while T1 was still open"
+    task1 = asyncio.create_task(t1())
+    await t1_changed.wait()
     assert (await pull(world, "dispatcher", "work_orders", checkpoint))["documents"] == []
+    if db.is_sqlite:
+        # One writer at a time: T2 waits for T1's commit, so the orders cannot even cross.
+        task2 = asyncio.create_task(t2())
+        done, _ = await asyncio.wait({task2}, timeout=0.3)
+        assert not done
+        release_t1.set()
+        await task1
+        await task2
+        page = await pull(world, "dispatcher", "work_orders", checkpoint)
+        assert [d["id"] for d in page["documents"]] == [first["id"], second["id"]]
+        return
+    await t2()  # PostgreSQL: T2 commits while T1 is still open
+    between = await pull(world, "dispatcher", "work_orders", checkpoint)
+    assert [d["id"] for d in between["documents"]] == [second["id"]]
     release_t1.set()
-    seq1, seq2 = await task1, await task2
-    assert seq2 == seq1 + 1
-    page = await pull(world, "dispatcher", "work_orders", checkpoint)
-    assert [d["id"] for d in page["documents"]] == [first["id"], second["id"]]
+    await task1
+    after = await pull(world, "dispatcher", "work_orders", between["checkpoint"])
+    assert [d["id"] for d in after["documents"]] == [first["id"]]
 
 
 async def test_pull_bad_input_is_refused_clearly(world: World) -> None:
