@@ -77,8 +77,8 @@ async def _existing_note(actor: Actor, work_order_id: UUID, note_id: UUID) -> co
         return None
     if owner["tenant"] != actor.tenant_id or owner["work_order"] != work_order_id:
         raise AlreadyExists("note", "id", note_id)
-    notes = await queries.list_notes_rows(actor.tenant_id, work_order_id)
-    return next(note for note in notes if note.id == note_id)
+    (note,) = await queries.list_notes_rows(actor.tenant_id, work_order_id, note_id)
+    return note
 
 
 def _require_checklist_access(actor: Actor, row: dict[str, Any]) -> None:

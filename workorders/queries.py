@@ -162,7 +162,13 @@ def _event(row: dict[str, Any]) -> contract.WorkOrderEvent:
     return to_struct(row, contract.WorkOrderEvent)
 
 
-async def list_notes_rows(tenant: UUID, work_order_id: UUID) -> list[contract.Note]:
+async def list_notes_rows(
+    tenant: UUID, work_order_id: UUID, note_id: UUID | None = None
+) -> list[contract.Note]:
+    """The work order's notes, oldest first (only ``note_id`` when given)."""
+    condition: Combinable = (Note.tenant == tenant) & (Note.work_order == work_order_id)
+    if note_id is not None:
+        condition &= Note.id == note_id
     rows = await (
         Note.select(
             Note.id,
@@ -173,7 +179,7 @@ async def list_notes_rows(tenant: UUID, work_order_id: UUID) -> list[contract.No
             Note.created_at,
             Note.device_time,
         )
-        .where((Note.tenant == tenant) & (Note.work_order == work_order_id))
+        .where(condition)
         .order_by(Note.created_at)
     )
     return [
