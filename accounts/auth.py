@@ -12,6 +12,7 @@ from accounts.tokens import (
     new_refresh_token,
     refresh_token_digest,
 )
+from kernel import sql
 from kernel.clock import utcnow
 from kernel.context import Actor, RequestMeta
 from kernel.db import Database
@@ -174,7 +175,7 @@ _CALLER = (
 
 async def authenticate(*, config: TokenConfig, token: str, meta: RequestMeta) -> Actor:
     claims = decode_access_token(config=config, token=token)
-    rows = await User.raw(_CALLER, claims.session_id, claims.user_id, claims.tenant_id)
+    rows = await sql.fetch(User, _CALLER, claims.session_id, claims.user_id, claims.tenant_id)
     if not rows or not rows[0]["is_active"] or not rows[0]["live"]:
         raise DomainError(
             ErrorCode.TOKEN_INVALID, "The session has ended or the user is disabled; log in again."

@@ -136,10 +136,22 @@ class TunedSQLiteEngine(SQLiteEngine):
     ) -> Any:
         connection = await self.get_connection()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                return await cursor.fetchall()
+            return await connection.execute_fetchall(query, args or [])
         finally:
             await connection.close()
+
+    async def _run_in_existing_connection(
+        self,
+        connection: Any,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",  # noqa: ARG002 - Piccolo's signature
+        table: type[Table] | None = None,  # noqa: ARG002 - Piccolo's signature
+    ) -> Any:
+        """One round trip to the connection's thread. Piccolo's own sends ``PRAGMA
+        foreign_keys`` before every statement and fetches through a cursor (four round trips);
+        pooled connections set the pragma once, when opened, and SQLite here has RETURNING."""
+        return await connection.execute_fetchall(query, args or [])
 
 
 def sqlite_path(url: str) -> Path | None:

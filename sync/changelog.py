@@ -13,9 +13,10 @@ from datetime import datetime
 from functools import partial
 from uuid import UUID, uuid4
 
+from kernel import sql
 from kernel.db import after_commit, pending_until_commit
 from sync.notifier import NOTIFIER
-from sync.tables import SyncChange, SyncCounter
+from sync.tables import SyncChange, SyncCounter, SyncScopeExit
 
 WORK_ORDERS = "work_orders"
 NOTES = "work_order_notes"
@@ -38,7 +39,6 @@ _EXIT_INSERT = 'INSERT INTO sync_scope_exit (id, tenant, collection, document_id
 _EXIT_CONFLICT = (
     'ON CONFLICT (tenant, collection, document_id, "user") DO UPDATE SET seq = excluded.seq'
 )
-_ROWS_PER_STATEMENT = 500  # well under SQLite's limit of bound values per statement
 
 
 @dataclass(slots=True)
@@ -74,19 +74,11 @@ async def record(
         pending[key] = change
 
 
-async def _insert(sql_head: str, conflict: str, width: int, rows: list[list[object]]) -> None:
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[start : start + _ROWS_PER_STATEMENT]
-        values = ", ".join("(" + ", ".join("{}" for _ in range(width)) + ")" for _ in chunk)
-        arguments = [value for row in chunk for value in row]
-        await SyncChange.raw(f"{sql_head} VALUES {values} {conflict}", *arguments)
-
-
 async def _flush(pending: Pending) -> None:
     tenants = {tenant for tenant, _, _ in pending}
     for tenant in sorted(tenants):
         changes = [(key, change) for key, change in pending.items() if key[0] == tenant]
-        rows = await SyncCounter.raw(_BUMP, uuid4(), tenant, len(changes), len(changes))
+        rows = await sql.fetch(SyncCounter, _BUMP, uuid4(), tenant, len(changes), len(changes))
         first = int(rows[0]["value"]) - len(changes) + 1
         change_rows: list[list[object]] = []
         exit_rows: list[list[object]] = []
@@ -108,7 +100,6 @@ async def _flush(pending: Pending) -> None:
                 exit_rows.append(
                     [uuid4(), tenant, collection, document_id, change.previous_owner, seq]
                 )
-        await _insert(_CHANGE_INSERT, _CHANGE_CONFLICT, 8, change_rows)
-        if exit_rows:
-            await _insert(_EXIT_INSERT, _EXIT_CONFLICT, 6, exit_rows)
+        await sql.insert_rows(SyncChange, _CHANGE_INSERT, change_rows, _CHANGE_CONFLICT)
+        await sql.insert_rows(SyncScopeExit, _EXIT_INSERT, exit_rows, _EXIT_CONFLICT)
         after_commit(partial(NOTIFIER.notify, tenant))

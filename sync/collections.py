@@ -13,6 +13,7 @@ from uuid import UUID
 
 import msgspec
 
+from kernel import sql
 from sync import changelog
 from sync.tables import SyncChange
 
@@ -58,12 +59,11 @@ class Collection:
         """Documents by id (for push: a handful of ids at a time)."""
         if not ids:
             return {}
-        placeholders = ", ".join("{}" for _ in ids)
-        sql = (
+        statement = (
             f"SELECT {self.select_list('d')} FROM {self.table} AS d "  # noqa: S608 - constant names; values are bound
-            f"WHERE d.tenant = {{}} AND d.id IN ({placeholders})"
+            f"WHERE d.tenant = {{}} AND d.id IN ({sql.placeholders(len(ids))})"
         )
-        rows = await SyncChange.raw(sql, tenant_id, *ids)
+        rows = await sql.fetch(SyncChange, statement, tenant_id, *ids)
         documents = (self.document(row) for row in rows)
         return {document["id"]: document for document in documents}
 

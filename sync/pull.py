@@ -11,6 +11,7 @@ import binascii
 from typing import Any
 from uuid import UUID
 
+from kernel import sql
 from kernel.context import Actor
 from kernel.errors import DomainError
 from mobile_contract.enums import Role
@@ -91,8 +92,8 @@ def _feed(actor: Actor, collection: Collection, after: int, limit: int) -> tuple
     if collection.engineer_scope == "owner":
         me = actor.user_id
         return _OWNED, [tenant, name, me, after, tenant, name, me, after, limit]
-    sql = _REFERENCED.format(column=collection.referenced_by)
-    return sql, [tenant, name, after, tenant, actor.user_id, limit]
+    statement = _REFERENCED.format(column=collection.referenced_by)
+    return statement, [tenant, name, after, tenant, actor.user_id, limit]
 
 
 async def pull(
@@ -102,8 +103,8 @@ async def pull(
     spec = collection_named(collection)
     after = decode_checkpoint(checkpoint)
     feed, arguments = _feed(actor, spec, after, max(1, min(limit, MAX_LIMIT)))
-    sql = _PAGE.format(columns=spec.select_list("d"), feed=feed, table=spec.table)
-    rows = await SyncChange.raw(sql, *arguments, actor.tenant_id)  # one statement: consistent
+    statement = _PAGE.format(columns=spec.select_list("d"), feed=feed, table=spec.table)
+    rows = await sql.fetch(SyncChange, statement, *arguments, actor.tenant_id)  # consistent
     latest: dict[UUID, Document] = {}
     for row in rows:  # a document may appear twice (exit, then back in): the last one wins
         key = as_uuid(row["feed_document"])

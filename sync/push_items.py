@@ -1,5 +1,6 @@
 """Pushed notes (append-only, inserted per batch) and checklist items (per-field merge)."""
 
+from kernel import sql
 from kernel.context import Actor
 from kernel.errors import AlreadyExists, DomainError
 from mobile_contract import work_orders as wo_contract
@@ -7,7 +8,7 @@ from mobile_contract.enums import WorkOrderStatus
 from mobile_contract.errors import ErrorCode
 from mobile_contract.sync import ChecklistItemDocument, NoteDocument
 from sync import changelog
-from sync.collections import CHECKLIST_ITEMS, Document
+from sync.collections import CHECKLIST_ITEMS, Document, as_uuid
 from sync.merge import Merge, Override, three_way
 from sync.push_rows import (
     TOMBSTONE,
@@ -25,6 +26,7 @@ from workorders import items, queries, state_machine
 from workorders.tables import Note
 
 CHECKLIST_FIELDS = ("label", "position", "required", "done", "value")
+_NOTES_WITH_IDS = "SELECT id FROM workorders_note WHERE id IN ({})"
 
 
 async def push_note(row: Row) -> Document | None:
@@ -71,7 +73,8 @@ async def insert_new_notes(actor: Actor, batch: Batch) -> None:
     ids = [note.id for pending in batch.new_notes.values() for _, note in pending]
     if not ids:
         return
-    taken = {row["id"] for row in await Note.select(Note.id).where(Note.id.is_in(ids))}
+    used = await sql.fetch(Note, _NOTES_WITH_IDS.format(sql.placeholders(len(ids))), *ids)
+    taken = {as_uuid(row["id"]) for row in used}
     for pending in batch.new_notes.values():
         for index, note in pending:
             if note.id in taken:  # a client-made id already used (elsewhere: 409, as the API)

@@ -6,6 +6,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 
+from kernel import sql
 from kernel.clock import utcnow
 from kernel.context import Actor
 from kernel.db import Database
@@ -16,8 +17,8 @@ from mobile_contract.enums import WorkOrderStatus
 from mobile_contract.errors import ErrorCode
 from sync import changelog
 from workorders import queries, state_machine
-from workorders.services import record_event
-from workorders.tables import ChecklistItem, Note, WorkOrderEvent
+from workorders.tables import ChecklistItem, Note
+from workorders.timeline import Event, record_event, record_events
 
 
 async def list_notes(*, db: Database, actor: Actor, work_order_id: UUID) -> contract.NoteList:
@@ -253,6 +254,11 @@ async def update_checklist_item(
         return updated
 
 
+_NOTE_INSERT = (
+    "INSERT INTO workorders_note (id, tenant, work_order, author, body, created_at, device_time)"
+)
+
+
 async def add_new_notes(
     *, actor: Actor, work_order: dict[str, Any], notes: list[contract.NoteCreate]
 ) -> None:
@@ -263,37 +269,34 @@ async def add_new_notes(
         return
     now = utcnow()
     work_order_id: UUID = work_order["id"]
-    await Note.insert(
-        *(
-            Note(
-                id=note.id,
-                tenant=actor.tenant_id,
-                work_order=work_order_id,
-                author=actor.user_id,
-                body=note.body,
-                created_at=now,
-                device_time=note.occurred_at,
-            )
+    await sql.insert_rows(
+        Note,
+        _NOTE_INSERT,
+        [
+            [
+                note.id,
+                actor.tenant_id,
+                work_order_id,
+                actor.user_id,
+                note.body,
+                now,
+                note.occurred_at,
+            ]
             for note in notes
-        )
+        ],
     )
-    await WorkOrderEvent.insert(
-        *(
-            WorkOrderEvent(
-                tenant=actor.tenant_id,
-                work_order=work_order_id,
-                actor=actor.user_id,
-                actor_role=actor.role.value,
-                action="note_added",
+    await record_events(
+        actor=actor,
+        events=[
+            Event(
+                work_order_id,
+                "note_added",
+                now,
                 after={"note_id": str(note.id)},
-                before={},
-                reason="",
-                metadata=actor.meta.as_dict(),
-                server_time=now,
                 device_time=note.occurred_at,
             )
             for note in notes
-        )
+        ],
     )
     for note in notes:
         assert note.id is not None  # the caller passes the client-made ids

@@ -12,6 +12,7 @@ from piccolo.custom_types import Combinable
 
 from accounts.tables import User
 from directory import services as directory
+from kernel import sql
 from kernel.context import Actor
 from kernel.errors import DomainError, NotFound
 from kernel.rows import to_struct
@@ -62,32 +63,60 @@ def visible_to(actor: Actor) -> Any:
     return condition
 
 
+# The row as WORK_ORDER_COLUMNS selects it, in raw SQL: loaded several times by every write.
+_ROW = (
+    "SELECT id, number, title, description, type, priority, status, hold_reason, channel, "
+    "site AS site_id, asset AS asset_id, customer AS customer_id, team AS team_id, "
+    "assignee AS assignee_id, created_by AS created_by_id, environment, tags, metadata, "
+    "created_at, updated_at, resolved_at, closed_at, version "
+    "FROM workorders_work_order WHERE tenant = {} AND id = {}"
+)
+_ROW_UUID_FIELDS = (
+    "id",
+    "site_id",
+    "asset_id",
+    "customer_id",
+    "team_id",
+    "assignee_id",
+    "created_by_id",
+)
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """Driver values as the ORM gives them: JSON decoded, UUIDs as UUIDs."""
+    for name in ("tags", "metadata"):
+        if isinstance(row[name], str):
+            row[name] = msgspec.json.decode(row[name])
+    for name in _ROW_UUID_FIELDS:
+        value = row[name]
+        if value is not None and not isinstance(value, UUID):
+            row[name] = UUID(str(value))
+    return row
+
+
 async def load_row(actor: Actor, work_order_id: UUID) -> dict[str, Any]:
     """The work order as a row, or 404 when it is another tenant's or out of the caller's
     scope (the same answer, so existence never leaks)."""
-    row = await (
-        WO.select(*WORK_ORDER_COLUMNS)
-        .where(visible_to(actor) & (WO.id == work_order_id))
-        .output(load_json=True)
-        .first()
-    )
+    statement, arguments = _ROW, [actor.tenant_id, work_order_id]
+    if actor.role is Role.ENGINEER:
+        teams = sorted(actor.team_ids)
+        statement += " AND (assignee = {}" + (
+            f" OR team IN ({sql.placeholders(len(teams))}))" if teams else ")"
+        )
+        arguments += [actor.user_id, *teams]
+    row = await sql.fetch_one(WO, statement, *arguments)
     if row is None:
         raise NotFound("work order", work_order_id)
-    return dict(row)
+    return _decoded(row)
 
 
 async def load_row_in_tenant(tenant_id: UUID, work_order_id: UUID) -> dict[str, Any]:
     """The row regardless of the caller's role scope (after a reassignment the actor may no
     longer be in scope of what they just changed); still never across tenants."""
-    row = await (
-        WO.select(*WORK_ORDER_COLUMNS)
-        .where((WO.tenant == tenant_id) & (WO.id == work_order_id))
-        .output(load_json=True)
-        .first()
-    )
+    row = await sql.fetch_one(WO, _ROW, tenant_id, work_order_id)
     if row is None:
         raise NotFound("work order", work_order_id)
-    return dict(row)
+    return _decoded(row)
 
 
 def to_work_order(row: dict[str, Any]) -> contract.WorkOrder:

@@ -11,6 +11,7 @@ import msgspec
 from accounts.tables import Team, User
 from directory import services as directory
 from directory.tables import Asset
+from kernel import sql
 from kernel.clock import utcnow
 from kernel.context import Actor
 from kernel.db import Database
@@ -24,7 +25,8 @@ from workorders import queries, state_machine
 from workorders.numbering import next_number
 from workorders.queries import WO, ListFilters
 from workorders.state_machine import Action, Requirement
-from workorders.tables import ChecklistItem, Note, WorkOrderEvent
+from workorders.tables import ChecklistItem, Note
+from workorders.timeline import record_event
 
 _UPDATABLE = {
     "title": WO.title,
@@ -38,37 +40,17 @@ _UPDATABLE = {
     "environment": WO.environment,
     "tags": WO.tags,
 }
+# Row fields whose column is named otherwise, and those stored as JSON text.
+_COLUMNS = {
+    "site_id": "site",
+    "asset_id": "asset",
+    "customer_id": "customer",
+    "team_id": "team",
+    "assignee_id": "assignee",
+}
+_JSON_FIELDS = frozenset({"tags", "metadata"})
+
 MAX_PAGE = 200
-
-
-async def record_event(
-    *,
-    actor: Actor,
-    work_order_id: UUID,
-    action: str,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    reason: str = "",
-    device_time: datetime | None = None,
-    now: datetime,
-) -> None:
-    """Append to the timeline (never updated afterwards). Later packages hook their outbox
-    writes (sync change log, push) beside this call, inside the same transaction."""
-    await WorkOrderEvent.insert(
-        WorkOrderEvent(
-            tenant=actor.tenant_id,
-            work_order=work_order_id,
-            actor=actor.user_id,
-            actor_role=actor.role.value,
-            action=action,
-            before=msgspec.to_builtins(before or {}),
-            after=msgspec.to_builtins(after or {}),
-            reason=reason,
-            metadata=actor.meta.as_dict(),
-            server_time=now,
-            device_time=device_time,
-        )
-    )
 
 
 async def log_change(
@@ -202,19 +184,32 @@ async def list_page(
     )
 
 
-async def _write(actor: Actor, row: dict[str, Any], changes: dict[Any, Any], now: datetime) -> None:
-    """Compare-and-set on the version, so concurrent writers never overwrite each other."""
-    changes = {**changes, WO.version: row["version"] + 1, WO.updated_at: now}
-    updated = await (
-        WO.update(changes)
-        .where(
-            (WO.tenant == actor.tenant_id) & (WO.id == row["id"]) & (WO.version == row["version"])
-        )
-        .returning(WO.id)
+async def _write(
+    actor: Actor, row: dict[str, Any], changes: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Compare-and-set on the version, so concurrent writers never overwrite each other.
+    ``changes`` maps row fields to column values; answers the row as it is now."""
+    after = {**row, **changes, "version": row["version"] + 1, "updated_at": now}
+    names = [*changes, "version", "updated_at"]
+    assignments = ", ".join(f"{_COLUMNS.get(name, name)} = {{}}" for name in names)
+    values = [_json_text(after[n]) if n in _JSON_FIELDS else after[n] for n in names]
+    updated = await sql.fetch(
+        WO,
+        f"UPDATE workorders_work_order SET {assignments} "  # noqa: S608 - constant names; values are bound
+        "WHERE tenant = {} AND id = {} AND version = {} RETURNING id",
+        *values,
+        actor.tenant_id,
+        row["id"],
+        row["version"],
     )
     if not updated:
         current = await WO.select(WO.version).where(WO.id == row["id"]).first()
         raise VersionConflict("work order", row["version"], current["version"] if current else 0)
+    return after
+
+
+def _json_text(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
 
 
 def _check_version(row: dict[str, Any], expected: int | None) -> None:
@@ -262,11 +257,8 @@ async def apply_update(
         }
         if changed:
             await _check_references(actor, changed)
-            await _write(
-                actor,
-                row,
-                {_UPDATABLE[name]: column_value(value) for name, value in changed.items()},
-                now,
+            written = await _write(
+                actor, row, {name: column_value(value) for name, value in changed.items()}, now
             )
             await record_event(
                 actor=actor,
@@ -276,7 +268,7 @@ async def apply_update(
                 after=changed,
                 now=now,
             )
-            row = await queries.load_row(actor, work_order_id)
+            row = written
             await log_change(actor=actor, row=row, now=now, previous_assignee=row["assignee_id"])
         return row
 
@@ -329,7 +321,7 @@ async def apply_transition(
             role=actor.role,
             is_assignee=queries.is_assignee(actor, row),
         )
-        changes: dict[Any, Any] = {WO.status: step.target.value}
+        changes: dict[str, Any] = {"status": step.target.value}
         before: dict[str, Any] = {"status": current}
         after: dict[str, Any] = {"status": step.target}
         if Requirement.ASSIGNEE in step.requires:
@@ -347,7 +339,7 @@ async def apply_transition(
                         ),
                     },
                 )
-            changes[WO.assignee] = assignee
+            changes["assignee_id"] = assignee
             before["assignee_id"], after["assignee_id"] = row["assignee_id"], assignee
         if Requirement.HOLD_REASON in step.requires:
             if request.hold_reason is None:
@@ -355,19 +347,19 @@ async def apply_transition(
                     Requirement.HOLD_REASON,
                     "Say why the work is on hold: parts, customer or access.",
                 )
-            changes[WO.hold_reason] = request.hold_reason.value
+            changes["hold_reason"] = request.hold_reason.value
             after["hold_reason"] = request.hold_reason
         elif row["hold_reason"] is not None:
-            changes[WO.hold_reason] = None
+            changes["hold_reason"] = None
         if Requirement.REASON in step.requires and not request.reason.strip():
             raise _missing(Requirement.REASON, f"Give a reason to {step.action.value}.")
         if step.action is Action.RESOLVE:
-            changes[WO.resolved_at] = now
+            changes["resolved_at"] = now
         elif step.action is Action.REOPEN:
-            changes[WO.resolved_at] = None
+            changes["resolved_at"] = None
         elif step.action in (Action.CLOSE, Action.CANCEL):
-            changes[WO.closed_at] = now
-        await _write(actor, row, changes, now)
+            changes["closed_at"] = now
+        after_row = await _write(actor, row, changes, now)
         await record_event(
             actor=actor,
             work_order_id=work_order_id,
@@ -378,6 +370,5 @@ async def apply_transition(
             device_time=request.occurred_at,
             now=now,
         )
-        after_row = await queries.load_row_in_tenant(actor.tenant_id, work_order_id)
         await log_change(actor=actor, row=after_row, now=now, previous_assignee=row["assignee_id"])
         return after_row

@@ -1,0 +1,82 @@
+"""Raw SQL for hot paths, straight to the driver.
+
+Piccolo compiles every query from column objects on each call (measured: ~0.9 ms for a
+one-row select on SQLite, against ~0.06 ms for the same statement sent to aiosqlite directly),
+and its ``raw()`` still parses the statement each time. Sync pushes and pulls, authentication
+and the work-order writes they share send their fixed statements through here: written once
+with ``{}`` placeholders (as Piccolo's ``raw``), translated once per dialect, run on the current
+transaction's connection when there is one. Values are bound, never formatted in.
+
+Rows come back as dicts of driver values: on SQLite, UUID and timestamp columns are converted
+by the column's declared type (Piccolo registers the converters), JSON stays text.
+"""
+
+from functools import lru_cache
+from typing import Any
+
+from piccolo.table import Table
+
+Row = dict[str, Any]
+
+
+@lru_cache(maxsize=4096)
+def _compiled(statement: str, engine_type: str) -> str:
+    parts = statement.split("{}")
+    if engine_type == "sqlite":
+        return "?".join(parts)
+    numbered = [parts[0]]
+    for position, part in enumerate(parts[1:], start=1):
+        numbered.append(f"${position}{part}")
+    return "".join(numbered)
+
+
+async def fetch(table: type[Table], statement: str, *args: Any) -> list[Row]:
+    """Run ``statement`` on ``table``'s database; its rows (empty for a plain write)."""
+    engine: Any = table._meta.db
+    text = _compiled(statement, engine.engine_type)
+    transaction = engine.current_transaction.get()
+    if engine.engine_type == "sqlite":
+        if transaction is not None:
+            return list(await transaction.connection.execute_fetchall(text, args))
+        connection = await engine.get_connection()
+        try:
+            return list(await connection.execute_fetchall(text, args))
+        finally:
+            await connection.close()
+    if transaction is not None:
+        records = await transaction.connection.fetch(text, *args)
+    elif engine.pool is not None:
+        async with engine.pool.acquire() as connection:
+            records = await connection.fetch(text, *args)
+    else:
+        connection = await engine.get_new_connection()
+        try:
+            records = await connection.fetch(text, *args)
+        finally:
+            await connection.close()
+    return [dict(record) for record in records]
+
+
+async def fetch_one(table: type[Table], statement: str, *args: Any) -> Row | None:
+    rows = await fetch(table, statement, *args)
+    return rows[0] if rows else None
+
+
+def placeholders(count: int) -> str:
+    """``{}, {}, {}``: an ``IN`` list of ``count`` values."""
+    return ", ".join("{}" for _ in range(count))
+
+
+ROWS_PER_STATEMENT = 500  # 500 rows of up to 60 values: under both databases' bound-value limits
+
+
+async def insert_rows(table: type[Table], head: str, rows: list[list[Any]], tail: str = "") -> None:
+    """``head VALUES (...), (...) tail`` for ``rows`` of equal width, a few statements at most
+    (a multi-row insert is one round trip instead of one per row)."""
+    if not rows:
+        return
+    row = "(" + ", ".join("{}" for _ in rows[0]) + ")"
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        values = ", ".join(row for _ in chunk)
+        await fetch(table, f"{head} VALUES {values} {tail}", *(v for r in chunk for v in r))
