@@ -26,7 +26,7 @@ from mobile_contract.enums import (
     SiteKind,
     WorkOrderStatus,
 )
-from workorders import items, services
+from workorders import items, services, transitions
 
 DEMO_TENANT = "demo"
 DEMO_PASSWORD = "fieldops-demo"
@@ -226,7 +226,7 @@ async def _build_demo(db: Database) -> None:
             team_id=teams["Refrigeration North"],
         ),
     )
-    await services.transition(
+    await transitions.transition(
         db=db,
         actor=dispatcher,
         work_order_id=short_cycle.work_order.id,
@@ -248,7 +248,7 @@ async def _build_demo(db: Database) -> None:
         ),
     )
     wang = _actor(tenant, users["eng.wang"], Role.ENGINEER, frozenset({teams["Plant Systems"]}))
-    await services.transition(
+    await transitions.transition(
         db=db,
         actor=dispatcher,
         work_order_id=plc.work_order.id,
@@ -257,7 +257,7 @@ async def _build_demo(db: Database) -> None:
         ),
     )
     for target in (WorkOrderStatus.ACCEPTED, WorkOrderStatus.ON_SITE, WorkOrderStatus.IN_PROGRESS):
-        await services.transition(
+        await transitions.transition(
             db=db,
             actor=wang,
             work_order_id=plc.work_order.id,

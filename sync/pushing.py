@@ -41,7 +41,7 @@ from sync.push_rows import (
     out_of_scope,
     record_overrides,
 )
-from workorders import queries, services, state_machine
+from workorders import queries, services, state_machine, transitions
 from workorders.state_machine import Requirement
 
 MAX_BATCH = 500
@@ -62,12 +62,14 @@ COMPARED_WORK_ORDER_FIELDS = (*WORK_ORDER_FIELDS, "status", "hold_reason")
 
 
 async def _push_work_order(row: Row) -> Document | None:
+    """One work order: its fields merged and edited, then its status moved, each through the
+    work-order services on the row this push holds (read once, passed along)."""
     document: WorkOrderDocument = decode(row.new, WorkOrderDocument)
     actor = row.actor
     stored_row = await in_sync_scope(actor, document.id)
     if stored_row is None:
         return await out_of_scope(row, changelog.WORK_ORDERS, document.id)
-    stored = (await WORK_ORDERS.load(actor.tenant_id, [document.id]))[document.id]
+    stored = WORK_ORDERS.document(stored_row)
     server = comparable(stored, COMPARED_WORK_ORDER_FIELDS)
     client = comparable(document, COMPARED_WORK_ORDER_FIELDS)
     if client == server and not document.deleted:
@@ -88,25 +90,25 @@ async def _push_work_order(row: Row) -> Document | None:
             continue
         if name not in editable:
             merge.refuse(name, server[name], f"a {actor.role} may not change {name} while {status}")
+    current = stored_row
     edits = {name: merge.values[name] for name in merge.from_client if name != "assignee_id"}
     if edits:
         update = msgspec.convert(edits, wo_contract.WorkOrderUpdate, strict=False)
-        await services.apply_update(db=row.db, actor=actor, work_order_id=document.id, data=update)
-    if "assignee_id" in merge.from_client:
-        await services.apply_transition(
-            db=row.db,
-            actor=actor,
-            work_order_id=document.id,
-            request=wo_contract.TransitionRequest(
-                target=WorkOrderStatus.ASSIGNED,
-                assignee_id=UUID(merge.values["assignee_id"]),
-                occurred_at=document.occurred_at,
-            ),
+        current = await services.apply_update(
+            db=row.db, actor=actor, work_order_id=document.id, data=update, row=current
         )
-        status = WorkOrderStatus.ASSIGNED
-    await _push_status(row, document, base, server, status, merge)
+    if "assignee_id" in merge.from_client:
+        assign = wo_contract.TransitionRequest(
+            target=WorkOrderStatus.ASSIGNED,
+            assignee_id=UUID(merge.values["assignee_id"]),
+            occurred_at=document.occurred_at,
+        )
+        current = await transitions.apply_transitions(
+            db=row.db, actor=actor, work_order_id=document.id, requests=[assign], row=current
+        )
+    current = await _push_status(row, document, base, server, current, merge)
     await record_overrides(row, changelog.WORK_ORDERS, document.id, merge)
-    final = (await WORK_ORDERS.load(actor.tenant_id, [document.id]))[document.id]
+    final = WORK_ORDERS.document(current)
     return None if comparable(final, COMPARED_WORK_ORDER_FIELDS) == client else final
 
 
@@ -115,25 +117,25 @@ async def _push_status(
     document: WorkOrderDocument,
     base: dict[str, Any] | None,
     server: dict[str, Any],
-    current: WorkOrderStatus,
+    current: dict[str, Any],
     merge: Merge,
-) -> None:
-    """Move along the shortest legal chain to the client's status, or record why not."""
-    wanted = document.status
-    if base is None or wanted.value == base["status"] or wanted == current:
+) -> dict[str, Any]:
+    """Move along the shortest legal chain to the client's status (one write), or record why
+    not. Answers the work order's row after it."""
+    wanted, status = document.status, WorkOrderStatus(current["status"])
+    if base is None or wanted.value == base["status"] or wanted == status:
         if base is None and wanted.value != server["status"]:
             merge.overrides.append(
                 Override("status", wanted, server["status"], "the client never saw this state")
             )
-        return
+        return current
     actor = row.actor
-    row_now = await queries.load_row_in_tenant(actor.tenant_id, document.id)
     available = frozenset({Requirement.HOLD_REASON}) if document.hold_reason else frozenset()
     path = status_path(
-        current,
+        status,
         wanted,
         role=actor.role,
-        is_assignee=queries.is_assignee(actor, row_now),
+        is_assignee=queries.is_assignee(actor, current),
         available=available,
     )
     if path is None:
@@ -141,24 +143,24 @@ async def _push_status(
             Override(
                 "status",
                 wanted,
-                current,
-                f"a {actor.role} cannot move this work order from {current} to {wanted}",
+                status,
+                f"a {actor.role} cannot move this work order from {status} to {wanted}",
             )
         )
-        return
-    for step in path:
-        await services.apply_transition(
-            db=row.db,
-            actor=actor,
-            work_order_id=document.id,
-            request=wo_contract.TransitionRequest(
-                target=step.target,
-                hold_reason=document.hold_reason
-                if Requirement.HOLD_REASON in step.requires
-                else None,
-                occurred_at=document.occurred_at,
-            ),
+        return current
+    if not path:
+        return current
+    steps = [
+        wo_contract.TransitionRequest(
+            target=step.target,
+            hold_reason=document.hold_reason if Requirement.HOLD_REASON in step.requires else None,
+            occurred_at=document.occurred_at,
         )
+        for step in path
+    ]
+    return await transitions.apply_transitions(
+        db=row.db, actor=actor, work_order_id=document.id, requests=steps, row=current
+    )
 
 
 _HANDLERS: dict[str, Callable[[Row], Awaitable[Document | None]]] = {

@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import Priority, WorkOrderStatus
 from server.http import BEARER, DB, CurrentActor
-from workorders import items, services
+from workorders import items, services, transitions
 from workorders.queries import ListFilters
 
 
@@ -83,7 +83,7 @@ class WorkOrderController(Controller):
         actor: CurrentActor,
     ) -> contract.WorkOrderDetail:
         """Moves to ``target``; an illegal move answers 409 with the allowed next states."""
-        return await services.transition(
+        return await transitions.transition(
             db=db, actor=actor, work_order_id=work_order_id, request=data
         )
 
