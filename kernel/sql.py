@@ -70,13 +70,19 @@ def placeholders(count: int) -> str:
 ROWS_PER_STATEMENT = 500  # 500 rows of up to 60 values: under both databases' bound-value limits
 
 
-async def insert_rows(table: type[Table], head: str, rows: list[list[Any]], tail: str = "") -> None:
+async def insert_rows(
+    table: type[Table], head: str, rows: list[list[Any]], tail: str = ""
+) -> list[Row]:
     """``head VALUES (...), (...) tail`` for ``rows`` of equal width, a few statements at most
-    (a multi-row insert is one round trip instead of one per row)."""
+    (a multi-row insert is one round trip instead of one per row). Answers what a
+    ``RETURNING`` tail returns."""
     if not rows:
-        return
+        return []
     row = "(" + ", ".join("{}" for _ in rows[0]) + ")"
+    returned: list[Row] = []
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start : start + ROWS_PER_STATEMENT]
         values = ", ".join(row for _ in chunk)
-        await fetch(table, f"{head} VALUES {values} {tail}", *(v for r in chunk for v in r))
+        statement = f"{head} VALUES {values} {tail}"
+        returned += await fetch(table, statement, *(v for r in chunk for v in r))
+    return returned

@@ -1,6 +1,5 @@
 """Pushed notes (append-only, inserted per batch) and checklist items (per-field merge)."""
 
-from kernel import sql
 from kernel.context import Actor
 from kernel.errors import AlreadyExists, DomainError
 from mobile_contract import work_orders as wo_contract
@@ -8,7 +7,7 @@ from mobile_contract.enums import WorkOrderStatus
 from mobile_contract.errors import ErrorCode
 from mobile_contract.sync import ChecklistItemDocument, NoteDocument
 from sync import changelog
-from sync.collections import CHECKLIST_ITEMS, Document, as_uuid
+from sync.collections import CHECKLIST_ITEMS, Document
 from sync.merge import Merge, Override, three_way
 from sync.push_rows import (
     TOMBSTONE,
@@ -23,10 +22,8 @@ from sync.push_rows import (
     record_overrides,
 )
 from workorders import items, queries, state_machine
-from workorders.tables import Note
 
 CHECKLIST_FIELDS = ("label", "position", "required", "done", "value")
-_NOTES_WITH_IDS = "SELECT id FROM workorders_note WHERE id IN ({})"
 
 
 async def push_note(row: Row) -> Document | None:
@@ -70,21 +67,15 @@ async def push_note(row: Row) -> Document | None:
 
 
 async def insert_new_notes(actor: Actor, batch: Batch) -> None:
-    ids = [note.id for pending in batch.new_notes.values() for _, note in pending]
-    if not ids:
-        return
-    used = await sql.fetch(Note, _NOTES_WITH_IDS.format(sql.placeholders(len(ids))), *ids)
-    taken = {as_uuid(row["id"]) for row in used}
-    for pending in batch.new_notes.values():
-        for index, note in pending:
-            if note.id in taken:  # a client-made id already used (elsewhere: 409, as the API)
-                raise for_row(AlreadyExists("note", "id", note.id), index, str(note.id))
     for work_order_id, pending in batch.new_notes.items():
         work_order = batch.scopes[work_order_id]
         assert work_order is not None
-        await items.add_new_notes(
-            actor=actor, work_order=work_order, notes=[note for _, note in pending]
-        )
+        notes = [note for _, note in pending]
+        try:
+            await items.add_new_notes(actor=actor, work_order=work_order, notes=notes)
+        except AlreadyExists as error:  # a client-made id already used (elsewhere: 409, as the API)
+            index, note = next((i, n) for i, n in pending if str(n.id) == error.details["value"])
+            raise for_row(error, index, str(note.id)) from error
 
 
 async def push_checklist_item(row: Row) -> Document | None:

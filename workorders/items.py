@@ -262,14 +262,15 @@ _NOTE_INSERT = (
 async def add_new_notes(
     *, actor: Actor, work_order: dict[str, Any], notes: list[contract.NoteCreate]
 ) -> None:
-    """Insert notes the caller made offline (ids checked unused by the caller), in bulk:
-    the same rows, timeline entries and change-log entries as ``add_note``. Run inside the
-    caller's transaction."""
+    """Insert notes the caller made offline, in bulk: the same rows, timeline entries and
+    change-log entries as ``add_note``. Run inside the caller's transaction, which must roll
+    back on ``AlreadyExists`` (a client-made id already used, e.g. in another tenant: the
+    insert skips it and the id check costs no query of its own)."""
     if not notes:
         return
     now = utcnow()
     work_order_id: UUID = work_order["id"]
-    await sql.insert_rows(
+    inserted = await sql.insert_rows(
         Note,
         _NOTE_INSERT,
         [
@@ -284,7 +285,12 @@ async def add_new_notes(
             ]
             for note in notes
         ],
+        "ON CONFLICT (id) DO NOTHING RETURNING id",
     )
+    if len(inserted) < len(notes):
+        new = {UUID(str(row["id"])) for row in inserted}
+        taken = next(note.id for note in notes if note.id not in new)
+        raise AlreadyExists("note", "id", taken)
     await record_events(
         actor=actor,
         events=[

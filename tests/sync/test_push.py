@@ -312,3 +312,29 @@ async def test_push_refuses_foreign_unknown_and_read_only(world: World, other_wo
         expect=422,
     )
     assert shapeless.json()["error"]["code"] == "validation_failed"
+
+
+async def test_a_note_id_used_in_another_tenant_fails_the_batch_naming_the_row(
+    world: World, other_world: World
+) -> None:
+    theirs = await assigned_to(other_world)
+    taken = str(uuid.uuid4())
+    note = {"work_order_id": theirs["id"], "body": "theirs", "device_time": None}
+    pushed = [{"assumedMasterState": None, "newDocumentState": {"id": taken, **note}}]
+    assert await push(other_world, "eng_a", "work_order_notes", pushed) == []
+
+    mine = await assigned_to(world)
+    fresh = str(uuid.uuid4())
+    rows = [
+        {
+            "assumedMasterState": None,
+            "newDocumentState": {"id": i, "work_order_id": mine["id"], "body": "mine"},
+        }
+        for i in (fresh, taken)
+    ]
+    clash = await push(world, "eng_a", "work_order_notes", rows, expect=409)
+    assert clash["error"]["code"] == "already_exists"
+    assert clash["error"]["details"]["index"] == 1
+    assert clash["error"]["details"]["document_id"] == taken
+    listed = (await world.call("eng_a", "GET", f"/api/v1/work-orders/{mine['id']}/notes")).json()
+    assert listed["items"] == []  # the whole batch rolled back, the fresh note too
