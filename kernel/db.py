@@ -8,7 +8,8 @@ PostgreSQL: plain transactions over an asyncpg pool.
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,12 @@ class _PooledConnection:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._connection, name)
 
+    @property
+    def raw(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself, for statements run on the caller's thread."""
+        connection: sqlite3.Connection = self._connection._conn
+        return connection
+
     async def close(self) -> None:
         await self._engine.release(self._connection)
 
@@ -88,12 +95,22 @@ class _PooledConnection:
 class TunedSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine with the per-connection settings a server needs, and a small
     pool of open connections: Piccolo opens a new connection (and thread) per query or
-    transaction, which measured as most of a request's time (see bench/RESULTS.md)."""
+    transaction, which measured as most of a request's time (see bench/RESULTS.md).
+
+    Statements inside a write transaction run on the event loop's thread: the transaction holds
+    the database's only write lock (``Database.transaction``), so no other work could use the
+    database meanwhile, and under WAL a statement in an IMMEDIATE transaction never waits for a
+    lock: it takes microseconds, while handing it to the connection's thread and back cost
+    ~200 µs of the loop's time (waking that thread; measured with cProfile on the outage
+    replay, a quarter of the server's time). BEGIN, COMMIT (which may checkpoint the WAL, with
+    an fsync) and every read still run on the connection's thread."""
 
     pool_size = 8
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        # Connections are used from their own thread and, inside write transactions, from the
+        # loop's; never from both at once (each call is awaited before the next).
+        super().__init__(check_same_thread=False, **kwargs)
         self._idle: list[Any] = []
         # At most pool_size connections exist: under a burst, callers wait for one rather than
         # each opening (and closing) a connection and its thread.
@@ -127,6 +144,15 @@ class TunedSQLiteEngine(SQLiteEngine):
         for connection in idle:
             await connection.close()
 
+    async def fetch_all(self, query: str, args: Sequence[Any]) -> list[Any]:
+        """Rows of one statement, on the current transaction's connection (inline in a write
+        transaction, see the class) or else on a pooled one."""
+        transaction = self.current_transaction.get()
+        if transaction is None:
+            return list(await self._run_in_new_connection(query, list(args)))
+        rows = await self._run_in_existing_connection(transaction.connection, query, list(args))
+        return list(rows)
+
     async def _run_in_new_connection(
         self,
         query: str,
@@ -148,10 +174,18 @@ class TunedSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",  # noqa: ARG002 - Piccolo's signature
         table: type[Table] | None = None,  # noqa: ARG002 - Piccolo's signature
     ) -> Any:
-        """One round trip to the connection's thread. Piccolo's own sends ``PRAGMA
-        foreign_keys`` before every statement and fetches through a cursor (four round trips);
-        pooled connections set the pragma once, when opened, and SQLite here has RETURNING."""
-        return await connection.execute_fetchall(query, args or [])
+        """Inline in a write transaction (see the class), else one round trip to the
+        connection's thread. Piccolo's own sends ``PRAGMA foreign_keys`` before every statement
+        and fetches through a cursor (four round trips); pooled connections set the pragma once,
+        when opened, and SQLite here has RETURNING."""
+        transaction = self.current_transaction.get()
+        if (
+            transaction is not None
+            and transaction.connection is connection
+            and transaction.transaction_type is TransactionType.immediate
+        ):
+            return connection.raw.execute(query, args or []).fetchall()
+        return list(await connection.execute_fetchall(query, args or []))
 
 
 def sqlite_path(url: str) -> Path | None:

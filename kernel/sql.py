@@ -34,15 +34,10 @@ async def fetch(table: type[Table], statement: str, *args: Any) -> list[Row]:
     """Run ``statement`` on ``table``'s database; its rows (empty for a plain write)."""
     engine: Any = table._meta.db
     text = _compiled(statement, engine.engine_type)
-    transaction = engine.current_transaction.get()
     if engine.engine_type == "sqlite":
-        if transaction is not None:
-            return list(await transaction.connection.execute_fetchall(text, args))
-        connection = await engine.get_connection()
-        try:
-            return list(await connection.execute_fetchall(text, args))
-        finally:
-            await connection.close()
+        rows: list[Row] = await engine.fetch_all(text, args)
+        return rows
+    transaction = engine.current_transaction.get()
     if transaction is not None:
         records = await transaction.connection.fetch(text, *args)
     elif engine.pool is not None:
