@@ -65,3 +65,13 @@ class SiteKind(StrEnum):
     PLANT = "plant"
     STORE = "store"
     OFFICE = "office"
+
+
+class Platform(StrEnum):
+    IOS = "ios"  # APNs
+    ANDROID = "android"  # FCM
+
+
+class ApnsEnvironment(StrEnum):
+    SANDBOX = "sandbox"  # development builds
+    PRODUCTION = "production"  # TestFlight and App Store builds

@@ -15,6 +15,7 @@ import msgspec
 from mobile_contract import (
     CONTRACT_VERSION,
     auth,
+    devices,
     directory,
     errors,
     sync,
@@ -24,7 +25,15 @@ from mobile_contract import (
 from mobile_contract.compat import version_tuple
 
 # Adding a contract module is a one-line change here; its Structs are discovered below.
-_MODULES: tuple[ModuleType, ...] = (errors, auth, directory, work_orders, system, sync)
+_MODULES: tuple[ModuleType, ...] = (
+    errors,
+    auth,
+    directory,
+    work_orders,
+    system,
+    sync,
+    devices,
+)
 
 SNAPSHOT_DIR = pathlib.Path(__file__).parent / "snapshots"
 REF_TEMPLATE = "#/components/{name}"

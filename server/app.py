@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from accounts.controllers import CONTROLLERS as ACCOUNT_ROUTES
 from accounts.controllers import AuthController
 from accounts.tokens import TokenConfig
+from device_registry.controllers import CONTROLLERS as DEVICE_ROUTES
 from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
 from kernel.db import Database
 from mobile_contract import CONTRACT_VERSION
@@ -68,6 +69,7 @@ def create_app(settings: Settings) -> Litestar:
             *DIRECTORY_ROUTES,
             *WORK_ORDER_ROUTES,
             *SYNC_ROUTES,
+            *DEVICE_ROUTES,
         ],
         lifespan=[lifespan],
         state=State({"services": services}),

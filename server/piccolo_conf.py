@@ -15,6 +15,7 @@ PICCOLO_APPS = [
     "directory.piccolo_app",
     "workorders.piccolo_app",
     "sync.piccolo_app",
+    "device_registry.piccolo_app",
 ]
 
 DB = create_engine(os.environ.get("DATABASE_URL", Settings().database_url))

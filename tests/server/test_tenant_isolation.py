@@ -39,6 +39,7 @@ Client = AsyncTestClient[Litestar]
 Key = tuple[str, str]  # (METHOD, path template)
 HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
 ATTACKER_ROLES = ("admin", "dispatcher", "supervisor", "eng_a")
+VICTIM_PUSH_TOKEN = uuid.uuid4().hex * 2
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -64,6 +65,7 @@ class Side:
     refresh_token: str = ""
     device_id: str = ""
     cursor: str = ""
+    push_device: str = ""  # an app installation registered for push (device registry)
 
     def labels(self) -> dict[str, str]:
         """Placeholder -> value, to compare a victim answer with a random-id answer."""
@@ -85,6 +87,8 @@ class Side:
             values["refresh_token"] = self.refresh_token
         if self.cursor:
             values["cursor"] = self.cursor
+        if self.push_device:
+            values["push_device"] = self.push_device
         return values
 
 
@@ -109,6 +113,7 @@ def random_side() -> Side:
         number="WO-2099-999999",
         refresh_token=base64.urlsafe_b64encode(uuid.uuid4().bytes * 2).decode().rstrip("="),
         device_id="victim-phone",
+        push_device=new(),
         cursor=base64.urlsafe_b64encode(
             json.dumps(["2020-01-01T00:00:00Z", new()]).encode()
         ).decode(),
@@ -132,6 +137,7 @@ PATH_PARAMS: dict[str, Ids] = {
     "customer_id": lambda s: s.customer_id,
     "site_id": lambda s: s.site_id,
     "asset_id": lambda s: s.asset_id,
+    "device_id": lambda s: s.push_device,
 }
 
 
@@ -165,6 +171,7 @@ QUERY_PARAMS: dict[str, list[QueryValue]] = {
     "cursor": [QueryValue(lambda s: s.cursor, compare_with_random=False)],
     "limit": [QueryValue(lambda s: "200")],
     "document_id": [QueryValue(lambda s: s.work_order_id, selects_victim_only=True)],
+    "user_id": [QueryValue(lambda s: s.users["eng_a"], selects_victim_only=True)],
     # Sync checkpoints are sequence positions of the caller's own tenant, never a door.
     "checkpoint": [QueryValue(lambda s: encode_checkpoint(0), compare_with_random=False)],
 }
@@ -462,6 +469,16 @@ BODIES: dict[Key, Bodies] = {
     ),
 }
 
+_DEVICE = {"platform": "ios", "app_bundle_id": "com.example.fieldops", "app_version": "9.9"}
+
+BODIES[("POST", "/api/v1/devices")] = Bodies(
+    # The victim's push token registered in another tenant leaves the victim's row alone:
+    # tests/device_registry (a repeat here would change the attacker's rows of earlier roles).
+    benign=[
+        lambda own, t: {**_DEVICE, "id": own.push_device, "push_token": f"atk{uuid.uuid4().hex}"},
+    ]
+)
+
 #: Answer without a token; everything else must say 401 not_authenticated.
 PUBLIC: set[Key] = {
     ("GET", "/health/live"),
@@ -679,6 +696,14 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
     page = await ok(world, "dispatcher", "GET", "/api/v1/work-orders", params={"limit": 1})
     assert page["next_cursor"], page
     session = await world.login("dispatcher", device_id="victim-phone")
+    push_device = str(uuid.uuid4())
+    await ok(
+        world,
+        "eng_a",
+        "POST",
+        "/api/v1/devices",
+        json={**_DEVICE, "id": push_device, "push_token": VICTIM_PUSH_TOKEN, "locale": "zh-CN"},
+    )
     side = Side(
         slug=world.slug,
         tenant_id=str(world.tenant_id),
@@ -695,6 +720,7 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
         refresh_token=session["refresh_token"],
         device_id="victim-phone",
         cursor=page["next_cursor"],
+        push_device=push_device,
     )
     extra = {session["access_token"], *phones}
     return side, [str(world.asset_id), asset["id"]], [spare["id"], gone["id"], main["id"]], extra
@@ -730,6 +756,7 @@ async def build_attacker(world: World) -> Side:
         marker=f"ATK{uuid.uuid4().hex[:10]}",
         number=work_order["number"],
         device_id="attacker-walker",
+        push_device=str(uuid.uuid4()),
     )
 
 
@@ -765,6 +792,10 @@ async def victim_views(
     return views
 
 
+#: Tables whose API id is not their primary key (an id chosen by the client, unique per tenant).
+API_ID_COLUMNS = {"device_registry_device": "installation"}
+
+
 async def dump_tenant(tenant_id: str) -> dict[str, dict[str, dict[str, Any]]]:
     """Every row of every table that belongs to the tenant (every table but Tenant has a
     ``tenant`` column: that is what makes isolation checkable at all)."""
@@ -778,7 +809,8 @@ async def dump_tenant(tenant_id: str) -> dict[str, dict[str, dict[str, Any]]]:
             columns = {column._meta.name: column for column in table._meta.columns}
             assert "tenant" in columns, f"{table._meta.tablename} is not scoped by tenant"
             rows = await table.select().where(columns["tenant"] == tid)
-        dump[table._meta.tablename] = {str(row[primary_key._meta.name]): row for row in rows}
+        key = API_ID_COLUMNS.get(table._meta.tablename, primary_key._meta.name)
+        dump[table._meta.tablename] = {str(row[key]): row for row in rows}
     return dump
 
 
