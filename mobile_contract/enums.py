@@ -75,3 +75,12 @@ class Platform(StrEnum):
 class ApnsEnvironment(StrEnum):
     SANDBOX = "sandbox"  # development builds
     PRODUCTION = "production"  # TestFlight and App Store builds
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # written, not yet sent
+    RETRYING = "retrying"  # a transient failure; sent again at next_attempt_at
+    DELIVERED = "delivered"  # accepted by APNs / FCM
+    LOGGED = "logged"  # no provider configured: written to the server log only
+    DEAD = "dead"  # retries exhausted or a permanent failure; an alert went out
+    TOKEN_DISABLED = "token_disabled"  # the provider said the device's token is dead

@@ -18,6 +18,7 @@ from mobile_contract import (
     devices,
     directory,
     errors,
+    push,
     sync,
     system,
     work_orders,
@@ -33,6 +34,7 @@ _MODULES: tuple[ModuleType, ...] = (
     system,
     sync,
     devices,
+    push,
 )
 
 SNAPSHOT_DIR = pathlib.Path(__file__).parent / "snapshots"

@@ -1,5 +1,7 @@
 """The Litestar app factory: composes the packages' controllers with the shared services."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +21,8 @@ from device_registry.controllers import CONTROLLERS as DEVICE_ROUTES
 from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
 from kernel.db import Database
 from mobile_contract import CONTRACT_VERSION
+from push.controllers import CONTROLLERS as PUSH_ROUTES
+from push.wiring import build_relay
 from server.auth import BearerAuthMiddleware
 from server.errors import handle_exception
 from server.health import HealthController
@@ -43,13 +47,20 @@ def create_app(settings: Settings) -> Litestar:
         ),
     )
 
+    relay = build_relay(db=db, max_retries=settings.push_max_retries)
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         db.bind(ALL_TABLES)
         await db.start()
+        relaying = asyncio.create_task(relay.run()) if settings.push_relay_in_process else None
         try:
             yield
         finally:
+            if relaying is not None:
+                relaying.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await relaying
             await db.stop()
 
     # Login and refresh are the guessable doors: throttle them per client address.
@@ -70,6 +81,7 @@ def create_app(settings: Settings) -> Litestar:
             *WORK_ORDER_ROUTES,
             *SYNC_ROUTES,
             *DEVICE_ROUTES,
+            *PUSH_ROUTES,
         ],
         lifespan=[lifespan],
         state=State({"services": services}),

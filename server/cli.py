@@ -1,4 +1,4 @@
-"""``fieldops``: serve, migrate, create-tenant, create-user, demo, contract export."""
+"""``fieldops``: serve, worker, migrate, create-tenant, create-user, demo, contract export."""
 
 import argparse
 import asyncio
@@ -56,6 +56,31 @@ def _serve(settings: Settings, workers: int) -> None:
     )
 
 
+async def _worker(settings: Settings) -> None:
+    """The push relay in a process of its own, until SIGTERM or Ctrl-C."""
+    import signal
+
+    from kernel.db import Database
+    from push.wiring import build_relay
+    from server.tables import ALL_TABLES
+
+    db = Database.from_url(settings.database_url)
+    db.bind(ALL_TABLES)
+    await db.start()
+    relay = build_relay(db=db, max_retries=settings.push_max_retries)
+    task = asyncio.create_task(relay.run())
+    loop = asyncio.get_running_loop()
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop, task.cancel)
+    print("fieldops: push relay running (Ctrl-C stops it)", flush=True)
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    finally:
+        await db.stop()
+
+
 async def _with_db(settings: Settings, action: str, args: argparse.Namespace) -> None:
     from kernel.db import Database
     from server import admin
@@ -91,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--workers", type=int, default=1)
     commands.add_parser("migrate", help="apply database migrations (SQLite or PostgreSQL)")
+    commands.add_parser(
+        "worker", help="run the push relay without the HTTP API (any number, on PostgreSQL)"
+    )
     tenant = commands.add_parser("create-tenant", help="create a tenant")
     tenant.add_argument("slug")
     tenant.add_argument("name")
@@ -129,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         _serve(settings, args.workers)
     elif args.command == "migrate":
         asyncio.run(_migrate(settings))
+    elif args.command == "worker":
+        asyncio.run(_worker(settings))
     else:
         asyncio.run(_with_db(settings, args.command.replace("-", "_"), args))
 

@@ -16,6 +16,7 @@ PICCOLO_APPS = [
     "workorders.piccolo_app",
     "sync.piccolo_app",
     "device_registry.piccolo_app",
+    "push.piccolo_app",
 ]
 
 DB = create_engine(os.environ.get("DATABASE_URL", Settings().database_url))

@@ -46,6 +46,8 @@ class Settings:
     min_app_version: str = ""
     trust_forwarded_for: bool = False
     log_level: str = "INFO"
+    push_relay_in_process: bool = True
+    push_max_retries: int = 3
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -97,6 +99,8 @@ ENV_NAMES: dict[str, str] = {
     "min_app_version": "FIELDOPS_MIN_APP_VERSION",
     "trust_forwarded_for": "FIELDOPS_TRUST_FORWARDED_FOR",
     "log_level": "FIELDOPS_LOG_LEVEL",
+    "push_relay_in_process": "FIELDOPS_PUSH_RELAY_IN_PROCESS",
+    "push_max_retries": "FIELDOPS_PUSH_MAX_RETRIES",
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -109,4 +113,6 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "db_pool_size": _positive_int,
     "auth_rate_limit_per_minute": _positive_int,
     "trust_forwarded_for": _bool,
+    "push_relay_in_process": _bool,
+    "push_max_retries": int,
 }

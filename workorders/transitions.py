@@ -13,7 +13,7 @@ from kernel.errors import DomainError, InvalidReference
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import Role, WorkOrderStatus
 from mobile_contract.errors import ErrorCode
-from workorders import queries, state_machine
+from workorders import notifications, queries, state_machine
 from workorders.state_machine import Action, Requirement
 from workorders.timeline import Event, record_events
 from workorders.writes import check_version, log_change, write
@@ -83,6 +83,8 @@ async def apply_transitions(
         await log_change(
             actor=actor, row=after_row, now=events[-1].now, previous_assignee=row["assignee_id"]
         )
+        if after_row["assignee_id"] not in (None, row["assignee_id"]):
+            await notifications.assigned(actor=actor, row=after_row, now=events[-1].now)
         return after_row
 
 

@@ -172,8 +172,14 @@ QUERY_PARAMS: dict[str, list[QueryValue]] = {
     "limit": [QueryValue(lambda s: "200")],
     "document_id": [QueryValue(lambda s: s.work_order_id, selects_victim_only=True)],
     "user_id": [QueryValue(lambda s: s.users["eng_a"], selects_victim_only=True)],
+    "subject_id": [QueryValue(lambda s: s.work_order_id, selects_victim_only=True)],
     # Sync checkpoints are sequence positions of the caller's own tenant, never a door.
     "checkpoint": [QueryValue(lambda s: encode_checkpoint(0), compare_with_random=False)],
+}
+
+#: Where a parameter of one route takes other values than the same name elsewhere.
+ROUTE_QUERY_PARAMS: dict[Key, dict[str, list[QueryValue]]] = {
+    ("GET", "/api/v1/push/deliveries"): {"status": [QueryValue(lambda s: "logged")]},
 }
 
 Body = Callable[[Side, Side], Any]  # (attacker's own side, target side) -> JSON body
@@ -595,6 +601,15 @@ async def ok(world: World, who: str, method: str, url: str, **kwargs: Any) -> An
 async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[str]]:
     """A tenant with distinctive data: every name carries a marker no other tenant uses."""
     marker = f"VIC{uuid.uuid4().hex[:10]}"
+    # Registered first: the victim's assignments below leave push deliveries to it.
+    push_device = str(uuid.uuid4())
+    await ok(
+        world,
+        "eng_a",
+        "POST",
+        "/api/v1/devices",
+        json={**_DEVICE, "id": push_device, "push_token": VICTIM_PUSH_TOKEN, "locale": "zh-CN"},
+    )
     phones = {f"+1 555 {uuid.uuid4().int % 10**8:08d}" for _ in USERS}
     for (name, _, _), phone in zip(USERS, sorted(phones), strict=True):
         await ok(
@@ -696,14 +711,6 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
     page = await ok(world, "dispatcher", "GET", "/api/v1/work-orders", params={"limit": 1})
     assert page["next_cursor"], page
     session = await world.login("dispatcher", device_id="victim-phone")
-    push_device = str(uuid.uuid4())
-    await ok(
-        world,
-        "eng_a",
-        "POST",
-        "/api/v1/devices",
-        json={**_DEVICE, "id": push_device, "push_token": VICTIM_PUSH_TOKEN, "locale": "zh-CN"},
-    )
     side = Side(
         slug=world.slug,
         tenant_id=str(world.tenant_id),
@@ -778,6 +785,8 @@ async def victim_views(
         ("dispatcher", "/api/v1/work-orders?limit=200"),
         ("eng_a", "/api/v1/work-orders?limit=200"),
         ("eng_a", f"/api/v1/work-orders/{side.work_order_id}"),
+        ("dispatcher", "/api/v1/push/deliveries"),
+        ("eng_a", "/api/v1/devices"),
     ]
     for wo in orders:
         reads += [
@@ -789,6 +798,7 @@ async def victim_views(
     for who, url in reads:
         response = await world.call(who, "GET", url)
         views[(who, url)] = (response.status_code, response.text)
+    assert '"items":[]' not in views[("dispatcher", "/api/v1/push/deliveries")][1]
     return views
 
 
@@ -1072,7 +1082,7 @@ class Walker:
             (None, None, False)
         ]
         for name in op.query_params:
-            for value in QUERY_PARAMS[name]:
+            for value in ROUTE_QUERY_PARAMS.get(op.key, {}).get(name, QUERY_PARAMS[name]):
                 random_params = {name: value.value(nobody)} if value.compare_with_random else None
                 variants.append(
                     ({name: value.value(victim)}, random_params, value.selects_victim_only)

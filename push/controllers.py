@@ -1,0 +1,36 @@
+"""HTTP routes of push delivery."""
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, get
+from litestar.params import FromQuery, QueryParameter
+
+from mobile_contract import push as contract
+from mobile_contract.enums import DeliveryStatus
+from push import deliveries
+from server.http import BEARER, DB, CurrentActor
+
+
+class PushController(Controller):
+    path = "/api/v1/push"
+    tags = ["push"]
+    security = BEARER
+
+    @get("/deliveries")
+    async def list_deliveries(
+        self,
+        db: DB,
+        actor: CurrentActor,
+        subject_id: FromQuery[UUID | None] = None,
+        status: FromQuery[DeliveryStatus | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=deliveries.MAX_LIMIT)] = 100,
+    ) -> contract.PushDeliveryList:
+        """Every notification's delivery to each device, newest first: ``subject_id`` (a work
+        order) shows whether its engineer was reached. Engineers see their own."""
+        return await deliveries.list_deliveries(
+            db=db, actor=actor, subject_id=subject_id, status=status, limit=limit
+        )
+
+
+CONTROLLERS = [PushController]

@@ -1,0 +1,123 @@
+"""Write notifications beside the change that causes them (the transactional outbox).
+
+``enqueue`` runs inside the caller's transaction: a notification row per recipient and a
+delivery row per enabled device of theirs. Relays of this process are woken after commit;
+relays elsewhere (``fieldops worker``) find the rows on their next poll.
+"""
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+import msgspec
+
+from device_registry import services as devices
+from kernel import sql
+from kernel.db import after_commit
+from push.tables import Delivery, Notification
+
+PENDING = "pending"
+PROVIDER_OF_PLATFORM = {"ios": "apns", "android": "fcm"}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    kind: str  # assignment, escalation, milestone ...
+    title: str
+    body: str = ""
+    subject_id: UUID | None = None  # what it is about, e.g. the work order
+    data: dict[str, str] = field(default_factory=dict)  # ids for the app, never content
+    priority: str = "high"  # high wakes the device; normal waits for a convenient moment
+    collapse_key: str = ""  # a newer notification with the same key replaces an older one
+    time_to_live: timedelta = timedelta(hours=24)
+
+
+class RelayWakeup:
+    """Wakes this process's relays when deliveries commit (a poll finds the others). A relay
+    may run on another event loop than the committing request (tests, portals), so each
+    wake-up is handed to the relay's own loop."""
+
+    def __init__(self) -> None:
+        self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+
+    def subscribe(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Event]:
+        waiter = (asyncio.get_running_loop(), asyncio.Event())
+        self._waiting.add(waiter)
+        return waiter
+
+    def unsubscribe(self, waiter: tuple[asyncio.AbstractEventLoop, asyncio.Event]) -> None:
+        self._waiting.discard(waiter)
+
+    def wake(self) -> None:
+        for loop, event in list(self._waiting):
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(event.set)
+
+
+WAKEUP = RelayWakeup()
+
+_NOTIFICATION_INSERT = (
+    "INSERT INTO push_notification (id, tenant, recipient, kind, subject_id, title, body, data,"
+    " priority, collapse_key, expires_at, created_at)"
+)
+_DELIVERY_INSERT = (
+    "INSERT INTO push_delivery (id, tenant, notification, device, provider, status, attempts,"
+    " next_attempt_at, last_reason, last_response, created_at, updated_at)"
+)
+
+
+async def enqueue(
+    *, tenant_id: UUID, recipients: list[UUID], message: Message, now: datetime
+) -> int:
+    """Notify ``recipients`` on every enabled device of theirs; answers the deliveries made.
+    A recipient without a device still gets the notification row (the board shows it as
+    unreachable)."""
+    targets = await devices.enabled_devices(tenant_id=tenant_id, user_ids=recipients)
+    data = msgspec.json.encode(message.data).decode()
+    notifications = {user_id: uuid4() for user_id in recipients}
+    await sql.insert_rows(
+        Notification,
+        _NOTIFICATION_INSERT,
+        [
+            [
+                notification_id,
+                tenant_id,
+                user_id,
+                message.kind,
+                message.subject_id,
+                message.title,
+                message.body,
+                data,
+                message.priority,
+                message.collapse_key,
+                now + message.time_to_live,
+                now,
+            ]
+            for user_id, notification_id in notifications.items()
+        ],
+    )
+    await sql.insert_rows(
+        Delivery,
+        _DELIVERY_INSERT,
+        [
+            [
+                uuid4(),
+                tenant_id,
+                notifications[UUID(str(device["user_id"]))],
+                device["id"],
+                PROVIDER_OF_PLATFORM[device["platform"]],
+                PENDING,
+                0,
+                now,
+                "",
+                "",
+                now,
+                now,
+            ]
+            for device in targets
+        ],
+    )
+    if targets:
+        after_commit(WAKEUP.wake)
+    return len(targets)

@@ -1,0 +1,77 @@
+"""What a provider is given and what it answers; the embedded ``log`` provider.
+
+Providers classify the answer (delivered, retry, token dead, dead) so the relay applies one
+retry policy to all of them. APNs and FCM speak HTTP/2 to the real services (their own
+modules); ``log`` is the default when no credentials are configured: it writes the
+notification to the server log and records it as ``logged``, never as ``delivered``.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+from uuid import UUID
+
+log = logging.getLogger("fieldops.push")
+
+
+class Verdict(StrEnum):
+    DELIVERED = "delivered"  # the provider accepted it
+    LOGGED = "logged"  # no provider configured: written to the log only
+    RETRY = "retry"  # transient: try again later
+    TOKEN_DEAD = "token_dead"  # the device's token is no longer valid: disable it
+    DEAD = "dead"  # permanent for this notification (bad payload, too large ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One delivery as a provider needs it."""
+
+    delivery_id: UUID
+    device_id: UUID
+    platform: str
+    push_token: str
+    apns_environment: str
+    app_bundle_id: str
+    locale: str
+    kind: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    priority: str
+    collapse_key: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    verdict: Verdict
+    status_code: int | None = None
+    reason: str = ""
+    response: str = ""  # the provider's body, kept on the delivery for whoever investigates
+    retry_after_seconds: float | None = None
+    token_dead_since: datetime | None = None  # APNs 410: when Apple learned it was dead
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Provider(Protocol):
+    name: str
+
+    async def send(self, item: Outgoing) -> Answer: ...
+
+
+class LogProvider:
+    """The embedded default: no credentials, so nothing leaves the server."""
+
+    name = "log"
+
+    async def send(self, item: Outgoing) -> Answer:
+        log.info(
+            "push (log provider, not sent): delivery %s to %s device %s: %s",
+            item.delivery_id,
+            item.platform,
+            item.device_id,
+            item.title,
+        )
+        return Answer(Verdict.LOGGED, reason="no push provider configured")

@@ -1,0 +1,220 @@
+"""The relay: claims due deliveries, sends them concurrently, records every outcome.
+
+A claim is a lease (``claimed_until``) taken in one short transaction; on PostgreSQL with
+``FOR UPDATE SKIP LOCKED``, so relays in several processes never take the same row. A relay
+killed between sending and recording loses its lease, and the delivery is sent again with the
+same ``apns-id`` / collapse key: at least once, never lost. Transient failures retry with
+exponential backoff and full jitter, honouring ``Retry-After``, up to ``max_retries`` and never
+past the notification's expiry; then the delivery is dead with the provider's last answer.
+"""
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from device_registry import services as devices
+from kernel import sql
+from kernel.clock import utcnow
+from kernel.db import Database
+from push.outbox import PROVIDER_OF_PLATFORM, WAKEUP
+from push.providers import Answer, Outgoing, Provider, Verdict
+from push.tables import Delivery
+
+log = logging.getLogger("fieldops.push")
+
+DUE = ("pending", "retrying")
+_CLAIM = (
+    "UPDATE push_delivery SET claimed_until = {}, attempts = attempts + 1, updated_at = {}"
+    " WHERE id IN (SELECT id FROM push_delivery WHERE status IN ('pending', 'retrying')"
+    " AND next_attempt_at <= {} AND (claimed_until IS NULL OR claimed_until < {})"
+    " ORDER BY next_attempt_at LIMIT {}{}) RETURNING id, attempts"
+)
+_DETAILS = (
+    "SELECT d.id AS delivery_id, d.device AS device_id, v.platform, v.push_token,"
+    " v.apns_environment, v.app_bundle_id, v.locale, n.kind, n.title, n.body, n.data,"
+    " n.priority, n.collapse_key, n.expires_at, v.enabled"
+    " FROM push_delivery d JOIN push_notification n ON n.id = d.notification"
+    " JOIN device_registry_device v ON v.id = d.device WHERE d.id IN ({})"
+)
+_RECORD = (
+    "UPDATE push_delivery SET status = {}, provider = {}, next_attempt_at = {},"
+    " claimed_until = NULL, last_status_code = {}, last_reason = {}, last_response = {},"
+    " sent_at = {}, updated_at = {} WHERE id = {}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_retries: int = 3
+    base_seconds: float = 2.0
+    cap_seconds: float = 300.0
+
+    def delay(self, attempt: int, retry_after: float | None, rand: Callable[[], float]) -> float:
+        """Full jitter: uniform in [0, min(cap, base·2^(attempt-1))], at least Retry-After."""
+        ceiling = min(self.cap_seconds, self.base_seconds * 2.0 ** max(attempt - 1, 0))
+        return max(ceiling * rand(), retry_after or 0.0)
+
+
+class Relay:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        providers: Mapping[str, Provider],
+        policy: RetryPolicy | None = None,
+        batch_size: int = 200,
+        lease: timedelta = timedelta(seconds=60),
+        poll_seconds: float = 1.0,
+        clock: Callable[[], datetime] = utcnow,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.db, self.providers = db, providers
+        self.policy = policy or RetryPolicy()
+        self.batch_size, self.lease, self.poll_seconds = batch_size, lease, poll_seconds
+        self.clock, self.rand = clock, rand
+
+    async def run(self) -> None:
+        """Until cancelled: drain what is due, then sleep until woken or the next poll."""
+        waiter = WAKEUP.subscribe()
+        _, woken = waiter
+        try:
+            while True:
+                woken.clear()
+                try:
+                    sent = await self.run_once()
+                except Exception:  # a database hiccup must not end the relay: log, back off
+                    log.exception("push relay: a round failed; retrying")
+                    sent = 0
+                if sent:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), self.poll_seconds)
+        finally:
+            WAKEUP.unsubscribe(waiter)
+
+    async def run_once(self) -> int:
+        """One round: claim, send, record. Answers how many deliveries it handled."""
+        claimed = await self._claim()
+        if not claimed:
+            return 0
+        items = await self._details(list(claimed))
+        answers = await asyncio.gather(*(self._send(item) for item in items))
+        await self._record(items, answers, claimed)
+        return len(items)
+
+    async def _claim(self) -> dict[UUID, int]:
+        now = self.clock()
+        skip_locked = "" if self.db.is_sqlite else " FOR UPDATE SKIP LOCKED"
+        statement = _CLAIM.format("{}", "{}", "{}", "{}", "{}", skip_locked)
+        async with self.db.transaction():
+            rows = await sql.fetch(
+                Delivery, statement, now + self.lease, now, now, now, self.batch_size
+            )
+        return {_uuid(row["id"]): row["attempts"] for row in rows}
+
+    async def _details(self, ids: list[UUID]) -> list[tuple[Outgoing, bool]]:
+        """Each claimed delivery, and whether its device is still enabled."""
+        statement = _DETAILS.format(sql.placeholders(len(ids)))
+        rows = await sql.fetch(Delivery, statement, *ids)
+        return [(_outgoing(row), bool(row["enabled"])) for row in rows]
+
+    async def _send(self, claimed: tuple[Outgoing, bool]) -> Answer:
+        item, enabled = claimed
+        if not enabled:
+            return Answer(Verdict.DEAD, reason="the device was unregistered or its token moved")
+        if item.expires_at <= self.clock():
+            return Answer(Verdict.DEAD, reason="expired before it could be delivered")
+        provider = self.providers.get(PROVIDER_OF_PLATFORM[item.platform])
+        if provider is None:
+            return Answer(Verdict.DEAD, reason=f"no provider for {item.platform}")
+        try:
+            return await provider.send(item)
+        except Exception as error:  # a provider bug is a failed attempt, never a lost row
+            log.exception("push provider %s failed on delivery %s", provider.name, item.delivery_id)
+            return Answer(Verdict.RETRY, reason=f"provider error: {type(error).__name__}")
+
+    async def _record(
+        self,
+        items: list[tuple[Outgoing, bool]],
+        answers: list[Answer],
+        attempts: dict[UUID, int],
+    ) -> None:
+        now = self.clock()
+        async with self.db.transaction():
+            for (item, _), answer in zip(items, answers, strict=True):
+                status, next_at = self._status(item, answer, attempts[item.delivery_id], now)
+                if answer.verdict is Verdict.TOKEN_DEAD:
+                    still_dead = await devices.disable(
+                        device_id=item.device_id,
+                        reason=f"the provider rejected the token: {answer.reason}",
+                        unless_registered_after=answer.token_dead_since,
+                    )
+                    if not still_dead and answer.token_dead_since is not None:
+                        status, next_at = "retrying", now  # re-registered since: send again
+                provider = self._provider_name(item)
+                sent_at = now if status in ("delivered", "logged") else None
+                await sql.fetch(
+                    Delivery,
+                    _RECORD,
+                    status,
+                    provider,
+                    next_at,
+                    answer.status_code,
+                    answer.reason[:200],
+                    answer.response[:4000],
+                    sent_at,
+                    now,
+                    item.delivery_id,
+                )
+
+    def _status(
+        self, item: Outgoing, answer: Answer, attempt: int, now: datetime
+    ) -> tuple[str, datetime]:
+        if answer.verdict is Verdict.DELIVERED:
+            return "delivered", now
+        if answer.verdict is Verdict.LOGGED:
+            return "logged", now
+        if answer.verdict is Verdict.TOKEN_DEAD:
+            return "token_disabled", now
+        if answer.verdict is Verdict.RETRY and attempt <= self.policy.max_retries:
+            delay = self.policy.delay(attempt, answer.retry_after_seconds, self.rand)
+            next_at = now + timedelta(seconds=delay)
+            if next_at < item.expires_at:
+                return "retrying", next_at
+        return "dead", now
+
+    def _provider_name(self, item: Outgoing) -> str:
+        provider = self.providers.get(PROVIDER_OF_PLATFORM[item.platform])
+        return provider.name if provider is not None else "none"
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def _outgoing(row: dict[str, Any]) -> Outgoing:
+    data = row["data"]
+    return Outgoing(
+        delivery_id=_uuid(row["delivery_id"]),
+        device_id=_uuid(row["device_id"]),
+        platform=row["platform"],
+        push_token=row["push_token"],
+        apns_environment=row["apns_environment"],
+        app_bundle_id=row["app_bundle_id"],
+        locale=row["locale"],
+        kind=row["kind"],
+        title=row["title"],
+        body=row["body"],
+        data=msgspec.json.decode(data) if isinstance(data, str | bytes) else dict(data),
+        priority=row["priority"],
+        collapse_key=row["collapse_key"],
+        expires_at=row["expires_at"],
+    )

@@ -1,0 +1,54 @@
+"""The notification outbox: a notification per recipient, a delivery per target device.
+
+Both are written in the transaction of the change that causes them, so a committed change
+always has its deliveries and a rolled-back one never does. The relay claims due deliveries,
+sends them and records the outcome; nothing leaves this table except as delivered, logged,
+or dead with the provider's last answer.
+"""
+
+from piccolo.columns import JSON, UUID, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from accounts.tables import Tenant, User
+from device_registry.tables import Device
+
+
+class Notification(Table, tablename="push_notification"):
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    recipient = ForeignKey(User, null=False, index=True)
+    kind = Varchar(length=40)  # assignment, escalation, milestone ...
+    subject_id = UUID(null=True, default=None, index=True)  # e.g. the work order
+    title = Varchar(length=200)
+    body = Text(default="")
+    data = JSON(default="{}")  # the app's routing data (ids, not content)
+    priority = Varchar(length=10, default="high")  # high: wake the device; normal: when convenient
+    collapse_key = Varchar(length=64, default="")
+    expires_at = Timestamptz()
+    created_at = Timestamptz()
+
+
+class Delivery(Table, tablename="push_delivery"):
+    """One notification to one device; (notification, device) is unique (the idempotency key),
+    and ``id`` is sent as the APNs ``apns-id``, so a resend after a crash is recognisable."""
+
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    notification = ForeignKey(Notification, null=False)
+    device = ForeignKey(Device, null=False, index=True)
+    provider = Varchar(length=10)  # apns, fcm, log
+    status = Varchar(length=20)  # pending, retrying, delivered, logged, dead, token_disabled
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    claimed_until = Timestamptz(null=True, default=None)  # a relay holds it until then
+    last_status_code = Integer(null=True, default=None)
+    last_reason = Varchar(length=200, default="")
+    last_response = Text(default="")
+    sent_at = Timestamptz(null=True, default=None)
+    received_at = Timestamptz(null=True, default=None)  # acknowledged by the device
+    opened_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+TABLES: tuple[type[Table], ...] = (Notification, Delivery)

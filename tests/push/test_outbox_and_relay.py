@@ -1,0 +1,201 @@
+"""Outbox and relay: deliveries written with the assignment, sent, retried, dead-lettered,
+token deaths, leases after a crash. Providers here are scripted stand-ins for APNs/FCM at the
+relay's seam (the HTTP/2 providers have their own tests against local servers)."""
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from push.providers import Answer, LogProvider, Outgoing, Provider, Verdict
+from push.relay import Relay, RetryPolicy
+from tests.factories import World
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class Scripted:
+    """Answers in order (the last one repeats); records what it was asked to send."""
+
+    name = "apns"
+
+    def __init__(self, *answers: Answer) -> None:
+        self.answers = list(answers)
+        self.sent: list[Outgoing] = []
+
+    async def send(self, item: Outgoing) -> Answer:
+        self.sent.append(item)
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def relay(world: World, provider: Provider, clock: Callable[[], datetime], **kw: Any) -> Relay:
+    db = world.client.app.state.services.db
+    return Relay(
+        db=db, providers={"apns": provider, "fcm": provider}, clock=clock, rand=lambda: 1.0, **kw
+    )
+
+
+async def device(world: World, who: str = "eng_a", platform: str = "ios") -> str:
+    device_id = str(uuid.uuid4())
+    body = {
+        "id": device_id,
+        "platform": platform,
+        "push_token": uuid.uuid4().hex * 2,
+        "app_bundle_id": "com.example.fieldops",
+    }
+    await world.call(who, "POST", "/api/v1/devices", json=body, expect=200)
+    return device_id
+
+
+async def assign(world: World, engineer: str = "eng_a") -> str:
+    wo = await world.create_work_order(priority="P0")
+    await world.transition(
+        "dispatcher", wo["id"], "assigned", assignee_id=str(world.users[engineer])
+    )
+    return str(wo["id"])
+
+
+async def deliveries(world: World, who: str = "dispatcher", **params: str) -> list[dict[str, Any]]:
+    response = await world.call(who, "GET", "/api/v1/push/deliveries", params=params, expect=200)
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_an_assignment_notifies_every_device_of_the_engineer(world: World) -> None:
+    phone, tablet = await device(world), await device(world, platform="android")
+    await device(world, "eng_b")  # another engineer's device gets nothing
+    wo = await assign(world)
+    pending = await deliveries(world, subject_id=wo)
+    assert {d["device_id"] for d in pending} == {phone, tablet}
+    assert {d["status"] for d in pending} == {"pending"}
+    assert all(d["kind"] == "assignment" and "assigned to you" in d["title"] for d in pending)
+
+    assert await relay(world, LogProvider(), Clock()).run_once() >= 2
+    logged = await deliveries(world, subject_id=wo)
+    assert {(d["status"], d["provider"], d["attempts"]) for d in logged} == {("logged", "log", 1)}
+    assert all(d["sent_at"] for d in logged)
+    # The engineer sees their own deliveries; another engineer sees none of them.
+    assert {d["id"] for d in await deliveries(world, "eng_a", subject_id=wo)} == {
+        d["id"] for d in logged
+    }
+    assert await deliveries(world, "eng_b", subject_id=wo) == []
+    # Reassigning notifies the new engineer only; transitions that keep the assignee do not.
+    await world.transition("eng_a", wo, "accepted")
+    assert len(await deliveries(world, subject_id=wo)) == 2
+
+
+async def test_transient_failures_back_off_then_dead_letter_with_the_last_answer(
+    world: World,
+) -> None:
+    await device(world)
+    wo = await assign(world)
+    clock = Clock()
+    busy = Answer(Verdict.RETRY, 503, "ServiceUnavailable", '{"reason":"ServiceUnavailable"}', 30)
+    provider = Scripted(busy)
+    sender = relay(world, provider, clock, policy=RetryPolicy(max_retries=3, base_seconds=2))
+    await sender.run_once()
+    (first,) = await deliveries(world, subject_id=wo)
+    assert first["status"] == "retrying"
+    assert first["last_status_code"] == 503
+    wait = datetime.fromisoformat(first["next_attempt_at"]) - clock.now
+    assert wait >= timedelta(seconds=30)  # Retry-After beats the 2 s backoff
+    assert await sender.run_once() == 0  # not due yet
+    for _ in range(3):
+        clock.advance(400)
+        assert await sender.run_once() == 1
+    (dead,) = await deliveries(world, subject_id=wo)
+    assert dead["status"] == "dead"
+    assert dead["attempts"] == 4  # the first try and 3 retries
+    assert dead["last_reason"] == "ServiceUnavailable"
+    assert len({item.delivery_id for item in provider.sent}) == 1  # one id across attempts
+
+
+async def test_a_503_then_200_is_delivered(world: World) -> None:
+    await device(world)
+    wo = await assign(world)
+    clock = Clock()
+    provider = Scripted(
+        Answer(Verdict.RETRY, 503, "ServiceUnavailable"), Answer(Verdict.DELIVERED, 200)
+    )
+    sender = relay(world, provider, clock)
+    await sender.run_once()
+    clock.advance(60)
+    await sender.run_once()
+    (delivered,) = await deliveries(world, subject_id=wo)
+    assert (delivered["status"], delivered["attempts"]) == ("delivered", 2)
+
+
+async def test_a_dead_token_disables_the_device_unless_registered_again_since(world: World) -> None:
+    phone = await device(world)
+    wo = await assign(world)
+    clock = Clock()
+    gone = Answer(Verdict.TOKEN_DEAD, 410, "Unregistered", token_dead_since=clock.now)
+    await relay(world, Scripted(gone), clock).run_once()
+    (disabled,) = await deliveries(world, subject_id=wo)
+    assert disabled["status"] == "token_disabled"
+    (listed,) = (await world.call("eng_a", "GET", "/api/v1/devices")).json()["items"]
+    assert listed["id"] == phone
+    assert not listed["enabled"]
+    assert "Unregistered" in listed["disabled_reason"]
+
+    # Apple's verdict predates the token's registration: the device stays, the push is retried.
+    fresh = await device(world)
+    wo2 = await assign(world)
+    clock = Clock()
+    stale = Answer(
+        Verdict.TOKEN_DEAD, 410, "Unregistered", token_dead_since=clock.now - timedelta(days=1)
+    )
+    sender = relay(world, Scripted(stale, Answer(Verdict.DELIVERED, 200)), clock)
+    await sender.run_once()
+    (retried,) = await deliveries(world, subject_id=wo2)
+    assert retried["device_id"] == fresh
+    assert retried["status"] == "retrying"
+    await sender.run_once()
+    (done,) = await deliveries(world, subject_id=wo2)
+    assert done["status"] == "delivered"
+
+
+async def test_a_relay_killed_after_claiming_loses_nothing(world: World) -> None:
+    await device(world)
+    wo = await assign(world)
+    clock = Clock()
+    provider = Scripted(Answer(Verdict.DELIVERED, 200))
+    crashed = relay(world, provider, clock, lease=timedelta(seconds=60))
+    claimed = await crashed._claim()  # sent, then the process died before recording
+    assert claimed
+    other = relay(world, provider, clock, lease=timedelta(seconds=60))
+    assert await other.run_once() == 0  # the lease still holds: no double send meanwhile
+    clock.advance(61)
+    assert await other.run_once() >= 1
+    (delivered,) = await deliveries(world, subject_id=wo)
+    assert (delivered["status"], delivered["attempts"]) == ("delivered", 2)
+    assert {item.delivery_id for item in provider.sent} == {uuid.UUID(delivered["id"])}
+
+
+async def test_expired_notifications_and_unregistered_devices_are_not_sent(world: World) -> None:
+    phone = await device(world)
+    wo = await assign(world)
+    clock = Clock()
+    clock.advance(25 * 3600)  # past the assignment's 24 h time to live
+    provider = Scripted(Answer(Verdict.DELIVERED, 200))
+    await relay(world, provider, clock).run_once()
+    (expired,) = await deliveries(world, subject_id=wo)
+    assert expired["status"] == "dead"
+    assert "expired" in expired["last_reason"]
+
+    wo2 = await assign(world)
+    await world.call("eng_a", "DELETE", f"/api/v1/devices/{phone}", expect=204)
+    await relay(world, provider, Clock()).run_once()
+    (unregistered,) = await deliveries(world, subject_id=wo2)
+    assert unregistered["status"] == "dead"
+    assert "unregistered" in unregistered["last_reason"]
+    assert provider.sent == []
