@@ -60,6 +60,8 @@ class Provider(Protocol):
 
     async def send(self, item: Outgoing) -> Answer: ...
 
+    async def close(self) -> None: ...
+
 
 class LogProvider:
     """The embedded default: no credentials, so nothing leaves the server."""
@@ -75,3 +77,6 @@ class LogProvider:
             item.title,
         )
         return Answer(Verdict.LOGGED, reason="no push provider configured")
+
+    async def close(self) -> None:
+        """Nothing is open."""

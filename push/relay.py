@@ -100,6 +100,11 @@ class Relay:
         finally:
             WAKEUP.unsubscribe(waiter)
 
+    async def close(self) -> None:
+        """Close the providers' connections (at shutdown)."""
+        for provider in {id(p): p for p in self.providers.values()}.values():
+            await provider.close()
+
     async def run_once(self) -> int:
         """One round: claim, send, record. Answers how many deliveries it handled."""
         claimed = await self._claim()

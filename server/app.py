@@ -22,10 +22,10 @@ from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
 from kernel.db import Database
 from mobile_contract import CONTRACT_VERSION
 from push.controllers import CONTROLLERS as PUSH_ROUTES
-from push.wiring import build_relay
 from server.auth import BearerAuthMiddleware
 from server.errors import handle_exception
 from server.health import HealthController
+from server.relay import build_relay
 from server.request_meta import send_trace_id
 from server.settings import Settings
 from server.state import AppServices, provide_actor, provide_db, provide_tokens
@@ -47,7 +47,7 @@ def create_app(settings: Settings) -> Litestar:
         ),
     )
 
-    relay = build_relay(db=db, max_retries=settings.push_max_retries)
+    relay = build_relay(db=db, settings=settings)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -61,6 +61,7 @@ def create_app(settings: Settings) -> Litestar:
                 relaying.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await relaying
+            await relay.close()
             await db.stop()
 
     # Login and refresh are the guessable doors: throttle them per client address.

@@ -61,13 +61,13 @@ async def _worker(settings: Settings) -> None:
     import signal
 
     from kernel.db import Database
-    from push.wiring import build_relay
+    from server.relay import build_relay
     from server.tables import ALL_TABLES
 
     db = Database.from_url(settings.database_url)
     db.bind(ALL_TABLES)
     await db.start()
-    relay = build_relay(db=db, max_retries=settings.push_max_retries)
+    relay = build_relay(db=db, settings=settings)
     task = asyncio.create_task(relay.run())
     loop = asyncio.get_running_loop()
     for stop in (signal.SIGTERM, signal.SIGINT):
@@ -78,6 +78,7 @@ async def _worker(settings: Settings) -> None:
     except asyncio.CancelledError:
         pass
     finally:
+        await relay.close()
         await db.stop()
 
 

@@ -48,6 +48,12 @@ class Settings:
     log_level: str = "INFO"
     push_relay_in_process: bool = True
     push_max_retries: int = 3
+    apns_team_id: str = ""
+    apns_key_id: str = ""
+    apns_key_file: str = ""
+    apns_production_url: str = "https://api.push.apple.com"
+    apns_sandbox_url: str = "https://api.sandbox.push.apple.com"
+    apns_ca_file: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -67,6 +73,12 @@ class Settings:
             raise SettingsError(
                 "FIELDOPS_SECRET_KEY is required outside dev mode "
                 "(set FIELDOPS_DEV_MODE=true to generate one under FIELDOPS_VAR_DIR)."
+            )
+        apns = (settings.apns_team_id, settings.apns_key_id, settings.apns_key_file)
+        if any(apns) and not all(apns):
+            raise SettingsError(
+                "APNs needs FIELDOPS_APNS_TEAM_ID, FIELDOPS_APNS_KEY_ID and "
+                "FIELDOPS_APNS_KEY_FILE together (or none: the log provider)."
             )
         if settings.secret_key and len(settings.secret_key) < 32:
             raise SettingsError("FIELDOPS_SECRET_KEY: use at least 32 characters.")
@@ -101,6 +113,12 @@ ENV_NAMES: dict[str, str] = {
     "log_level": "FIELDOPS_LOG_LEVEL",
     "push_relay_in_process": "FIELDOPS_PUSH_RELAY_IN_PROCESS",
     "push_max_retries": "FIELDOPS_PUSH_MAX_RETRIES",
+    "apns_team_id": "FIELDOPS_APNS_TEAM_ID",
+    "apns_key_id": "FIELDOPS_APNS_KEY_ID",
+    "apns_key_file": "FIELDOPS_APNS_KEY_FILE",
+    "apns_production_url": "FIELDOPS_APNS_PRODUCTION_URL",
+    "apns_sandbox_url": "FIELDOPS_APNS_SANDBOX_URL",
+    "apns_ca_file": "FIELDOPS_APNS_CA_FILE",
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {

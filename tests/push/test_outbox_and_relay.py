@@ -36,6 +36,9 @@ class Scripted:
         self.sent.append(item)
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
+    async def close(self) -> None:
+        pass
+
 
 def relay(world: World, provider: Provider, clock: Callable[[], datetime], **kw: Any) -> Relay:
     db = world.client.app.state.services.db

@@ -1,0 +1,177 @@
+"""APNs over HTTP/2 (httpx + h2) with an ES256 provider token (PyJWT).
+
+apns2, the package the design card names, does not import on Python 3.11 (its dependency
+``hyper`` uses ``collections.Iterable``): see README. One HTTP/2 connection per environment is
+shared by all sends, so concurrent deliveries are streams on it, not new TLS handshakes.
+"""
+
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import jwt
+import msgspec
+
+from push.providers import Answer, Outgoing, Verdict
+
+MAX_PAYLOAD_BYTES = 4096
+# Apple rejects provider tokens older than an hour and throttles refreshes more frequent than
+# every 20 minutes (TooManyProviderTokenUpdates): refresh at 40, never before 20.
+TOKEN_REFRESH_SECONDS = 40 * 60
+TOKEN_MIN_AGE_SECONDS = 20 * 60
+
+_TOKEN_DEAD = {"BadDeviceToken", "DeviceTokenNotForTopic", "Unregistered", "ExpiredToken"}
+_PROVIDER_AUTH = {
+    "InvalidProviderToken",
+    "ExpiredProviderToken",
+    "MissingProviderToken",
+    "BadCertificate",
+    "BadCertificateEnvironment",
+}
+_TRANSIENT_STATUS = {429, 500, 503}
+
+
+@dataclass(frozen=True, slots=True)
+class ApnsConfig:
+    team_id: str
+    key_id: str
+    private_key_pem: str  # the .p8 key Apple issues (ES256)
+    production_url: str = "https://api.push.apple.com"
+    sandbox_url: str = "https://api.sandbox.push.apple.com"
+    ca_file: str | None = None  # a private CA (tests, proxies); the system store otherwise
+    timeout_seconds: float = 10.0
+
+
+class ProviderToken:
+    """The shared provider JWT: made on first use, refreshed when 40 minutes old; a forced
+    refresh (after ExpiredProviderToken) happens only once it is at least 20 minutes old."""
+
+    def __init__(self, config: ApnsConfig, clock: Callable[[], float] = time.time) -> None:
+        self.config, self.clock = config, clock
+        self._token: str | None = None
+        self._issued_at = 0.0
+        self.generated = 0  # how many tokens were made (observable for tests and metrics)
+
+    def current(self) -> str:
+        if self._token is None or self.clock() - self._issued_at >= TOKEN_REFRESH_SECONDS:
+            self._make()
+        assert self._token is not None
+        return self._token
+
+    def refresh_if_allowed(self) -> bool:
+        if self._token is not None and self.clock() - self._issued_at < TOKEN_MIN_AGE_SECONDS:
+            return False
+        self._make()
+        return True
+
+    def _make(self) -> None:
+        self._issued_at = self.clock()
+        self._token = jwt.encode(
+            {"iss": self.config.team_id, "iat": int(self._issued_at)},
+            self.config.private_key_pem,
+            algorithm="ES256",
+            headers={"kid": self.config.key_id},
+        )
+        self.generated += 1
+
+
+def payload_of(item: Outgoing) -> bytes:
+    """Apple's ``aps`` dictionary plus the app's routing data as top-level custom keys."""
+    aps: dict[str, object] = {"alert": {"title": item.title, "body": item.body}, "sound": "default"}
+    return msgspec.json.encode({**item.data, "aps": aps})
+
+
+class ApnsProvider:
+    name = "apns"
+
+    def __init__(
+        self,
+        config: ApnsConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.config = config
+        self.token = ProviderToken(config, clock)
+        verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=config.ca_file) if config.ca_file else True
+        )
+        self.client = client or httpx.AsyncClient(
+            http2=True, verify=verify, timeout=config.timeout_seconds
+        )
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def send(self, item: Outgoing) -> Answer:
+        payload = payload_of(item)
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            return Answer(
+                Verdict.DEAD,
+                reason=f"PayloadTooLarge: {len(payload)} bytes (checked before sending)",
+            )
+        answer = await self._post(item, payload)
+        if answer.reason == "ExpiredProviderToken" and self.token.refresh_if_allowed():
+            answer = await self._post(item, payload)
+        return answer
+
+    async def _post(self, item: Outgoing, payload: bytes) -> Answer:
+        base = (
+            self.config.sandbox_url
+            if item.apns_environment == "sandbox"
+            else self.config.production_url
+        )
+        headers = {
+            "authorization": f"bearer {self.token.current()}",
+            "apns-id": str(item.delivery_id),
+            "apns-push-type": "alert",
+            "apns-priority": "10" if item.priority == "high" else "5",
+            "apns-expiration": str(int(item.expires_at.timestamp())),
+            "apns-topic": item.app_bundle_id,
+        }
+        if item.collapse_key:
+            headers["apns-collapse-id"] = item.collapse_key
+        try:
+            response = await self.client.post(
+                f"{base}/3/device/{item.push_token}", content=payload, headers=headers
+            )
+        except httpx.TimeoutException as error:
+            return Answer(Verdict.RETRY, reason=f"timeout: {type(error).__name__}")
+        except httpx.TransportError as error:  # connection reset, refused, GOAWAY ...
+            return Answer(Verdict.RETRY, reason=f"connection: {type(error).__name__}: {error}")
+        return classify(response)
+
+
+def classify(response: httpx.Response) -> Answer:
+    """Apple's answer as a verdict: 200 has no body; an error has one JSON DATA frame."""
+    status = response.status_code
+    if status == 200:
+        return Answer(Verdict.DELIVERED, status)
+    text = response.text
+    try:
+        body = msgspec.json.decode(response.content) if response.content else {}
+    except msgspec.DecodeError:
+        body = {}
+    reason = str(body.get("reason", "")) if isinstance(body, dict) else ""
+    retry_after = _seconds(response.headers.get("retry-after"))
+    if reason in _TOKEN_DEAD:
+        stamp = body.get("timestamp") if isinstance(body, dict) else None
+        since = datetime.fromtimestamp(stamp / 1000, UTC) if isinstance(stamp, int) else None
+        return Answer(Verdict.TOKEN_DEAD, status, reason, text, token_dead_since=since)
+    if reason in _PROVIDER_AUTH or status == 403:
+        return Answer(
+            Verdict.RETRY, status, reason, text, retry_after, extra={"provider_auth": True}
+        )
+    if status in _TRANSIENT_STATUS:
+        return Answer(Verdict.RETRY, status, reason or f"HTTP {status}", text, retry_after)
+    return Answer(Verdict.DEAD, status, reason or f"HTTP {status}", text)
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,29 @@
+"""The push relay composed from the settings, for the API process and ``fieldops worker``."""
+
+from pathlib import Path
+
+from kernel.db import Database
+from push.apns import ApnsConfig, ApnsProvider
+from push.providers import LogProvider, Provider
+from push.relay import Relay, RetryPolicy
+from server.settings import Settings
+
+
+def build_relay(*, db: Database, settings: Settings) -> Relay:
+    """APNs when its credentials are configured; FCM and unconfigured providers go to the
+    ``log`` provider (recorded as ``logged``, never as ``delivered``)."""
+    providers: dict[str, Provider] = {"apns": LogProvider(), "fcm": LogProvider()}
+    if settings.apns_key_file:
+        providers["apns"] = ApnsProvider(
+            ApnsConfig(
+                team_id=settings.apns_team_id,
+                key_id=settings.apns_key_id,
+                private_key_pem=Path(settings.apns_key_file).read_text(encoding="utf-8"),
+                production_url=settings.apns_production_url,
+                sandbox_url=settings.apns_sandbox_url,
+                ca_file=settings.apns_ca_file or None,
+            )
+        )
+    return Relay(
+        db=db, providers=providers, policy=RetryPolicy(max_retries=settings.push_max_retries)
+    )
