@@ -2,6 +2,7 @@
 token deaths, leases after a crash. Providers here are scripted stand-ins for APNs/FCM at the
 relay's seam (the HTTP/2 providers have their own tests against local servers)."""
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -202,3 +203,31 @@ async def test_expired_notifications_and_unregistered_devices_are_not_sent(world
     assert unregistered["status"] == "dead"
     assert "unregistered" in unregistered["last_reason"]
     assert provider.sent == []
+
+
+async def test_two_relays_never_send_the_same_delivery(world: World) -> None:
+    """Relays in several processes share the queue: claims are leases taken with FOR UPDATE
+    SKIP LOCKED (PostgreSQL) or under the single writer (SQLite); each delivery goes out once."""
+    for who in ("eng_a", "eng_a2", "eng_b"):
+        await device(world, who)
+        await device(world, who, platform="android")
+    for _ in range(10):
+        for who in ("eng_a", "eng_a2", "eng_b"):
+            await assign(world, who)
+    clock = Clock()
+    first, second = (
+        Scripted(Answer(Verdict.DELIVERED, 200)),
+        Scripted(Answer(Verdict.DELIVERED, 200)),
+    )
+    relays = [
+        relay(world, first, clock, batch_size=7),
+        relay(world, second, clock, batch_size=7),
+    ]
+    while sum(await asyncio.gather(*(r.run_once() for r in relays))):
+        pass
+    sent = [item.delivery_id for item in first.sent + second.sent]
+    assert len(sent) == len(set(sent)) >= 60
+    assert first.sent  # both took part
+    assert second.sent
+    mine = {d["id"] for d in await deliveries(world) if d["status"] == "delivered"}
+    assert {str(i) for i in sent} <= mine
