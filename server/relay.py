@@ -1,5 +1,6 @@
 """The push relay composed from the settings, for the API process and ``fieldops worker``."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from kernel.db import Database
@@ -24,6 +25,6 @@ def build_relay(*, db: Database, settings: Settings) -> Relay:
                 ca_file=settings.apns_ca_file or None,
             )
         )
-    return Relay(
-        db=db, providers=providers, policy=RetryPolicy(max_retries=settings.push_max_retries)
-    )
+    policy = RetryPolicy(max_retries=settings.push_max_retries)
+    lease = timedelta(seconds=settings.push_lease_seconds)
+    return Relay(db=db, providers=providers, policy=policy, lease=lease)

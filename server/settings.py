@@ -48,6 +48,7 @@ class Settings:
     log_level: str = "INFO"
     push_relay_in_process: bool = True
     push_max_retries: int = 3
+    push_lease_seconds: int = 60
     apns_team_id: str = ""
     apns_key_id: str = ""
     apns_key_file: str = ""
@@ -113,6 +114,7 @@ ENV_NAMES: dict[str, str] = {
     "log_level": "FIELDOPS_LOG_LEVEL",
     "push_relay_in_process": "FIELDOPS_PUSH_RELAY_IN_PROCESS",
     "push_max_retries": "FIELDOPS_PUSH_MAX_RETRIES",
+    "push_lease_seconds": "FIELDOPS_PUSH_LEASE_SECONDS",
     "apns_team_id": "FIELDOPS_APNS_TEAM_ID",
     "apns_key_id": "FIELDOPS_APNS_KEY_ID",
     "apns_key_file": "FIELDOPS_APNS_KEY_FILE",
@@ -133,4 +135,5 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "trust_forwarded_for": _bool,
     "push_relay_in_process": _bool,
     "push_max_retries": int,
+    "push_lease_seconds": _positive_int,
 }
