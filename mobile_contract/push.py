@@ -32,3 +32,22 @@ class PushDelivery(msgspec.Struct, kw_only=True):
 
 class PushDeliveryList(msgspec.Struct, kw_only=True):
     items: list[PushDelivery]
+
+
+class PushAlert(msgspec.Struct, kw_only=True):
+    """A message to the on-call channel (a dead letter, ...), and whether it got there."""
+
+    id: UUID
+    kind: str
+    message: str
+    subject_id: UUID | None = None
+    delivery_id: UUID | None = None
+    status: str  # pending (retrying), sent, failed (every channel refused it, repeatedly)
+    attempts: int
+    last_error: str = ""
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class PushAlertList(msgspec.Struct, kw_only=True):
+    items: list[PushAlert]

@@ -3,8 +3,8 @@
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, get
-from litestar.params import FromQuery, QueryParameter
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from mobile_contract import push as contract
 from mobile_contract.enums import DeliveryStatus
@@ -31,6 +31,23 @@ class PushController(Controller):
         return await deliveries.list_deliveries(
             db=db, actor=actor, subject_id=subject_id, status=status, limit=limit
         )
+
+    @get("/alerts")
+    async def list_alerts(
+        self,
+        db: DB,
+        actor: CurrentActor,
+        limit: Annotated[int, QueryParameter(ge=1, le=deliveries.MAX_LIMIT)] = 100,
+    ) -> contract.PushAlertList:
+        """What went to the on-call channel (dead letters ...) and whether it got there."""
+        return await deliveries.list_alerts(db=db, actor=actor, limit=limit)
+
+    @post("/deliveries/{delivery_id:uuid}/replay", status_code=200)
+    async def replay(
+        self, delivery_id: FromPath[UUID], db: DB, actor: CurrentActor
+    ) -> contract.PushDelivery:
+        """Send a dead letter again with fresh retries (supervisors and admins)."""
+        return await deliveries.replay(db=db, actor=actor, delivery_id=delivery_id)
 
 
 CONTROLLERS = [PushController]

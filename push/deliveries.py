@@ -4,12 +4,16 @@ from typing import Any
 from uuid import UUID
 
 from kernel import sql
-from kernel.context import Actor
-from kernel.db import Database
+from kernel.clock import utcnow
+from kernel.context import DISPATCH_ROLES, Actor, require_role
+from kernel.db import Database, after_commit
+from kernel.errors import DomainError, NotFound
 from kernel.rows import to_struct
 from mobile_contract import push as contract
-from mobile_contract.enums import DeliveryStatus
-from push.tables import Delivery
+from mobile_contract.enums import DeliveryStatus, Role
+from mobile_contract.errors import ErrorCode
+from push.outbox import WAKEUP
+from push.tables import Alert, Delivery
 
 MAX_LIMIT = 500
 _SELECT = (
@@ -47,3 +51,51 @@ async def list_deliveries(
     async with db.snapshot():
         rows = await sql.fetch(Delivery, statement, *args)
     return contract.PushDeliveryList(items=[to_struct(row, contract.PushDelivery) for row in rows])
+
+
+_ALERTS = (
+    "SELECT id, kind, message, subject_id, delivery AS delivery_id, status, attempts,"
+    " last_error, created_at, sent_at FROM push_alert WHERE tenant = {}"
+)
+_REPLAY = (
+    "UPDATE push_delivery SET status = 'pending', attempts = 0, next_attempt_at = {},"
+    " claimed_until = NULL, last_reason = {}, updated_at = {}"
+    " WHERE tenant = {} AND id = {} AND status IN ('dead', 'token_disabled') RETURNING id"
+)
+REPLAY_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
+
+
+async def list_alerts(*, db: Database, actor: Actor, limit: int = 100) -> contract.PushAlertList:
+    """The tenant's on-call alerts, newest first (the dispatch roles)."""
+    require_role(actor, DISPATCH_ROLES, "read on-call alerts")
+    statement = _ALERTS + " ORDER BY created_at DESC, id LIMIT {}"
+    async with db.snapshot():
+        rows = await sql.fetch(Alert, statement, actor.tenant_id, limit)
+    return contract.PushAlertList(items=[to_struct(row, contract.PushAlert) for row in rows])
+
+
+async def replay(*, db: Database, actor: Actor, delivery_id: UUID) -> contract.PushDelivery:
+    """Send a dead letter again (after the cause was fixed), with a fresh set of retries."""
+    require_role(actor, REPLAY_ROLES, "replay dead letters")
+    now = utcnow()
+    async with db.transaction():
+        replayed = await sql.fetch(
+            Delivery,
+            _REPLAY,
+            now,
+            f"replayed by {actor.display_name or actor.user_id}",
+            now,
+            actor.tenant_id,
+            delivery_id,
+        )
+        found = await sql.fetch(Delivery, _SELECT + " AND d.id = {}", actor.tenant_id, delivery_id)
+        if not found:
+            raise NotFound("push delivery", delivery_id)
+        if not replayed:
+            raise DomainError(
+                ErrorCode.ILLEGAL_TRANSITION,
+                "Only dead letters (status dead or token_disabled) can be replayed.",
+                {"status": found[0]["status"]},
+            )
+        after_commit(WAKEUP.wake)
+    return to_struct(found[0], contract.PushDelivery)

@@ -24,6 +24,7 @@ from device_registry import services as devices
 from kernel import sql
 from kernel.clock import utcnow
 from kernel.db import Database
+from push import alerts
 from push.outbox import PROVIDER_OF_PLATFORM, WAKEUP
 from push.providers import Answer, Outgoing, Provider, Verdict
 from push.tables import Delivery
@@ -40,7 +41,7 @@ _CLAIM = (
 _DETAILS = (
     "SELECT d.id AS delivery_id, d.device AS device_id, v.platform, v.push_token,"
     " v.apns_environment, v.app_bundle_id, v.locale, n.kind, n.title, n.body, n.data,"
-    " n.priority, n.collapse_key, n.expires_at, v.enabled"
+    " n.priority, n.collapse_key, n.expires_at, v.enabled, d.tenant AS tenant_id, n.subject_id"
     " FROM push_delivery d JOIN push_notification n ON n.id = d.notification"
     " JOIN device_registry_device v ON v.id = d.device WHERE d.id IN ({})"
 )
@@ -75,11 +76,13 @@ class Relay:
         poll_seconds: float = 1.0,
         clock: Callable[[], datetime] = utcnow,
         rand: Callable[[], float] = random.random,
+        alert_sender: alerts.AlertSender | None = None,
     ) -> None:
         self.db, self.providers = db, providers
         self.policy = policy or RetryPolicy()
         self.batch_size, self.lease, self.poll_seconds = batch_size, lease, poll_seconds
         self.clock, self.rand = clock, rand
+        self.alert_sender = alert_sender
 
     async def run(self) -> None:
         """Until cancelled: drain what is due, then sleep until woken or the next poll."""
@@ -90,6 +93,8 @@ class Relay:
                 woken.clear()
                 try:
                     sent = await self.run_once()
+                    if self.alert_sender is not None:
+                        sent += await self.alert_sender.run_once()
                 except Exception:  # a database hiccup must not end the relay: log, back off
                     log.exception("push relay: a round failed; retrying")
                     sent = 0
@@ -104,6 +109,8 @@ class Relay:
         """Close the providers' connections (at shutdown)."""
         for provider in {id(p): p for p in self.providers.values()}.values():
             await provider.close()
+        if self.alert_sender is not None:
+            await self.alert_sender.close()
 
     async def run_once(self) -> int:
         """One round: claim, send, record. Answers how many deliveries it handled."""
@@ -125,15 +132,15 @@ class Relay:
             )
         return {_uuid(row["id"]): row["attempts"] for row in rows}
 
-    async def _details(self, ids: list[UUID]) -> list[tuple[Outgoing, bool]]:
-        """Each claimed delivery, and whether its device is still enabled."""
+    async def _details(self, ids: list[UUID]) -> list[tuple[Outgoing, dict[str, Any]]]:
+        """Each claimed delivery, with its row (device enabled, tenant, subject)."""
         statement = _DETAILS.format(sql.placeholders(len(ids)))
         rows = await sql.fetch(Delivery, statement, *ids)
-        return [(_outgoing(row), bool(row["enabled"])) for row in rows]
+        return [(_outgoing(row), row) for row in rows]
 
-    async def _send(self, claimed: tuple[Outgoing, bool]) -> Answer:
-        item, enabled = claimed
-        if not enabled:
+    async def _send(self, claimed: tuple[Outgoing, dict[str, Any]]) -> Answer:
+        item, row = claimed
+        if not row["enabled"]:
             return Answer(Verdict.DEAD, reason="the device was unregistered or its token moved")
         if item.expires_at <= self.clock():
             return Answer(Verdict.DEAD, reason="expired before it could be delivered")
@@ -148,13 +155,13 @@ class Relay:
 
     async def _record(
         self,
-        items: list[tuple[Outgoing, bool]],
+        items: list[tuple[Outgoing, dict[str, Any]]],
         answers: list[Answer],
         attempts: dict[UUID, int],
     ) -> None:
         now = self.clock()
         async with self.db.transaction():
-            for (item, _), answer in zip(items, answers, strict=True):
+            for (item, row), answer in zip(items, answers, strict=True):
                 status, next_at = self._status(item, answer, attempts[item.delivery_id], now)
                 if answer.verdict is Verdict.TOKEN_DEAD:
                     still_dead = await devices.disable(
@@ -179,6 +186,32 @@ class Relay:
                     now,
                     item.delivery_id,
                 )
+                if status == "dead":
+                    await self._dead_letter(item, row, answer, attempts[item.delivery_id], now)
+
+    async def _dead_letter(
+        self, item: Outgoing, row: dict[str, Any], answer: Answer, attempts: int, now: datetime
+    ) -> None:
+        """A delivery given up on is a person's problem now: alert on-call, in this transaction."""
+        code = f" (HTTP {answer.status_code})" if answer.status_code else ""
+        await alerts.raise_alert(
+            tenant_id=_uuid(row["tenant_id"]),
+            kind=alerts.DEAD_LETTER,
+            message=(
+                f"A {item.kind} push to a {item.platform} device was not delivered after "
+                f"{attempts} attempt(s): {answer.reason or 'no answer'}{code}. {item.title}"
+            ),
+            details={
+                "delivery_id": str(item.delivery_id),
+                "device_id": str(item.device_id),
+                "status_code": answer.status_code,
+                "reason": answer.reason,
+                "response": answer.response[:1000],
+            },
+            delivery_id=item.delivery_id,
+            subject_id=_uuid(row["subject_id"]) if row["subject_id"] else None,
+            now=now,
+        )
 
     def _status(
         self, item: Outgoing, answer: Answer, attempt: int, now: datetime

@@ -51,4 +51,24 @@ class Delivery(Table, tablename="push_delivery"):
     updated_at = Timestamptz()
 
 
-TABLES: tuple[type[Table], ...] = (Notification, Delivery)
+class Alert(Table, tablename="push_alert"):
+    """A message to the on-call channel (webhooks, or the log): a dead letter, a provider
+    refusing our credentials, an unacknowledged P0. Sent by its own sender, never as a push."""
+
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    kind = Varchar(length=40)  # dead_letter, provider_auth, unacknowledged
+    delivery = ForeignKey(Delivery, null=True, default=None)
+    subject_id = UUID(null=True, default=None)
+    message = Text()
+    details = JSON(default="{}")
+    status = Varchar(length=10, default="pending")  # pending, sent, failed (retries exhausted)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    delivered_to = JSON(default="[]")  # the channels that took it (a retry skips them)
+    last_error = Text(default="")
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+
+
+TABLES: tuple[type[Table], ...] = (Notification, Delivery, Alert)

@@ -3,7 +3,10 @@
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
+
 from kernel.db import Database
+from push.alerts import AlertSender, Channel, LogChannel, WebhookChannel
 from push.apns import ApnsConfig, ApnsProvider
 from push.providers import LogProvider, Provider
 from push.relay import Relay, RetryPolicy
@@ -27,4 +30,10 @@ def build_relay(*, db: Database, settings: Settings) -> Relay:
         )
     policy = RetryPolicy(max_retries=settings.push_max_retries)
     lease = timedelta(seconds=settings.push_lease_seconds)
-    return Relay(db=db, providers=providers, policy=policy, lease=lease)
+    channels: list[Channel] = [LogChannel()]
+    webhooks = settings.alert_webhook_list()
+    if webhooks:
+        client = httpx.AsyncClient(timeout=10)
+        channels = [WebhookChannel(style, url, client) for style, url in webhooks]
+    sender = AlertSender(db=db, channels=channels)
+    return Relay(db=db, providers=providers, policy=policy, lease=lease, alert_sender=sender)

@@ -55,6 +55,7 @@ class Settings:
     apns_production_url: str = "https://api.push.apple.com"
     apns_sandbox_url: str = "https://api.sandbox.push.apple.com"
     apns_ca_file: str = ""
+    alert_webhooks: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -81,9 +82,23 @@ class Settings:
                 "APNs needs FIELDOPS_APNS_TEAM_ID, FIELDOPS_APNS_KEY_ID and "
                 "FIELDOPS_APNS_KEY_FILE together (or none: the log provider)."
             )
+        for entry in settings.alert_webhook_list():
+            if entry[0] not in {"generic", "dingtalk", "wecom"} or not entry[1].startswith("http"):
+                raise SettingsError(
+                    "FIELDOPS_ALERT_WEBHOOKS: comma-separated STYLE=URL entries, STYLE one of "
+                    f"generic, dingtalk, wecom; got {'='.join(entry)!r}"
+                )
         if settings.secret_key and len(settings.secret_key) < 32:
             raise SettingsError("FIELDOPS_SECRET_KEY: use at least 32 characters.")
         return settings
+
+    def alert_webhook_list(self) -> list[tuple[str, str]]:
+        """``[(style, url)]`` of the on-call webhooks."""
+        entries = [entry.strip() for entry in self.alert_webhooks.split(",") if entry.strip()]
+        return [
+            (style.strip(), url.strip())
+            for style, _, url in (entry.partition("=") for entry in entries)
+        ]
 
     def signing_key(self) -> str:
         """The configured key; in dev mode one generated once and kept under ``var_dir``."""
@@ -121,6 +136,7 @@ ENV_NAMES: dict[str, str] = {
     "apns_production_url": "FIELDOPS_APNS_PRODUCTION_URL",
     "apns_sandbox_url": "FIELDOPS_APNS_SANDBOX_URL",
     "apns_ca_file": "FIELDOPS_APNS_CA_FILE",
+    "alert_webhooks": "FIELDOPS_ALERT_WEBHOOKS",
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {

@@ -66,6 +66,7 @@ class Side:
     device_id: str = ""
     cursor: str = ""
     push_device: str = ""  # an app installation registered for push (device registry)
+    push_delivery: str = ""  # a push delivery to it
 
     def labels(self) -> dict[str, str]:
         """Placeholder -> value, to compare a victim answer with a random-id answer."""
@@ -89,6 +90,8 @@ class Side:
             values["cursor"] = self.cursor
         if self.push_device:
             values["push_device"] = self.push_device
+        if self.push_delivery:
+            values["push_delivery"] = self.push_delivery
         return values
 
 
@@ -114,6 +117,7 @@ def random_side() -> Side:
         refresh_token=base64.urlsafe_b64encode(uuid.uuid4().bytes * 2).decode().rstrip("="),
         device_id="victim-phone",
         push_device=new(),
+        push_delivery=new(),
         cursor=base64.urlsafe_b64encode(
             json.dumps(["2020-01-01T00:00:00Z", new()]).encode()
         ).decode(),
@@ -138,6 +142,7 @@ PATH_PARAMS: dict[str, Ids] = {
     "site_id": lambda s: s.site_id,
     "asset_id": lambda s: s.asset_id,
     "device_id": lambda s: s.push_device,
+    "delivery_id": lambda s: s.push_delivery,
 }
 
 
@@ -728,6 +733,9 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
         device_id="victim-phone",
         cursor=page["next_cursor"],
         push_device=push_device,
+        push_delivery=(await ok(world, "dispatcher", "GET", "/api/v1/push/deliveries"))["items"][0][
+            "id"
+        ],
     )
     extra = {session["access_token"], *phones}
     return side, [str(world.asset_id), asset["id"]], [spare["id"], gone["id"], main["id"]], extra
