@@ -18,9 +18,6 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from bench.harness import connected, database, percentile
 from bench.seed import seed
 from device_registry.tables import Device
@@ -32,8 +29,8 @@ from push.apns import ApnsConfig, ApnsProvider
 from push.providers import LogProvider
 from push.relay import Relay
 from push.tables import Delivery
+from tests.push.apns_server import KEY_ID, TEAM_ID, es256_key_pair
 
-TEAM, KEY_ID = "TEAM123456", "KEY1234567"
 _LATENCY = (
     "SELECT d.sent_at, n.created_at FROM push_delivery d"
     " JOIN push_notification n ON n.id = d.notification WHERE n.kind = {}"
@@ -48,18 +45,11 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=500, help="deliveries a relay round claims")
     args = parser.parse_args()
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+    private, public = es256_key_pair()
     public_file = Path(tempfile.mkstemp(suffix=".pem")[1])
-    public_file.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
+    public_file.write_text(public)
     apns = subprocess.Popen(
-        [sys.executable, "-m", "bench.local_apns", str(public_file), TEAM, KEY_ID],
+        [sys.executable, "-m", "bench.local_apns", str(public_file), TEAM_ID, KEY_ID],
         stdout=subprocess.PIPE,
     )
     try:
@@ -107,7 +97,7 @@ async def run(db: Database, args: argparse.Namespace, private: str, where: dict[
             )
     provider = ApnsProvider(
         ApnsConfig(
-            team_id=TEAM,
+            team_id=TEAM_ID,
             key_id=KEY_ID,
             private_key_pem=private,
             production_url=where["url"],

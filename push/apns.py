@@ -162,9 +162,7 @@ def classify(response: httpx.Response) -> Answer:
         since = datetime.fromtimestamp(stamp / 1000, UTC) if isinstance(stamp, int) else None
         return Answer(Verdict.TOKEN_DEAD, status, reason, text, token_dead_since=since)
     if reason in _PROVIDER_AUTH or status == 403:
-        return Answer(
-            Verdict.RETRY, status, reason, text, retry_after, extra={"provider_auth": True}
-        )
+        return Answer(Verdict.RETRY, status, reason, text, retry_after)
     if status in _TRANSIENT_STATUS:
         return Answer(Verdict.RETRY, status, reason or f"HTTP {status}", text, retry_after)
     return Answer(Verdict.DEAD, status, reason or f"HTTP {status}", text)

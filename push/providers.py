@@ -7,7 +7,7 @@ notification to the server log and records it as ``logged``, never as ``delivere
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -52,7 +52,6 @@ class Answer:
     response: str = ""  # the provider's body, kept on the delivery for whoever investigates
     retry_after_seconds: float | None = None
     token_dead_since: datetime | None = None  # APNs 410: when Apple learned it was dead
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Provider(Protocol):

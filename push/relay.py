@@ -144,7 +144,7 @@ class Relay:
             return Answer(Verdict.DEAD, reason="the device was unregistered or its token moved")
         if item.expires_at <= self.clock():
             return Answer(Verdict.DEAD, reason="expired before it could be delivered")
-        provider = self.providers.get(PROVIDER_OF_PLATFORM[item.platform])
+        provider = self._provider_for(item)
         if provider is None:
             return Answer(Verdict.DEAD, reason=f"no provider for {item.platform}")
         try:
@@ -171,13 +171,14 @@ class Relay:
                     )
                     if not still_dead and answer.token_dead_since is not None:
                         status, next_at = "retrying", now  # re-registered since: send again
-                provider = self._provider_name(item)
+                provider = self._provider_for(item)
+                provider_name = provider.name if provider is not None else "none"
                 sent_at = now if status in ("delivered", "logged") else None
                 await sql.fetch(
                     Delivery,
                     _RECORD,
                     status,
-                    provider,
+                    provider_name,
                     next_at,
                     answer.status_code,
                     answer.reason[:200],
@@ -229,9 +230,8 @@ class Relay:
                 return "retrying", next_at
         return "dead", now
 
-    def _provider_name(self, item: Outgoing) -> str:
-        provider = self.providers.get(PROVIDER_OF_PLATFORM[item.platform])
-        return provider.name if provider is not None else "none"
+    def _provider_for(self, item: Outgoing) -> Provider | None:
+        return self.providers.get(PROVIDER_OF_PLATFORM[item.platform])
 
 
 def _uuid(value: Any) -> UUID:

@@ -57,7 +57,7 @@ class Alert(Table, tablename="push_alert"):
 
     id = UUID(primary_key=True)
     tenant = ForeignKey(Tenant, null=False, index=True)
-    kind = Varchar(length=40)  # dead_letter, provider_auth, unacknowledged
+    kind = Varchar(length=40)  # dead_letter, ...
     delivery = ForeignKey(Delivery, null=True, default=None)
     subject_id = UUID(null=True, default=None)
     message = Text()

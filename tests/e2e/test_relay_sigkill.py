@@ -3,37 +3,54 @@ worker sends it again once the lease runs out, with the same apns-id and collaps
 once, never lost."""
 
 import asyncio
+import dataclasses
 import os
 import signal
 import subprocess
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+import pytest
+from litestar import Litestar
 
+from server.app import create_app
 from server.settings import Settings
+from server.tables import ALL_TABLES
+from tests.conftest import backend, create_postgres_database, drop_postgres_database, run_migrate
 from tests.e2e.conftest import CLI, ROOT
-from tests.factories import World
-from tests.push.apns_server import ApnsServer, Reply
+from tests.factories import World, make_world, running
+from tests.push.apns_server import KEY_ID, TEAM_ID, ApnsServer, Reply, es256_key_pair
 
 
-async def test_a_killed_relay_loses_nothing(
-    world: World, settings: Settings, tmp_path: Path
-) -> None:
-    key = ec.generate_private_key(ec.SECP256R1())
+@pytest.fixture
+async def own_world(
+    app: Litestar, settings: Settings, tmp_path: Path
+) -> AsyncIterator[tuple[World, str]]:
+    """A tenant on a database of its own: the workers drain every due delivery they find, and
+    the other tests' leftovers must not slow them or be sent by them."""
+    if backend() == "postgres":
+        url = await create_postgres_database()
+    else:
+        url = f"sqlite:///{tmp_path / 'relay.db'}"
+    migrated = run_migrate(url, tmp_path / "var")
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    own = create_app(dataclasses.replace(settings, database_url=url))
+    try:
+        async with running(own) as client:
+            yield await make_world(client), url
+    finally:
+        app.state.services.db.bind(ALL_TABLES)  # the session app's tables again
+        if backend() == "postgres":
+            await drop_postgres_database(url)
+
+
+async def test_a_killed_relay_loses_nothing(own_world: tuple[World, str], tmp_path: Path) -> None:
+    world, database_url = own_world
+    private, public = es256_key_pair()
     key_file = tmp_path / "AuthKey.p8"
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    server = ApnsServer(public_key_pem=public.decode(), team_id="TEAM123456", key_id="KEY1234567")
+    key_file.write_text(private)
+    server = ApnsServer(public_key_pem=public, team_id=TEAM_ID, key_id=KEY_ID)
     await server.start()
     token = uuid.uuid4().hex * 2
     server.script(token, Reply(stall=True), Reply(200))  # the first worker never hears back
@@ -45,19 +62,24 @@ async def test_a_killed_relay_loses_nothing(
 
     env = {
         **os.environ,
-        "DATABASE_URL": settings.database_url,
+        "DATABASE_URL": database_url,
         "FIELDOPS_SECRET_KEY": "k" * 40,
         "FIELDOPS_LOG_LEVEL": "WARNING",
-        "FIELDOPS_APNS_TEAM_ID": "TEAM123456",
-        "FIELDOPS_APNS_KEY_ID": "KEY1234567",
+        "FIELDOPS_APNS_TEAM_ID": TEAM_ID,
+        "FIELDOPS_APNS_KEY_ID": KEY_ID,
         "FIELDOPS_APNS_KEY_FILE": str(key_file),
         "FIELDOPS_APNS_PRODUCTION_URL": server.url,
         "FIELDOPS_APNS_CA_FILE": server.ca_file,
         "FIELDOPS_PUSH_LEASE_SECONDS": "2",
     }
 
+    log = tmp_path / "workers.log"
+
     def worker() -> subprocess.Popen[bytes]:
-        return subprocess.Popen([*CLI, "worker"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+        with log.open("ab") as output:
+            return subprocess.Popen(
+                [*CLI, "worker"], env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
+            )
 
     async def requests_for_token(count: int) -> list[dict[str, str]]:
         for _ in range(300):
@@ -65,7 +87,10 @@ async def test_a_killed_relay_loses_nothing(
             if len(seen) >= count:
                 return seen
             await asyncio.sleep(0.1)
-        raise AssertionError(f"APNs got {len(seen)} requests for the device, not {count}")
+        raise AssertionError(
+            f"APNs got {len(seen)} requests for the device, not {count}; the workers said:\n"
+            + log.read_text()
+        )
 
     first = worker()
     try:
@@ -89,8 +114,13 @@ async def test_a_killed_relay_loses_nothing(
             await asyncio.sleep(0.1)
     finally:
         second.terminate()
-        second.wait(timeout=10)
-        await server.stop()
+        try:
+            second.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            raise AssertionError("the worker ignored SIGTERM:\n" + log.read_text()) from None
+        finally:
+            await server.stop()
     assert status == "delivered"
     assert delivery["attempts"] == 2
     assert attempts[0]["apns-id"] == attempts[1]["apns-id"] == delivery["id"]

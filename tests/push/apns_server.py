@@ -23,6 +23,27 @@ import h2.connection
 import h2.events
 import jwt
 import trustme
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+TEAM_ID, KEY_ID = "TEAM123456", "KEY1234567"
+
+
+def es256_key_pair() -> tuple[str, str]:
+    """A fresh provider key as Apple issues it (PKCS#8 PEM) and its public half, for the
+    server to verify tokens with."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
 
 
 @dataclass

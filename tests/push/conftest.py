@@ -3,32 +3,18 @@
 from collections.abc import AsyncIterator
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from push.apns import ApnsConfig
-from tests.push.apns_server import ApnsServer
-
-TEAM, KEY_ID = "TEAM123456", "KEY1234567"
+from tests.push.apns_server import KEY_ID, TEAM_ID, ApnsServer, es256_key_pair
 
 
 @pytest.fixture
 async def apns() -> AsyncIterator[tuple[ApnsServer, ApnsConfig]]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    server = ApnsServer(public_key_pem=public, team_id=TEAM, key_id=KEY_ID)
+    private, public = es256_key_pair()
+    server = ApnsServer(public_key_pem=public, team_id=TEAM_ID, key_id=KEY_ID)
     await server.start()
     config = ApnsConfig(
-        team_id=TEAM,
+        team_id=TEAM_ID,
         key_id=KEY_ID,
         private_key_pem=private,
         production_url=server.url,
