@@ -24,6 +24,7 @@ from push.tables import Alert
 log = logging.getLogger("fieldops.alerts")
 
 DEAD_LETTER = "dead_letter"
+PROVIDER_AUTH = "provider_auth"  # a provider refused our credentials: every push stopped
 MAX_ATTEMPTS = 10
 
 _INSERT = (

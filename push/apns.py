@@ -15,7 +15,7 @@ import httpx
 import jwt
 import msgspec
 
-from push.providers import Answer, Outgoing, Verdict
+from push.providers import Answer, Outgoing, Verdict, retry_after_seconds
 
 MAX_PAYLOAD_BYTES = 4096
 # Apple rejects provider tokens older than an hour and throttles refreshes more frequent than
@@ -156,20 +156,13 @@ def classify(response: httpx.Response) -> Answer:
     except msgspec.DecodeError:
         body = {}
     reason = str(body.get("reason", "")) if isinstance(body, dict) else ""
-    retry_after = _seconds(response.headers.get("retry-after"))
+    retry_after = retry_after_seconds(response.headers.get("retry-after"))
     if reason in _TOKEN_DEAD:
         stamp = body.get("timestamp") if isinstance(body, dict) else None
         since = datetime.fromtimestamp(stamp / 1000, UTC) if isinstance(stamp, int) else None
         return Answer(Verdict.TOKEN_DEAD, status, reason, text, token_dead_since=since)
     if reason in _PROVIDER_AUTH or status == 403:
-        return Answer(Verdict.RETRY, status, reason, text, retry_after)
+        return Answer(Verdict.PROVIDER_AUTH, status, reason, text)
     if status in _TRANSIENT_STATUS:
         return Answer(Verdict.RETRY, status, reason or f"HTTP {status}", text, retry_after)
     return Answer(Verdict.DEAD, status, reason or f"HTTP {status}", text)
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None

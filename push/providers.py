@@ -22,6 +22,8 @@ class Verdict(StrEnum):
     RETRY = "retry"  # transient: try again later
     TOKEN_DEAD = "token_dead"  # the device's token is no longer valid: disable it
     DEAD = "dead"  # permanent for this notification (bad payload, too large ...)
+    PROVIDER_AUTH = "provider_auth"  # the provider refuses our credentials: every send fails
+    HELD = "held"  # not sent: the provider's circuit is open
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +81,11 @@ class LogProvider:
 
     async def close(self) -> None:
         """Nothing is open."""
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` header in seconds (both providers send delta-seconds)."""
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

@@ -25,6 +25,7 @@ from kernel import sql
 from kernel.clock import utcnow
 from kernel.db import Database
 from push import alerts
+from push.breaker import CircuitBreaker
 from push.outbox import PROVIDER_OF_PLATFORM, WAKEUP
 from push.providers import Answer, Outgoing, Provider, Verdict
 from push.tables import Delivery
@@ -35,7 +36,7 @@ DUE = ("pending", "retrying")
 _CLAIM = (
     "UPDATE push_delivery SET claimed_until = {}, attempts = attempts + 1, updated_at = {}"
     " WHERE id IN (SELECT id FROM push_delivery WHERE status IN ('pending', 'retrying')"
-    " AND next_attempt_at <= {} AND (claimed_until IS NULL OR claimed_until < {})"
+    " AND next_attempt_at <= {} AND (claimed_until IS NULL OR claimed_until < {}){}"
     " ORDER BY next_attempt_at LIMIT {}{}) RETURNING id, attempts"
 )
 _DETAILS = (
@@ -83,6 +84,10 @@ class Relay:
         self.batch_size, self.lease, self.poll_seconds = batch_size, lease, poll_seconds
         self.clock, self.rand = clock, rand
         self.alert_sender = alert_sender
+        self.breakers = {
+            provider.name: CircuitBreaker(clock=clock) for provider in providers.values()
+        }
+        self._opened: set[str] = set()  # circuits this round opened: alert on-call
 
     async def run(self) -> None:
         """Until cancelled: drain what is due, then sleep until woken or the next poll."""
@@ -125,10 +130,12 @@ class Relay:
     async def _claim(self) -> dict[UUID, int]:
         now = self.clock()
         skip_locked = "" if self.db.is_sqlite else " FOR UPDATE SKIP LOCKED"
-        statement = _CLAIM.format("{}", "{}", "{}", "{}", "{}", skip_locked)
+        kinds = {kind for kind, provider in self.providers.items() if self._held_off(provider)}
+        held_off = f" AND provider NOT IN ({sql.placeholders(len(kinds))})" if kinds else ""
+        statement = _CLAIM.format("{}", "{}", "{}", "{}", held_off, "{}", skip_locked)
         async with self.db.transaction():
             rows = await sql.fetch(
-                Delivery, statement, now + self.lease, now, now, now, self.batch_size
+                Delivery, statement, now + self.lease, now, now, now, *kinds, self.batch_size
             )
         return {_uuid(row["id"]): row["attempts"] for row in rows}
 
@@ -147,11 +154,22 @@ class Relay:
         provider = self._provider_for(item)
         if provider is None:
             return Answer(Verdict.DEAD, reason=f"no provider for {item.platform}")
+        answer, opened = await self.breakers[provider.name].call(lambda: self._try(provider, item))
+        if opened:
+            log.error("push: %s refused our credentials: %s", provider.name, answer.reason)
+            self._opened.add(provider.name)
+        return answer
+
+    @staticmethod
+    async def _try(provider: Provider, item: Outgoing) -> Answer:
         try:
             return await provider.send(item)
         except Exception as error:  # a provider bug is a failed attempt, never a lost row
             log.exception("push provider %s failed on delivery %s", provider.name, item.delivery_id)
             return Answer(Verdict.RETRY, reason=f"provider error: {type(error).__name__}")
+
+    def _held_off(self, provider: Provider) -> bool:
+        return self.breakers[provider.name].is_open()
 
     async def _record(
         self,
@@ -189,6 +207,39 @@ class Relay:
                 )
                 if status == "dead":
                     await self._dead_letter(item, row, answer, attempts[item.delivery_id], now)
+            await self._alert_opened_circuits(items, answers, now)
+
+    async def _alert_opened_circuits(
+        self, items: list[tuple[Outgoing, dict[str, Any]]], answers: list[Answer], now: datetime
+    ) -> None:
+        """A provider refusing our credentials stops every push: on-call hears it at once, in
+        each tenant whose pushes it stopped, not after the deliveries expire."""
+        opened, self._opened = self._opened, set()
+        failed: dict[tuple[str, UUID], Answer] = {}
+        for (item, row), answer in zip(items, answers, strict=True):
+            provider = self._provider_for(item)
+            if answer.verdict is Verdict.PROVIDER_AUTH and provider and provider.name in opened:
+                failed.setdefault((provider.name, _uuid(row["tenant_id"])), answer)
+        for (name, tenant_id), answer in failed.items():
+            breaker = self.breakers[name]
+            code = f" (HTTP {answer.status_code})" if answer.status_code else ""
+            await alerts.raise_alert(
+                tenant_id=tenant_id,
+                kind=alerts.PROVIDER_AUTH,
+                message=(
+                    f"{name.upper()} refused the server's credentials: {answer.reason}{code}. "
+                    f"Pushes through {name.upper()} are held until it accepts them again "
+                    "(check the key, team/project id and its expiry)."
+                ),
+                details={
+                    "provider": name,
+                    "status_code": answer.status_code,
+                    "reason": answer.reason,
+                    "response": answer.response[:1000],
+                    "held_until": breaker.open_until.isoformat() if breaker.open_until else None,
+                },
+                now=now,
+            )
 
     async def _dead_letter(
         self, item: Outgoing, row: dict[str, Any], answer: Answer, attempts: int, now: datetime
@@ -223,6 +274,13 @@ class Relay:
             return "logged", now
         if answer.verdict is Verdict.TOKEN_DEAD:
             return "token_disabled", now
+        if answer.verdict in (Verdict.PROVIDER_AUTH, Verdict.HELD):
+            # Not this delivery's fault: it waits for the circuit, bounded only by its expiry.
+            provider = self._provider_for(item)
+            until = self.breakers[provider.name].open_until if provider else None
+            next_at = max(until or now, now)
+            if next_at < item.expires_at:
+                return "retrying", next_at
         if answer.verdict is Verdict.RETRY and attempt <= self.policy.max_retries:
             delay = self.policy.delay(attempt, answer.retry_after_seconds, self.rand)
             next_at = now + timedelta(seconds=delay)

@@ -1,5 +1,6 @@
 """The push relay composed from the settings, for the API process and ``fieldops worker``."""
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -8,14 +9,15 @@ import httpx
 from kernel.db import Database
 from push.alerts import AlertSender, Channel, LogChannel, WebhookChannel
 from push.apns import ApnsConfig, ApnsProvider
+from push.fcm import FcmConfig, FcmProvider
 from push.providers import LogProvider, Provider
 from push.relay import Relay, RetryPolicy
 from server.settings import Settings
 
 
 def build_relay(*, db: Database, settings: Settings) -> Relay:
-    """APNs when its credentials are configured; FCM and unconfigured providers go to the
-    ``log`` provider (recorded as ``logged``, never as ``delivered``)."""
+    """APNs and FCM where their credentials are configured; a platform without them goes to
+    the ``log`` provider (recorded as ``logged``, never as ``delivered``)."""
     providers: dict[str, Provider] = {"apns": LogProvider(), "fcm": LogProvider()}
     if settings.apns_key_file:
         providers["apns"] = ApnsProvider(
@@ -26,6 +28,16 @@ def build_relay(*, db: Database, settings: Settings) -> Relay:
                 production_url=settings.apns_production_url,
                 sandbox_url=settings.apns_sandbox_url,
                 ca_file=settings.apns_ca_file or None,
+            )
+        )
+    if settings.fcm_service_account_file:
+        key_file = Path(settings.fcm_service_account_file)
+        providers["fcm"] = FcmProvider(
+            FcmConfig(
+                service_account=json.loads(key_file.read_text(encoding="utf-8")),
+                project_id=settings.fcm_project_id,
+                endpoint=settings.fcm_endpoint,
+                ca_file=settings.fcm_ca_file or None,
             )
         )
     policy = RetryPolicy(max_retries=settings.push_max_retries)

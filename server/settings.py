@@ -55,6 +55,11 @@ class Settings:
     apns_production_url: str = "https://api.push.apple.com"
     apns_sandbox_url: str = "https://api.sandbox.push.apple.com"
     apns_ca_file: str = ""
+    fcm_service_account_file: str = ""
+    fcm_project_id: str = ""
+    fcm_endpoint: str = "https://fcm.googleapis.com"
+    fcm_ca_file: str = ""
+    push_ack_timeout_seconds: int = 300
     alert_webhooks: str = ""
 
     @classmethod
@@ -136,6 +141,11 @@ ENV_NAMES: dict[str, str] = {
     "apns_production_url": "FIELDOPS_APNS_PRODUCTION_URL",
     "apns_sandbox_url": "FIELDOPS_APNS_SANDBOX_URL",
     "apns_ca_file": "FIELDOPS_APNS_CA_FILE",
+    "fcm_service_account_file": "FIELDOPS_FCM_SERVICE_ACCOUNT_FILE",
+    "fcm_project_id": "FIELDOPS_FCM_PROJECT_ID",
+    "fcm_endpoint": "FIELDOPS_FCM_ENDPOINT",
+    "fcm_ca_file": "FIELDOPS_FCM_CA_FILE",
+    "push_ack_timeout_seconds": "FIELDOPS_PUSH_ACK_TIMEOUT_SECONDS",
     "alert_webhooks": "FIELDOPS_ALERT_WEBHOOKS",
 }
 
@@ -152,4 +162,5 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "push_relay_in_process": _bool,
     "push_max_retries": int,
     "push_lease_seconds": _positive_int,
+    "push_ack_timeout_seconds": _positive_int,
 }

@@ -1,11 +1,14 @@
-"""Fixtures of the push tests: a local APNs (HTTP/2, TLS, ES256 checks) and its config."""
+"""Fixtures of the push tests: a local APNs (HTTP/2, TLS, ES256 checks), a local FCM v1 with
+its OAuth token endpoint, and the providers' configs pointing at them."""
 
 from collections.abc import AsyncIterator
 
 import pytest
 
 from push.apns import ApnsConfig
+from push.fcm import FcmConfig
 from tests.push.apns_server import KEY_ID, TEAM_ID, ApnsServer, es256_key_pair
+from tests.push.fcm_server import FcmServer, OAuthServer, service_account
 
 
 @pytest.fixture
@@ -24,3 +27,19 @@ async def apns() -> AsyncIterator[tuple[ApnsServer, ApnsConfig]]:
     )
     yield server, config
     await server.stop()
+
+
+@pytest.fixture
+async def fcm() -> AsyncIterator[tuple[FcmServer, FcmConfig]]:
+    oauth = OAuthServer()
+    oauth.start()
+    info, public = service_account(oauth.token_uri)
+    oauth.public_key_pem = public
+    server = FcmServer(oauth=oauth)
+    await server.start()
+    config = FcmConfig(
+        service_account=info, endpoint=server.url, ca_file=server.ca_file, timeout_seconds=1.0
+    )
+    yield server, config
+    await server.stop()
+    oauth.stop()

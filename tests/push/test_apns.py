@@ -74,6 +74,7 @@ async def test_a_delivery_carries_apples_headers_and_a_valid_provider_token(apns
         (Reply(400, "DeviceTokenNotForTopic"), Verdict.TOKEN_DEAD),
         (Reply(410, "Unregistered", timestamp_ms=1_764_000_000_000), Verdict.TOKEN_DEAD),
         (Reply(413, "PayloadTooLarge"), Verdict.DEAD),
+        (Reply(403, "InvalidProviderToken"), Verdict.PROVIDER_AUTH),
         (Reply(400, "BadCollapseId"), Verdict.DEAD),
         (Reply(429, "TooManyRequests", retry_after=7), Verdict.RETRY),
         (Reply(500, "InternalServerError"), Verdict.RETRY),
@@ -128,8 +129,9 @@ async def test_the_provider_token_lives_between_20_and_60_minutes(apns) -> None:
         assert await send_at(minute) is Verdict.DELIVERED
     assert provider.token.generated == 1  # one token, shared by every send
     # ExpiredProviderToken on a 10-minute-old token: no refresh (Apple throttles refreshes
-    # under 20 minutes); the delivery is retried later.
-    assert await send_at(10, Reply(403, "ExpiredProviderToken"), Reply(200)) is Verdict.RETRY
+    # under 20 minutes): a provider-wide auth failure (the relay opens the circuit, alerts).
+    expired = Reply(403, "ExpiredProviderToken")
+    assert await send_at(10, expired, Reply(200)) is Verdict.PROVIDER_AUTH
     assert provider.token.generated == 1
     # At 25 minutes a refresh is allowed: one new token, and the send is repeated at once.
     assert await send_at(25, Reply(403, "ExpiredProviderToken"), Reply(200)) is Verdict.DELIVERED

@@ -1,0 +1,186 @@
+"""FCM HTTP v1 over HTTP/2 (httpx) with a service-account OAuth token (google-auth).
+
+pyfcm, the package the design card names, is blocking ``requests``, sleeps inside the event
+loop on a 429 and maps every 400 to one error (README). Here one HTTP/2 connection carries
+every send; google-auth is blocking too, so its token refresh runs in a worker thread, one
+refresh at a time, shared by all sends; a 401 forces one refresh before it counts as a failure.
+"""
+
+import asyncio
+import ssl
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import google.auth.exceptions
+import google.auth.transport.urllib3
+import httpx
+import msgspec
+import urllib3
+from google.oauth2 import service_account
+
+from kernel.clock import utcnow
+from push.providers import Answer, Outgoing, Verdict, retry_after_seconds
+
+SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
+MAX_PAYLOAD_BYTES = 4096  # notification + data, as FCM counts it
+_TOKEN_DEAD = {"UNREGISTERED", "SENDER_ID_MISMATCH"}
+_PROVIDER_AUTH = {"THIRD_PARTY_AUTH_ERROR"}
+_TRANSIENT = {"UNAVAILABLE", "INTERNAL", "QUOTA_EXCEEDED"}
+_FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
+_BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
+
+
+@dataclass(frozen=True, slots=True)
+class FcmConfig:
+    service_account: Mapping[str, str]  # the key file Firebase issues (JSON)
+    project_id: str = ""  # the key file's project unless given
+    endpoint: str = "https://fcm.googleapis.com"
+    ca_file: str | None = None  # a private CA (tests, proxies) for FCM and the token endpoint
+    timeout_seconds: float = 10.0
+
+
+class AccessToken:
+    """The OAuth access token FCM wants, from google-auth's service-account credentials."""
+
+    def __init__(self, config: FcmConfig) -> None:
+        # google-auth ships no type hints for these two calls.
+        self.credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+            dict(config.service_account), scopes=[SCOPE]
+        )
+        pool = urllib3.PoolManager(
+            ca_certs=config.ca_file, timeout=urllib3.Timeout(total=config.timeout_seconds)
+        )
+        self._request = google.auth.transport.urllib3.Request(pool)  # type: ignore[no-untyped-call]
+        self._lock = asyncio.Lock()
+        self.refreshes = 0  # observable for tests and metrics
+
+    async def current(self) -> str:
+        if not self.credentials.valid:  # none yet, or within google-auth's expiry margin
+            await self._refresh(rejected=None)
+        return str(self.credentials.token)
+
+    async def replace(self, rejected: str) -> None:
+        """FCM refused ``rejected``: fetch another unless a concurrent send already did."""
+        await self._refresh(rejected=rejected)
+
+    async def _refresh(self, *, rejected: str | None) -> None:
+        async with self._lock:
+            token = self.credentials.token
+            if self.credentials.valid and (rejected is None or token != rejected):
+                return
+            await asyncio.to_thread(self.credentials.refresh, self._request)
+            self.refreshes += 1
+
+
+def message_of(item: Outgoing, now: datetime) -> dict[str, Any]:
+    """The v1 ``Message``: a notification the system shows, the app's data (strings only),
+    and Android delivery options (priority, TTL, collapse key; ``tag`` replaces the shown
+    notification the way ``apns-collapse-id`` does on iOS)."""
+    ttl = max(0, int((item.expires_at - now).total_seconds()))
+    android: dict[str, Any] = {
+        "priority": "HIGH" if item.priority == "high" else "NORMAL",
+        "ttl": f"{ttl}s",
+    }
+    if item.collapse_key:
+        android["collapse_key"] = item.collapse_key
+        android["notification"] = {"tag": item.collapse_key}
+    return {
+        "token": item.push_token,
+        "notification": {"title": item.title, "body": item.body},
+        "data": {key: str(value) for key, value in item.data.items()},
+        "android": android,
+    }
+
+
+class FcmProvider:
+    name = "fcm"
+
+    def __init__(
+        self,
+        config: FcmConfig,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.config, self.clock = config, clock
+        self.token = AccessToken(config)
+        project = config.project_id or config.service_account["project_id"]
+        self.url = f"{config.endpoint.rstrip('/')}/v1/projects/{project}/messages:send"
+        verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=config.ca_file) if config.ca_file else True
+        )
+        self.client = client or httpx.AsyncClient(
+            http2=True, verify=verify, timeout=config.timeout_seconds
+        )
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def send(self, item: Outgoing) -> Answer:
+        message = message_of(item, self.clock())
+        size = len(msgspec.json.encode([message["notification"], message["data"]]))
+        if size > MAX_PAYLOAD_BYTES:
+            return Answer(Verdict.DEAD, reason=f"message too big: {size} bytes (checked before)")
+        body = msgspec.json.encode({"message": message})
+        try:
+            token = await self.token.current()
+            answer = await self._post(body, token)
+            if answer.status_code == 401 and answer.reason == "UNAUTHENTICATED":
+                await self.token.replace(token)  # revoked or expired early: once more
+                answer = await self._post(body, await self.token.current())
+        except google.auth.exceptions.RefreshError as error:
+            retryable = getattr(error, "retryable", False)
+            verdict = Verdict.RETRY if retryable else Verdict.PROVIDER_AUTH
+            return Answer(verdict, reason=f"OAuth token refused: {error}"[:200])
+        except google.auth.exceptions.TransportError as error:
+            return Answer(Verdict.RETRY, reason=f"OAuth token endpoint: {error}"[:200])
+        return answer
+
+    async def _post(self, body: bytes, token: str) -> Answer:
+        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+        try:
+            response = await self.client.post(self.url, content=body, headers=headers)
+        except httpx.TimeoutException as error:
+            return Answer(Verdict.RETRY, reason=f"timeout: {type(error).__name__}")
+        except httpx.TransportError as error:  # connection reset, refused, GOAWAY ...
+            return Answer(Verdict.RETRY, reason=f"connection: {type(error).__name__}: {error}")
+        return classify(response)
+
+
+def classify(response: httpx.Response) -> Answer:
+    """FCM's answer as a verdict, from the ``FcmError`` code where FCM gives one."""
+    status = response.status_code
+    text = response.text
+    if status == 200:
+        return Answer(Verdict.DELIVERED, status, response=text)
+    grpc_status, error_code, fields = _error_of(response.content)
+    reason = error_code or grpc_status or f"HTTP {status}"
+    retry_after = retry_after_seconds(response.headers.get("retry-after"))
+    if error_code in _TOKEN_DEAD or "message.token" in fields:
+        return Answer(Verdict.TOKEN_DEAD, status, reason, text)
+    if error_code in _PROVIDER_AUTH or status in (401, 403):
+        return Answer(Verdict.PROVIDER_AUTH, status, reason, text)
+    if error_code in _TRANSIENT or status in (429, 500, 502, 503, 504):
+        return Answer(Verdict.RETRY, status, reason, text, retry_after)
+    return Answer(Verdict.DEAD, status, reason, text)
+
+
+def _error_of(content: bytes) -> tuple[str, str, set[str]]:
+    """(google.rpc.Status status, FcmError errorCode, BadRequest fields) of an error body."""
+    try:
+        error = msgspec.json.decode(content).get("error", {}) if content else {}
+    except (msgspec.DecodeError, AttributeError):
+        return "", "", set()
+    if not isinstance(error, dict):
+        return "", "", set()
+    error_code, fields = "", set()
+    for detail in error.get("details") or []:
+        if not isinstance(detail, dict):
+            continue
+        if detail.get("@type") == _FCM_ERROR:
+            error_code = str(detail.get("errorCode", ""))
+        elif detail.get("@type") == _BAD_REQUEST:
+            fields |= {str(v.get("field", "")) for v in detail.get("fieldViolations") or []}
+    return str(error.get("status", "")), error_code, fields

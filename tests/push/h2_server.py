@@ -1,0 +1,96 @@
+"""The plumbing the local APNs and FCM share: HTTP/2 over TLS on 127.0.0.1 (h2 + a trustme CA).
+
+A subclass answers one request at a time (``answer``); this class speaks the framing: headers
+only, or headers plus one DATA frame; a stall (no answer, so the client's timeout fires); or
+GOAWAY, which ends the connection the way a provider does when it sheds load.
+"""
+
+import asyncio
+import contextlib
+import ssl
+import tempfile
+from dataclasses import dataclass, field
+
+import h2.config
+import h2.connection
+import h2.events
+import trustme
+
+
+@dataclass
+class Response:
+    status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    stall: bool = False
+    goaway: bool = False
+
+
+class LocalH2Server:
+    url = ""
+
+    def answer(self, headers: dict[str, str], body: bytes) -> Response:
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        ca = trustme.CA()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        context.set_alpn_protocols(["h2"])
+        self._ca_file = tempfile.NamedTemporaryFile(suffix=".pem")  # noqa: SIM115 - kept open
+        ca.cert_pem.write_to_path(self._ca_file.name)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=context)
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"https://127.0.0.1:{port}"
+
+    @property
+    def ca_file(self) -> str:
+        return self._ca_file.name
+
+    async def stop(self) -> None:
+        self._server.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._server.wait_closed(), 2)
+        self._ca_file.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        config = h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
+        connection = h2.connection.H2Connection(config=config)
+        connection.initiate_connection()
+        writer.write(connection.data_to_send())
+        streams: dict[int, tuple[dict[str, str], bytearray]] = {}
+        try:
+            while data := await reader.read(65535):
+                for event in connection.receive_data(data):
+                    if isinstance(event, h2.events.RequestReceived):
+                        streams[event.stream_id] = (dict(event.headers), bytearray())
+                    elif isinstance(event, h2.events.DataReceived):
+                        streams[event.stream_id][1].extend(event.data)
+                        connection.acknowledge_received_data(
+                            event.flow_controlled_length, event.stream_id
+                        )
+                    elif isinstance(event, h2.events.StreamEnded):
+                        headers, body = streams.pop(event.stream_id)
+                        response = self.answer(headers, bytes(body))
+                        if response.goaway:
+                            connection.close_connection()
+                            writer.write(connection.data_to_send())
+                            await writer.drain()
+                            return
+                        if not response.stall:
+                            _send(connection, event.stream_id, response)
+                writer.write(connection.data_to_send())
+                await writer.drain()
+        except (ConnectionError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+
+def _send(connection: h2.connection.H2Connection, stream_id: int, response: Response) -> None:
+    headers = [(":status", str(response.status)), *response.headers]
+    if not response.body:
+        connection.send_headers(stream_id, headers, end_stream=True)
+        return
+    connection.send_headers(stream_id, headers)
+    connection.send_data(stream_id, response.body, end_stream=True)
