@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any, TypeVar
+from uuid import UUID
 
 import msgspec
 from piccolo.columns import Column
@@ -13,6 +14,15 @@ T = TypeVar("T")
 def to_struct(row: Mapping[str, Any], kind: type[T]) -> T:
     """Build a contract Struct from a selected row (aliases already match field names)."""
     return msgspec.convert(dict(row), kind, strict=False)
+
+
+def uuid_of(value: Any) -> UUID:
+    """A UUID column's value as a UUID (raw SQL on SQLite may hand back its text)."""
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def as_uuid(value: Any) -> UUID | None:
+    return None if value is None else uuid_of(value)
 
 
 def column_value(value: Any) -> Any:

@@ -84,3 +84,8 @@ class DeliveryStatus(StrEnum):
     LOGGED = "logged"  # no provider configured: written to the server log only
     DEAD = "dead"  # retries exhausted or a permanent failure; an alert went out
     TOKEN_DISABLED = "token_disabled"  # the provider said the device's token is dead
+
+
+class AckEvent(StrEnum):
+    RECEIVED = "received"  # the app got the push (from its notification service extension)
+    OPENED = "opened"  # the engineer opened it

@@ -5,7 +5,7 @@ from uuid import UUID
 
 import msgspec
 
-from mobile_contract.enums import DeliveryStatus, Platform
+from mobile_contract.enums import AckEvent, DeliveryStatus, Platform
 
 
 class PushDelivery(msgspec.Struct, kw_only=True):
@@ -35,7 +35,8 @@ class PushDeliveryList(msgspec.Struct, kw_only=True):
 
 
 class PushAlert(msgspec.Struct, kw_only=True):
-    """A message to the on-call channel (a dead letter, ...), and whether it got there."""
+    """A message to the on-call channel (a dead letter, a provider refusing the server's
+    credentials, a P0 assignment nobody acknowledged), and whether it got there."""
 
     id: UUID
     kind: str
@@ -51,3 +52,32 @@ class PushAlert(msgspec.Struct, kw_only=True):
 
 class PushAlertList(msgspec.Struct, kw_only=True):
     items: list[PushAlert]
+
+
+class PushAck(msgspec.Struct, kw_only=True):
+    """The app acknowledges a push: ``delivery_id`` comes in the push's data."""
+
+    event: AckEvent
+
+
+class PushOutcomeCount(msgspec.Struct, kw_only=True):
+    provider: str  # apns, fcm, log
+    status: DeliveryStatus
+    count: int
+
+
+class PushMetrics(msgspec.Struct, kw_only=True):
+    """The tenant's push health; ``availability`` feeds the health scorecard's notification
+    availability (target 99.95%)."""
+
+    window_hours: int
+    generated_at: datetime
+    outcomes: list[PushOutcomeCount]  # deliveries created in the window
+    queue_depth: int  # pending or retrying now
+    oldest_pending_age_seconds: float | None = None
+    dead_letters: int  # dead or token_disabled, created in the window
+    # delivered / (delivered + dead) through APNs and FCM in the window; null without any
+    availability: float | None = None
+    acknowledged: int  # deliveries in the window a device acknowledged
+    alerts: dict[str, int]  # on-call alerts in the window, by kind
+    alerts_pending: int  # alerts not yet taken by every channel

@@ -25,6 +25,7 @@ log = logging.getLogger("fieldops.alerts")
 
 DEAD_LETTER = "dead_letter"
 PROVIDER_AUTH = "provider_auth"  # a provider refused our credentials: every push stopped
+UNACKNOWLEDGED = "unacknowledged"  # a P0 assignment no device acknowledged in time
 MAX_ATTEMPTS = 10
 
 _INSERT = (

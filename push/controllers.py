@@ -4,11 +4,11 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from mobile_contract import push as contract
 from mobile_contract.enums import DeliveryStatus
-from push import deliveries
+from push import acks, deliveries, metrics
 from server.http import BEARER, DB, CurrentActor
 
 
@@ -48,6 +48,29 @@ class PushController(Controller):
     ) -> contract.PushDelivery:
         """Send a dead letter again with fresh retries (supervisors and admins)."""
         return await deliveries.replay(db=db, actor=actor, delivery_id=delivery_id)
+
+    @post("/deliveries/{delivery_id:uuid}/ack", status_code=200)
+    async def acknowledge(
+        self,
+        delivery_id: FromPath[UUID],
+        data: JSONBody[contract.PushAck],
+        db: DB,
+        actor: CurrentActor,
+    ) -> contract.PushDelivery:
+        """The app got (``received``) or opened (``opened``) a push: ``delivery_id`` is in the
+        push's data. Only from the device's own user; safe to repeat."""
+        return await acks.acknowledge(db=db, actor=actor, delivery_id=delivery_id, event=data.event)
+
+    @get("/metrics")
+    async def metrics(
+        self,
+        db: DB,
+        actor: CurrentActor,
+        window_hours: Annotated[int, QueryParameter(ge=1, le=24 * 90)] = 24,
+    ) -> contract.PushMetrics:
+        """Deliveries by provider and outcome, queue depth, the oldest pending delivery's age,
+        dead letters, availability and alerts (dispatch roles)."""
+        return await metrics.push_metrics(db=db, actor=actor, window_hours=window_hours)
 
 
 CONTROLLERS = [PushController]

@@ -16,7 +16,7 @@ from push.outbox import WAKEUP
 from push.tables import Alert, Delivery
 
 MAX_LIMIT = 500
-_SELECT = (
+SELECT_DELIVERY = (
     "SELECT d.id, d.notification AS notification_id, n.kind, n.subject_id, n.title,"
     " n.recipient AS recipient_id, v.installation AS device_id, v.platform, d.provider, d.status,"
     " d.attempts, d.last_status_code, d.last_reason, d.next_attempt_at, d.sent_at,"
@@ -35,7 +35,7 @@ async def list_deliveries(
     limit: int = 100,
 ) -> contract.PushDeliveryList:
     """Newest first. Engineers see the deliveries to themselves only."""
-    statement, args = _SELECT, list[Any]([actor.tenant_id])
+    statement, args = SELECT_DELIVERY, list[Any]([actor.tenant_id])
     conditions: list[tuple[str, Any]] = []
     if not actor.dispatches:
         conditions.append((" AND n.recipient = {}", actor.user_id))
@@ -88,7 +88,9 @@ async def replay(*, db: Database, actor: Actor, delivery_id: UUID) -> contract.P
             actor.tenant_id,
             delivery_id,
         )
-        found = await sql.fetch(Delivery, _SELECT + " AND d.id = {}", actor.tenant_id, delivery_id)
+        found = await sql.fetch(
+            Delivery, SELECT_DELIVERY + " AND d.id = {}", actor.tenant_id, delivery_id
+        )
         if not found:
             raise NotFound("push delivery", delivery_id)
         if not replayed:

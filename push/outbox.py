@@ -31,6 +31,7 @@ class Message:
     priority: str = "high"  # high wakes the device; normal waits for a convenient moment
     collapse_key: str = ""  # a newer notification with the same key replaces an older one
     time_to_live: timedelta = timedelta(hours=24)
+    needs_ack: bool = False  # on-call hears of it when no device acknowledges it in time
 
 
 class RelayWakeup:
@@ -59,7 +60,7 @@ WAKEUP = RelayWakeup()
 
 _NOTIFICATION_INSERT = (
     "INSERT INTO push_notification (id, tenant, recipient, kind, subject_id, title, body, data,"
-    " priority, collapse_key, expires_at, created_at)"
+    " priority, collapse_key, expires_at, created_at, needs_ack)"
 )
 _DELIVERY_INSERT = (
     "INSERT INTO push_delivery (id, tenant, notification, device, provider, status, attempts,"
@@ -93,6 +94,7 @@ async def enqueue(
                 message.collapse_key,
                 now + message.time_to_live,
                 now,
+                message.needs_ack,
             ]
             for user_id, notification_id in notifications.items()
         ],

@@ -24,7 +24,8 @@ from device_registry import services as devices
 from kernel import sql
 from kernel.clock import utcnow
 from kernel.db import Database
-from push import alerts
+from kernel.rows import as_uuid, uuid_of
+from push import acks, alerts
 from push.breaker import CircuitBreaker
 from push.outbox import PROVIDER_OF_PLATFORM, WAKEUP
 from push.providers import Answer, Outgoing, Provider, Verdict
@@ -49,8 +50,8 @@ _DETAILS = (
 _RECORD = (
     "UPDATE push_delivery SET status = {}, provider = {}, next_attempt_at = {},"
     " claimed_until = NULL, last_status_code = {}, last_reason = {}, last_response = {},"
-    " sent_at = {}, updated_at = {} WHERE id = {}"
-)
+    " sent_at = {}, updated_at = {} WHERE id = {} AND received_at IS NULL RETURNING id"
+)  # (a delivery the device acknowledged meanwhile is delivered: nothing to record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +79,15 @@ class Relay:
         clock: Callable[[], datetime] = utcnow,
         rand: Callable[[], float] = random.random,
         alert_sender: alerts.AlertSender | None = None,
+        ack_timeout: timedelta = timedelta(minutes=5),
     ) -> None:
         self.db, self.providers = db, providers
         self.policy = policy or RetryPolicy()
         self.batch_size, self.lease, self.poll_seconds = batch_size, lease, poll_seconds
         self.clock, self.rand = clock, rand
         self.alert_sender = alert_sender
+        self.ack_timeout = ack_timeout
+        self._acks_checked_at: datetime | None = None
         self.breakers = {
             provider.name: CircuitBreaker(clock=clock) for provider in providers.values()
         }
@@ -98,6 +102,7 @@ class Relay:
                 woken.clear()
                 try:
                     sent = await self.run_once()
+                    await self.check_acknowledgements()
                     if self.alert_sender is not None:
                         sent += await self.alert_sender.run_once()
                 except Exception:  # a database hiccup must not end the relay: log, back off
@@ -116,6 +121,14 @@ class Relay:
             await provider.close()
         if self.alert_sender is not None:
             await self.alert_sender.close()
+
+    async def check_acknowledgements(self, *, every: timedelta = timedelta(seconds=10)) -> int:
+        """Alert on-call about P0 pushes nobody acknowledged in time (at most every ``every``)."""
+        now = self.clock()
+        if self._acks_checked_at is not None and now - self._acks_checked_at < every:
+            return 0
+        self._acks_checked_at = now
+        return await acks.alert_unacknowledged(db=self.db, within=self.ack_timeout, now=now)
 
     async def run_once(self) -> int:
         """One round: claim, send, record. Answers how many deliveries it handled."""
@@ -137,7 +150,7 @@ class Relay:
             rows = await sql.fetch(
                 Delivery, statement, now + self.lease, now, now, now, *kinds, self.batch_size
             )
-        return {_uuid(row["id"]): row["attempts"] for row in rows}
+        return {uuid_of(row["id"]): row["attempts"] for row in rows}
 
     async def _details(self, ids: list[UUID]) -> list[tuple[Outgoing, dict[str, Any]]]:
         """Each claimed delivery, with its row (device enabled, tenant, subject)."""
@@ -192,7 +205,7 @@ class Relay:
                 provider = self._provider_for(item)
                 provider_name = provider.name if provider is not None else "none"
                 sent_at = now if status in ("delivered", "logged") else None
-                await sql.fetch(
+                recorded = await sql.fetch(
                     Delivery,
                     _RECORD,
                     status,
@@ -205,7 +218,7 @@ class Relay:
                     now,
                     item.delivery_id,
                 )
-                if status == "dead":
+                if recorded and status == "dead":
                     await self._dead_letter(item, row, answer, attempts[item.delivery_id], now)
             await self._alert_opened_circuits(items, answers, now)
 
@@ -219,7 +232,7 @@ class Relay:
         for (item, row), answer in zip(items, answers, strict=True):
             provider = self._provider_for(item)
             if answer.verdict is Verdict.PROVIDER_AUTH and provider and provider.name in opened:
-                failed.setdefault((provider.name, _uuid(row["tenant_id"])), answer)
+                failed.setdefault((provider.name, uuid_of(row["tenant_id"])), answer)
         for (name, tenant_id), answer in failed.items():
             breaker = self.breakers[name]
             code = f" (HTTP {answer.status_code})" if answer.status_code else ""
@@ -247,7 +260,7 @@ class Relay:
         """A delivery given up on is a person's problem now: alert on-call, in this transaction."""
         code = f" (HTTP {answer.status_code})" if answer.status_code else ""
         await alerts.raise_alert(
-            tenant_id=_uuid(row["tenant_id"]),
+            tenant_id=uuid_of(row["tenant_id"]),
             kind=alerts.DEAD_LETTER,
             message=(
                 f"A {item.kind} push to a {item.platform} device was not delivered after "
@@ -261,7 +274,7 @@ class Relay:
                 "response": answer.response[:1000],
             },
             delivery_id=item.delivery_id,
-            subject_id=_uuid(row["subject_id"]) if row["subject_id"] else None,
+            subject_id=as_uuid(row["subject_id"]),
             now=now,
         )
 
@@ -292,15 +305,13 @@ class Relay:
         return self.providers.get(PROVIDER_OF_PLATFORM[item.platform])
 
 
-def _uuid(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
-
-
 def _outgoing(row: dict[str, Any]) -> Outgoing:
     data = row["data"]
+    data = msgspec.json.decode(data) if isinstance(data, str | bytes) else dict(data)
+    data["delivery_id"] = str(row["delivery_id"])  # what the app acknowledges
     return Outgoing(
-        delivery_id=_uuid(row["delivery_id"]),
-        device_id=_uuid(row["device_id"]),
+        delivery_id=uuid_of(row["delivery_id"]),
+        device_id=uuid_of(row["device_id"]),
         platform=row["platform"],
         push_token=row["push_token"],
         apns_environment=row["apns_environment"],
@@ -309,7 +320,7 @@ def _outgoing(row: dict[str, Any]) -> Outgoing:
         kind=row["kind"],
         title=row["title"],
         body=row["body"],
-        data=msgspec.json.decode(data) if isinstance(data, str | bytes) else dict(data),
+        data=data,
         priority=row["priority"],
         collapse_key=row["collapse_key"],
         expires_at=row["expires_at"],

@@ -6,7 +6,7 @@ sends them and records the outcome; nothing leaves this table except as delivere
 or dead with the provider's last answer.
 """
 
-from piccolo.columns import JSON, UUID, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from accounts.tables import Tenant, User
@@ -26,6 +26,11 @@ class Notification(Table, tablename="push_notification"):
     collapse_key = Varchar(length=64, default="")
     expires_at = Timestamptz()
     created_at = Timestamptz()
+    # A P0 assignment must be acknowledged (a device's "received"/"opened", or the engineer
+    # acting on it) within the relay's ack timeout, or on-call is alerted (once).
+    needs_ack = Boolean(default=False)
+    acknowledged_at = Timestamptz(null=True, default=None)
+    ack_alerted_at = Timestamptz(null=True, default=None)
 
 
 class Delivery(Table, tablename="push_delivery"):

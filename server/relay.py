@@ -48,4 +48,11 @@ def build_relay(*, db: Database, settings: Settings) -> Relay:
         client = httpx.AsyncClient(timeout=10)
         channels = [WebhookChannel(style, url, client) for style, url in webhooks]
     sender = AlertSender(db=db, channels=channels)
-    return Relay(db=db, providers=providers, policy=policy, lease=lease, alert_sender=sender)
+    return Relay(
+        db=db,
+        providers=providers,
+        policy=policy,
+        lease=lease,
+        alert_sender=sender,
+        ack_timeout=timedelta(seconds=settings.push_ack_timeout_seconds),
+    )

@@ -14,14 +14,11 @@ from uuid import UUID
 import msgspec
 
 from kernel import sql
+from kernel.rows import as_uuid
 from sync import changelog
 from sync.tables import SyncChange
 
 Document = dict[str, Any]
-
-
-def as_uuid(value: Any) -> UUID | None:
-    return None if value is None else value if isinstance(value, UUID) else UUID(str(value))
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,10 @@ from uuid import UUID
 from kernel import sql
 from kernel.context import Actor
 from kernel.errors import DomainError
+from kernel.rows import as_uuid
 from mobile_contract.enums import Role
 from mobile_contract.errors import ErrorCode
-from sync.collections import COLLECTIONS, Collection, Document, as_uuid
+from sync.collections import COLLECTIONS, Collection, Document
 from sync.tables import SyncChange
 
 MAX_LIMIT = 1000

@@ -85,6 +85,8 @@ async def apply_transitions(
         )
         if after_row["assignee_id"] not in (None, row["assignee_id"]):
             await notifications.assigned(actor=actor, row=after_row, now=events[-1].now)
+        if row["status"] == WorkOrderStatus.ASSIGNED and row["assignee_id"] == actor.user_id:
+            await notifications.responded(actor=actor, work_order_id=row["id"], now=now)
         return after_row
 
 

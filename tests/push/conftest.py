@@ -2,13 +2,32 @@
 its OAuth token endpoint, and the providers' configs pointing at them."""
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
+from kernel.clock import utcnow
 from push.apns import ApnsConfig
 from push.fcm import FcmConfig
+from push.providers import LogProvider
+from push.relay import Relay
+from tests.factories import Client
 from tests.push.apns_server import KEY_ID, TEAM_ID, ApnsServer, es256_key_pair
 from tests.push.fcm_server import FcmServer, OAuthServer, service_account
+
+
+@pytest.fixture(autouse=True)
+async def empty_push_queue(client: Client) -> None:
+    """Relays take every due delivery of every tenant: what earlier tests left in the shared
+    database (pending, or due later) is settled first, so a test's relay sees only its own."""
+    log = LogProvider()
+    later = Relay(
+        db=client.app.state.services.db,
+        providers={"apns": log, "fcm": log},
+        clock=lambda: utcnow() + timedelta(hours=1),  # later retries too; none expired
+    )
+    while await later.run_once():
+        pass
 
 
 @pytest.fixture

@@ -180,6 +180,8 @@ QUERY_PARAMS: dict[str, list[QueryValue]] = {
     "subject_id": [QueryValue(lambda s: s.work_order_id, selects_victim_only=True)],
     # Sync checkpoints are sequence positions of the caller's own tenant, never a door.
     "checkpoint": [QueryValue(lambda s: encode_checkpoint(0), compare_with_random=False)],
+    # Metrics carry their own generation time; their tenant scoping: tests/push/test_metrics.
+    "window_hours": [QueryValue(lambda s: "720", compare_with_random=False)],
 }
 
 #: Where a parameter of one route takes other values than the same name elsewhere.
@@ -488,6 +490,10 @@ BODIES[("POST", "/api/v1/devices")] = Bodies(
     benign=[
         lambda own, t: {**_DEVICE, "id": own.push_device, "push_token": f"atk{uuid.uuid4().hex}"},
     ]
+)
+
+BODIES[("POST", "/api/v1/push/deliveries/{delivery_id}/ack")] = Bodies(
+    probes=[lambda own, t: {"event": "received"}, lambda own, t: {"event": "opened"}]
 )
 
 #: Answer without a token; everything else must say 401 not_authenticated.
