@@ -1,20 +1,19 @@
-"""APNs over HTTP/2 (httpx + h2) with an ES256 provider token (PyJWT).
+"""APNs over HTTP/2 (push.http2, on h2) with an ES256 provider token (PyJWT).
 
 apns2, the package the design card names, does not import on Python 3.11 (its dependency
 ``hyper`` uses ``collections.Iterable``): see README. One HTTP/2 connection per environment is
 shared by all sends, so concurrent deliveries are streams on it, not new TLS handshakes.
 """
 
-import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
 import jwt
 import msgspec
 
+from push.http2 import Http2Client, Http2Error, Http2Timeout, Origin, Response, tls_context
 from push.providers import Answer, Outgoing, Verdict, retry_after_seconds
 
 MAX_PAYLOAD_BYTES = 4096
@@ -92,19 +91,19 @@ class ApnsProvider:
         config: ApnsConfig,
         *,
         clock: Callable[[], float] = time.time,
-        client: httpx.AsyncClient | None = None,
     ) -> None:
         self.config = config
         self.token = ProviderToken(config, clock)
-        verify: ssl.SSLContext | bool = (
-            ssl.create_default_context(cafile=config.ca_file) if config.ca_file else True
+        self.client = Http2Client(
+            ssl_context=tls_context(config.ca_file), timeout=config.timeout_seconds
         )
-        self.client = client or httpx.AsyncClient(
-            http2=True, verify=verify, timeout=config.timeout_seconds
-        )
+        self.origins = {
+            "production": Origin.of(config.production_url),
+            "sandbox": Origin.of(config.sandbox_url),
+        }
 
     async def close(self) -> None:
-        await self.client.aclose()
+        await self.client.close()
 
     async def send(self, item: Outgoing) -> Answer:
         payload = payload_of(item)
@@ -119,40 +118,36 @@ class ApnsProvider:
         return answer
 
     async def _post(self, item: Outgoing, payload: bytes) -> Answer:
-        base = (
-            self.config.sandbox_url
-            if item.apns_environment == "sandbox"
-            else self.config.production_url
-        )
-        headers = {
-            "authorization": f"bearer {self.token.current()}",
-            "apns-id": str(item.delivery_id),
-            "apns-push-type": "alert",
-            "apns-priority": "10" if item.priority == "high" else "5",
-            "apns-expiration": str(int(item.expires_at.timestamp())),
-            "apns-topic": item.app_bundle_id,
-        }
+        origin = self.origins["sandbox" if item.apns_environment == "sandbox" else "production"]
+        headers = [
+            ("authorization", f"bearer {self.token.current()}"),
+            ("apns-id", str(item.delivery_id)),
+            ("apns-push-type", "alert"),
+            ("apns-priority", "10" if item.priority == "high" else "5"),
+            ("apns-expiration", str(int(item.expires_at.timestamp()))),
+            ("apns-topic", item.app_bundle_id),
+        ]
         if item.collapse_key:
-            headers["apns-collapse-id"] = item.collapse_key
+            headers.append(("apns-collapse-id", item.collapse_key))
         try:
             response = await self.client.post(
-                f"{base}/3/device/{item.push_token}", content=payload, headers=headers
+                origin, f"/3/device/{item.push_token}", headers, payload
             )
-        except httpx.TimeoutException as error:
-            return Answer(Verdict.RETRY, reason=f"timeout: {type(error).__name__}")
-        except httpx.TransportError as error:  # connection reset, refused, GOAWAY ...
-            return Answer(Verdict.RETRY, reason=f"connection: {type(error).__name__}: {error}")
+        except Http2Timeout as error:
+            return Answer(Verdict.RETRY, reason=f"timeout: {error}")
+        except Http2Error as error:  # connection reset, refused, GOAWAY ...
+            return Answer(Verdict.RETRY, reason=f"connection: {error}")
         return classify(response)
 
 
-def classify(response: httpx.Response) -> Answer:
+def classify(response: Response) -> Answer:
     """Apple's answer as a verdict: 200 has no body; an error has one JSON DATA frame."""
-    status = response.status_code
+    status = response.status
     if status == 200:
         return Answer(Verdict.DELIVERED, status)
-    text = response.text
+    text = response.body.decode(errors="replace")
     try:
-        body = msgspec.json.decode(response.content) if response.content else {}
+        body = msgspec.json.decode(response.body) if response.body else {}
     except msgspec.DecodeError:
         body = {}
     reason = str(body.get("reason", "")) if isinstance(body, dict) else ""

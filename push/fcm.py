@@ -1,4 +1,4 @@
-"""FCM HTTP v1 over HTTP/2 (httpx) with a service-account OAuth token (google-auth).
+"""FCM HTTP v1 over HTTP/2 (push.http2, on h2) with a service-account OAuth token (google-auth).
 
 pyfcm, the package the design card names, is blocking ``requests``, sleeps inside the event
 loop on a 429 and maps every 400 to one error (README). Here one HTTP/2 connection carries
@@ -7,7 +7,6 @@ refresh at a time, shared by all sends; a 401 forces one refresh before it count
 """
 
 import asyncio
-import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,12 +14,12 @@ from typing import Any
 
 import google.auth.exceptions
 import google.auth.transport.urllib3
-import httpx
 import msgspec
 import urllib3
 from google.oauth2 import service_account
 
 from kernel.clock import utcnow
+from push.http2 import Http2Client, Http2Error, Http2Timeout, Origin, Response, tls_context
 from push.providers import Answer, Outgoing, Verdict, retry_after_seconds
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
@@ -102,21 +101,18 @@ class FcmProvider:
         config: FcmConfig,
         *,
         clock: Callable[[], datetime] = utcnow,
-        client: httpx.AsyncClient | None = None,
     ) -> None:
         self.config, self.clock = config, clock
         self.token = AccessToken(config)
         project = config.project_id or config.service_account["project_id"]
-        self.url = f"{config.endpoint.rstrip('/')}/v1/projects/{project}/messages:send"
-        verify: ssl.SSLContext | bool = (
-            ssl.create_default_context(cafile=config.ca_file) if config.ca_file else True
-        )
-        self.client = client or httpx.AsyncClient(
-            http2=True, verify=verify, timeout=config.timeout_seconds
+        self.origin = Origin.of(config.endpoint)
+        self.path = f"/v1/projects/{project}/messages:send"
+        self.client = Http2Client(
+            ssl_context=tls_context(config.ca_file), timeout=config.timeout_seconds
         )
 
     async def close(self) -> None:
-        await self.client.aclose()
+        await self.client.close()
 
     async def send(self, item: Outgoing) -> Answer:
         message = message_of(item, self.clock())
@@ -139,23 +135,23 @@ class FcmProvider:
         return answer
 
     async def _post(self, body: bytes, token: str) -> Answer:
-        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+        headers = [("authorization", f"Bearer {token}"), ("content-type", "application/json")]
         try:
-            response = await self.client.post(self.url, content=body, headers=headers)
-        except httpx.TimeoutException as error:
-            return Answer(Verdict.RETRY, reason=f"timeout: {type(error).__name__}")
-        except httpx.TransportError as error:  # connection reset, refused, GOAWAY ...
-            return Answer(Verdict.RETRY, reason=f"connection: {type(error).__name__}: {error}")
+            response = await self.client.post(self.origin, self.path, headers, body)
+        except Http2Timeout as error:
+            return Answer(Verdict.RETRY, reason=f"timeout: {error}")
+        except Http2Error as error:  # connection reset, refused, GOAWAY ...
+            return Answer(Verdict.RETRY, reason=f"connection: {error}")
         return classify(response)
 
 
-def classify(response: httpx.Response) -> Answer:
+def classify(response: Response) -> Answer:
     """FCM's answer as a verdict, from the ``FcmError`` code where FCM gives one."""
-    status = response.status_code
-    text = response.text
+    status = response.status
+    text = response.body.decode(errors="replace")
     if status == 200:
         return Answer(Verdict.DELIVERED, status, response=text)
-    grpc_status, error_code, fields = _error_of(response.content)
+    grpc_status, error_code, fields = _error_of(response.body)
     reason = error_code or grpc_status or f"HTTP {status}"
     retry_after = retry_after_seconds(response.headers.get("retry-after"))
     if error_code in _TOKEN_DEAD or "message.token" in fields:

@@ -1,0 +1,332 @@
+"""A lean HTTP/2 client for the push providers: one TLS connection per origin, every push a
+stream on it, h2 (the protocol library httpx uses too) for the framing.
+
+Measured (bench/push_relay.py, bench/RESULTS.md): through httpx every push cost the relay about
+0.9 ms of CPU with 500 streams in flight, most of it in httpcore's connection pool (which
+rescans every queued request for each one), anyio locks and request models, not in HTTP/2. A
+push needs little of that: a POST of a few hundred bytes, its status, headers and small body.
+This keeps what a push does need: ALPN ``h2`` over TLS, the server's concurrent-stream limit,
+flow control both ways, a timeout per request (the stream is reset, the connection kept),
+GOAWAY (streams the server never saw fail as retryable, the next request reconnects) and
+reconnects after a lost connection.
+"""
+
+import asyncio
+import contextlib
+import ssl
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+import h2.config
+import h2.connection
+import h2.errors
+import h2.events
+import h2.exceptions
+import hpack
+
+# Our own request headers are built well-formed, so h2's per-header normalisation and checks
+# (a fifth of the client's CPU, measured) are skipped for them; answers are still validated.
+_CONFIG = h2.config.H2Configuration(
+    client_side=True,
+    header_encoding="utf-8",
+    validate_outbound_headers=False,
+    normalize_outbound_headers=False,
+)
+
+
+class _PlainLiteralEncoder(hpack.Encoder):
+    """HPACK without Huffman-coding the literals (RFC 7541 makes it optional): a push's
+    unique values (device token path, apns-id, collapse id) cost a pure-Python Huffman pass
+    each, the largest CPU item of a send (measured), to save some 60 bytes on the wire."""
+
+    def encode(self, headers: Any, huffman: bool = False) -> bytes:  # noqa: ARG002 - ignored
+        return super().encode(headers, huffman=False)
+
+
+class Http2Error(Exception):
+    """The request failed in transport; the server may or may not have processed it."""
+
+
+class Http2Timeout(Http2Error):
+    """No complete answer in time (the stream was reset)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(slots=True)
+class _Stream:
+    future: asyncio.Future[Response]
+    outgoing: bytes = b""  # request body still waiting for flow-control window
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytearray = field(default_factory=bytearray)
+    timer: asyncio.TimerHandle | None = None
+
+
+class _Connection(asyncio.Protocol):
+    """One HTTP/2 connection; requests wait for a free stream when the server's limit is hit."""
+
+    def __init__(self, authority: str) -> None:
+        self.authority = authority
+        self.h2 = h2.connection.H2Connection(config=_CONFIG)
+        self.h2.encoder = _PlainLiteralEncoder()
+        self.streams: dict[int, _Stream] = {}
+        self.transport: asyncio.Transport | None = None
+        self.usable = True  # False after GOAWAY or loss: new requests take a new connection
+        self._waiting: list[asyncio.Future[None]] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.h2.initiate_connection()
+        self._flush()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.usable = False
+        self._fail_all(Http2Error(f"connection lost: {exc or 'closed by the server'}"))
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            events = self.h2.receive_data(data)
+        except h2.exceptions.ProtocolError as error:
+            self.usable = False
+            self._fail_all(Http2Error(f"protocol error: {error}"))
+            if self.transport is not None:
+                self.transport.close()
+            return
+        for event in events:
+            self._handle(event)
+        self._flush()
+
+    def _handle(self, event: h2.events.Event) -> None:
+        if isinstance(event, h2.events.ResponseReceived | h2.events.TrailersReceived):
+            stream = self.streams.get(event.stream_id)
+            if stream is not None:
+                for raw_name, raw_value in event.headers:
+                    name, value = _text(raw_name), _text(raw_value)
+                    if name == ":status":
+                        stream.status = int(value)
+                    else:
+                        stream.headers[name] = value
+        elif isinstance(event, h2.events.DataReceived):
+            self.h2.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            stream = self.streams.get(event.stream_id)
+            if stream is not None:
+                stream.body.extend(event.data)
+        elif isinstance(event, h2.events.StreamEnded):
+            stream = self._finish(event.stream_id)
+            if stream is not None and not stream.future.done():
+                response = Response(stream.status, stream.headers, bytes(stream.body))
+                stream.future.set_result(response)
+        elif isinstance(event, h2.events.StreamReset):
+            self._fail(
+                event.stream_id, Http2Error(f"stream reset by the server ({event.error_code!r})")
+            )
+        elif isinstance(event, h2.events.WindowUpdated):
+            for stream_id, stream in list(self.streams.items()):
+                if stream.outgoing:
+                    self._send_body(stream_id, stream)
+        elif isinstance(event, h2.events.ConnectionTerminated):  # GOAWAY
+            self.usable = False
+            last = event.last_stream_id if event.last_stream_id is not None else 0
+            for stream_id in [s for s in self.streams if s > last]:
+                self._fail(stream_id, Http2Error(f"GOAWAY ({event.error_code!r})"))
+        elif isinstance(event, h2.events.RemoteSettingsChanged):
+            self._wake()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        answer_within: float,
+    ) -> Response:
+        loop = asyncio.get_running_loop()
+        while len(self.streams) >= self.h2.remote_settings.max_concurrent_streams:
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiting.append(waiter)
+            await waiter
+            if not self.usable:
+                raise Http2Error("the connection closed while waiting for a stream")
+        stream_id = self.h2.get_next_available_stream_id()
+        request_headers = [
+            (":method", method),
+            (":scheme", "https"),
+            (":authority", self.authority),
+            (":path", path),
+            *headers,
+            ("content-length", str(len(body))),
+        ]
+        stream = _Stream(loop.create_future(), outgoing=body)
+        self.streams[stream_id] = stream
+        try:
+            self.h2.send_headers(stream_id, request_headers, end_stream=not body)
+            if body:
+                self._send_body(stream_id, stream)
+        except h2.exceptions.ProtocolError as error:  # e.g. the server lowered its stream limit
+            self._finish(stream_id)
+            raise Http2Error(f"cannot open a stream: {error!r}") from None
+        self._flush()
+        stream.timer = loop.call_later(answer_within, self._expire, stream_id)
+        return await stream.future
+
+    def close(self) -> None:
+        self.usable = False
+        if self.transport is not None and not self.transport.is_closing():
+            self.h2.close_connection()
+            self._flush()
+            self.transport.close()
+
+    def _send_body(self, stream_id: int, stream: _Stream) -> None:
+        while stream.outgoing:
+            window = min(
+                self.h2.local_flow_control_window(stream_id), self.h2.max_outbound_frame_size
+            )
+            if window <= 0:
+                return  # WindowUpdated resumes it
+            chunk, stream.outgoing = stream.outgoing[:window], stream.outgoing[window:]
+            self.h2.send_data(stream_id, chunk, end_stream=not stream.outgoing)
+
+    def _expire(self, stream_id: int) -> None:
+        if stream_id in self.streams:
+            self._fail(stream_id, Http2Timeout("no answer in time"))
+            with contextlib.suppress(h2.exceptions.ProtocolError):  # closed meanwhile
+                self.h2.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
+            self._flush()
+
+    def _finish(self, stream_id: int) -> _Stream | None:
+        stream = self.streams.pop(stream_id, None)
+        if stream is not None:
+            if stream.timer is not None:
+                stream.timer.cancel()
+            self._wake()
+        return stream
+
+    def _fail(self, stream_id: int, error: Http2Error) -> None:
+        stream = self._finish(stream_id)
+        if stream is not None and not stream.future.done():
+            stream.future.set_exception(error)
+
+    def _fail_all(self, error: Http2Error) -> None:
+        for stream_id in list(self.streams):
+            self._fail(stream_id, error)
+        for waiter in self._waiting:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiting.clear()
+
+    def _wake(self) -> None:
+        """Let as many waiting requests try as there are free streams (all, once unusable)."""
+        limit = self.h2.remote_settings.max_concurrent_streams
+        free = limit - len(self.streams) if self.usable else len(self._waiting)
+        while self._waiting and free > 0:
+            waiter = self._waiting.pop(0)
+            if not waiter.done():
+                waiter.set_result(None)
+                free -= 1
+
+    def _flush(self) -> None:
+        data = self.h2.data_to_send()
+        if data and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    host: str
+    port: int
+    prefix: str  # a path the configured URL carries (usually empty)
+
+    @classmethod
+    def of(cls, url: str) -> "Origin":
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(f"an https:// URL is needed, got {url!r}")
+        return cls(parts.hostname, parts.port or 443, parts.path.rstrip("/"))
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """The system's CAs, or a private CA (tests, a proxy)."""
+    return ssl.create_default_context(cafile=ca_file)
+
+
+class Http2Client:
+    """HTTP/2 to a few origins (APNs production and sandbox, FCM), one connection each."""
+
+    def __init__(
+        self, *, ssl_context: ssl.SSLContext, timeout: float, connect_timeout: float = 10.0
+    ) -> None:
+        ssl_context.set_alpn_protocols(["h2"])
+        self.ssl_context, self.timeout, self.connect_timeout = ssl_context, timeout, connect_timeout
+        self._connections: dict[tuple[str, int], _Connection] = {}
+        self._all: set[_Connection] = set()  # including replaced ones still finishing streams
+        self._connecting: dict[tuple[str, int], asyncio.Future[_Connection]] = {}
+
+    async def post(
+        self, origin: Origin, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> Response:
+        connection = self._connections.get((origin.host, origin.port))
+        if connection is None or not connection.usable:
+            connection = await self._connect(origin.host, origin.port)
+        return await connection.request("POST", origin.prefix + path, headers, body, self.timeout)
+
+    async def close(self) -> None:
+        for connection in self._all:
+            connection.close()
+        self._connections.clear()
+        self._all.clear()
+
+    async def _connect(self, host: str, port: int) -> _Connection:
+        """One connection attempt at a time per origin; concurrent requests share it."""
+        key = (host, port)
+        pending = self._connecting.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[_Connection] = asyncio.get_running_loop().create_future()
+        self._connecting[key] = future
+        try:
+            connection = await self._open(host, port)
+            self._connections[key] = connection
+            self._all = {c for c in self._all if c.transport and not c.transport.is_closing()}
+            self._all.add(connection)
+            future.set_result(connection)
+            return connection
+        except Http2Error as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: waiters re-raise it, nobody else needs to
+            raise
+        finally:
+            del self._connecting[key]
+
+    async def _open(self, host: str, port: int) -> _Connection:
+        authority = host if port == 443 else f"{host}:{port}"
+        loop = asyncio.get_running_loop()
+        try:
+            transport, connection = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: _Connection(authority),
+                    host,
+                    port,
+                    ssl=self.ssl_context,
+                    server_hostname=host,
+                ),
+                self.connect_timeout,
+            )
+        except (OSError, TimeoutError, ssl.SSLError) as error:
+            raise Http2Error(f"cannot connect to {authority}: {error!r}") from None
+        if transport.get_extra_info("ssl_object").selected_alpn_protocol() != "h2":
+            transport.close()
+            raise Http2Error(f"{authority} does not speak HTTP/2 (ALPN)")
+        return connection
+
+
+def _text(value: bytes | str) -> str:
+    """h2 hands out ``str`` with ``header_encoding`` set (its hints say bytes)."""
+    return value if isinstance(value, str) else value.decode()
