@@ -8,6 +8,7 @@ PostgreSQL: plain transactions over an asyncpg pool.
 
 import asyncio
 import contextvars
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from piccolo.table import Table
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 T = TypeVar("T")
+log = logging.getLogger("fieldops.db")
 
 
 @dataclass
@@ -230,9 +232,23 @@ class Database:
         elif isinstance(self.engine, PostgresEngine):
             await self.engine.start_connection_pool(min_size=1, max_size=self.pool_size)
 
-    async def stop(self) -> None:
+    async def stop(self, *, grace_seconds: float = 5.0) -> None:
+        """Close the connections. asyncpg's pool waits for every connection to come back: one
+        still held (a request cut off mid-transaction) would keep the process from exiting,
+        so after ``grace_seconds`` they are closed anyway, and the log says so."""
         if isinstance(self.engine, PostgresEngine):
-            await self.engine.close_connection_pool()
+            pool = self.engine.pool
+            if pool is None:
+                return
+            try:
+                await asyncio.wait_for(pool.close(), grace_seconds)
+            except TimeoutError:
+                log.error(
+                    "database: connections still in use %.0f s into shutdown: closing them",
+                    grace_seconds,
+                )
+                pool.terminate()
+            self.engine.pool = None
         elif isinstance(self.engine, TunedSQLiteEngine):
             await self.engine.close_pool()
 

@@ -33,6 +33,8 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     INTERNAL_ERROR = "internal_error"
     SERVICE_UNAVAILABLE = "service_unavailable"
+    LINK_INVALID = "link_invalid"  # a signed media link that was altered or is for another use
+    LINK_EXPIRED = "link_expired"  # a signed media link past its expiry: ask for a new one
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,11 +21,13 @@ from accounts.tokens import TokenConfig
 from device_registry.controllers import CONTROLLERS as DEVICE_ROUTES
 from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
 from kernel.db import Database
+from media.controllers import CONTROLLERS as MEDIA_ROUTES
 from mobile_contract import CONTRACT_VERSION
 from push.controllers import CONTROLLERS as PUSH_ROUTES
 from server.auth import BearerAuthMiddleware
 from server.errors import handle_exception
 from server.health import HealthController
+from server.media import build_store
 from server.relay import build_relay
 from server.request_meta import send_trace_id
 from server.settings import Settings
@@ -33,6 +36,21 @@ from server.tables import ALL_TABLES
 from server.versioning import check_client_versions, send_contract_version
 from sync.controllers import CONTROLLERS as SYNC_ROUTES
 from workorders.controllers import CONTROLLERS as WORK_ORDER_ROUTES
+
+log = logging.getLogger("fieldops.server")
+
+
+async def stop_task(task: "asyncio.Task[None]", what: str, grace_seconds: float = 5.0) -> None:
+    """Cancel a background task at shutdown; one that does not end in time is logged (with
+    where it is stuck) and left behind rather than holding the process up."""
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=grace_seconds)
+    if not done:
+        where = "".join(str(frame) for frame in task.get_stack(limit=5))
+        log.error("shutdown: the %s did not stop within %.0f s: %s", what, grace_seconds, where)
+        return
+    with contextlib.suppress(asyncio.CancelledError):
+        task.result()
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -45,6 +63,7 @@ def create_app(settings: Settings) -> Litestar:
             access_ttl_seconds=settings.access_token_ttl_seconds,
             refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
         ),
+        media=build_store(settings),
     )
 
     relay = build_relay(db=db, settings=settings)
@@ -58,9 +77,7 @@ def create_app(settings: Settings) -> Litestar:
             yield
         finally:
             if relaying is not None:
-                relaying.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await relaying
+                await stop_task(relaying, "push relay")
             await relay.close()
             await db.stop()
 
@@ -83,6 +100,7 @@ def create_app(settings: Settings) -> Litestar:
             *SYNC_ROUTES,
             *DEVICE_ROUTES,
             *PUSH_ROUTES,
+            *MEDIA_ROUTES,
         ],
         lifespan=[lifespan],
         state=State({"services": services}),

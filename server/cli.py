@@ -61,6 +61,7 @@ async def _worker(settings: Settings) -> None:
     import signal
 
     from kernel.db import Database
+    from server.app import stop_task
     from server.relay import build_relay
     from server.tables import ALL_TABLES
 
@@ -70,14 +71,16 @@ async def _worker(settings: Settings) -> None:
     relay = build_relay(db=db, settings=settings)
     task = asyncio.create_task(relay.run())
     loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
     for stop in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(stop, task.cancel)
+        loop.add_signal_handler(stop, stopping.set)
     print("fieldops: push relay running (Ctrl-C stops it)", flush=True)
+    signalled = asyncio.create_task(stopping.wait())
     try:
-        await task
-    except asyncio.CancelledError:
-        pass
+        await asyncio.wait({task, signalled}, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        signalled.cancel()
+        await stop_task(task, "push relay")
         await relay.close()
         await db.stop()
 

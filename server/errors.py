@@ -47,6 +47,8 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
+    ErrorCode.LINK_INVALID: 403,
+    ErrorCode.LINK_EXPIRED: 403,
 }
 
 _MALFORMED_MARKERS = ("malformed", "json is", "input data was truncated", "invalid utf-8")

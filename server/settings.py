@@ -61,6 +61,15 @@ class Settings:
     fcm_ca_file: str = ""
     push_ack_timeout_seconds: int = 300
     alert_webhooks: str = ""
+    public_url: str = ""  # how clients reach this server (signed local media links)
+    media_store: str = "local"  # local (a directory) or s3 (MinIO or any S3)
+    media_dir: str = ""  # the local store's directory; default: FIELDOPS_VAR_DIR/media
+    s3_endpoint: str = ""
+    s3_public_endpoint: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = "fieldops"
+    s3_region: str = "us-east-1"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -93,9 +102,26 @@ class Settings:
                     "FIELDOPS_ALERT_WEBHOOKS: comma-separated STYLE=URL entries, STYLE one of "
                     f"generic, dingtalk, wecom; got {'='.join(entry)!r}"
                 )
+        if settings.media_store not in {"local", "s3"}:
+            raise SettingsError("FIELDOPS_MEDIA_STORE: local or s3.")
+        if settings.media_store == "s3" and not (
+            settings.s3_endpoint.startswith(("http://", "https://"))
+            and settings.s3_access_key
+            and settings.s3_secret_key
+        ):
+            raise SettingsError(
+                "FIELDOPS_MEDIA_STORE=s3 needs FIELDOPS_S3_ENDPOINT (http:// or https://), "
+                "FIELDOPS_S3_ACCESS_KEY and FIELDOPS_S3_SECRET_KEY."
+            )
         if settings.secret_key and len(settings.secret_key) < 32:
             raise SettingsError("FIELDOPS_SECRET_KEY: use at least 32 characters.")
         return settings
+
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def media_root(self) -> Path:
+        return Path(self.media_dir) if self.media_dir else self.var_dir / "media"
 
     def alert_webhook_list(self) -> list[tuple[str, str]]:
         """``[(style, url)]`` of the on-call webhooks."""
@@ -147,6 +173,15 @@ ENV_NAMES: dict[str, str] = {
     "fcm_ca_file": "FIELDOPS_FCM_CA_FILE",
     "push_ack_timeout_seconds": "FIELDOPS_PUSH_ACK_TIMEOUT_SECONDS",
     "alert_webhooks": "FIELDOPS_ALERT_WEBHOOKS",
+    "public_url": "FIELDOPS_PUBLIC_URL",
+    "media_store": "FIELDOPS_MEDIA_STORE",
+    "media_dir": "FIELDOPS_MEDIA_DIR",
+    "s3_endpoint": "FIELDOPS_S3_ENDPOINT",
+    "s3_public_endpoint": "FIELDOPS_S3_PUBLIC_ENDPOINT",
+    "s3_access_key": "FIELDOPS_S3_ACCESS_KEY",
+    "s3_secret_key": "FIELDOPS_S3_SECRET_KEY",
+    "s3_bucket": "FIELDOPS_S3_BUCKET",
+    "s3_region": "FIELDOPS_S3_REGION",
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {

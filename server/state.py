@@ -9,6 +9,7 @@ from litestar.datastructures import State
 from accounts.tokens import TokenConfig
 from kernel.context import Actor
 from kernel.db import Database
+from media.store import ObjectStore
 from server.http import DB
 from server.settings import Settings
 
@@ -18,6 +19,7 @@ class AppServices:
     settings: Settings
     db: Database
     tokens: TokenConfig
+    media: ObjectStore
 
     @staticmethod
     def of(connection: ASGIConnection[Any, Any, Any, Any]) -> "AppServices":

@@ -100,7 +100,10 @@ def live_server_process(
         except subprocess.TimeoutExpired:
             process.kill()  # never leak a server; but a graceful stop that hangs is a bug
             process.wait(timeout=15)
-            pytest.fail("the server did not stop within 15 s of SIGTERM (a connection held open?)")
+            pytest.fail(
+                "the server did not stop within 15 s of SIGTERM (a connection held open?); "
+                f"its log ends:\n{log.read_text()[-4000:]}"
+            )
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,269 @@
+"""Object stores for evidence: one interface, S3 (MinIO or any S3 through minio-py) and a local
+directory (the embedded default), so mobile clients use the same flow against both: they PUT
+bytes to signed URLs (one URL, or one per part of a multipart upload) and never send them
+through the API.
+
+minio-py is blocking (urllib3), so every call runs in a worker thread. The region is always
+given (minio-py otherwise asks the server for it before signing: a 6 s stall when it is down).
+Presigned URLs come from a second client built on the *public* endpoint, because the host is
+part of the signature: a URL signed for ``minio:9000`` does not work from a phone.
+"""
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from minio import Minio
+from minio.commonconfig import CopySource
+from minio.datatypes import Part
+from minio.error import S3Error
+
+from kernel.clock import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRequest:
+    """What a client sends to move bytes: ``method`` on ``url`` with ``headers``."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPart:
+    number: int
+    etag: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    size: int
+
+
+class ObjectStore(Protocol):
+    name: str
+
+    async def upload_url(
+        self, *, key: str, content_type: str, max_bytes: int, expires: timedelta
+    ) -> SignedRequest: ...
+
+    async def start_multipart(self, *, key: str, content_type: str) -> str: ...
+
+    async def part_url(
+        self, *, key: str, upload_id: str, number: int, max_bytes: int, expires: timedelta
+    ) -> SignedRequest: ...
+
+    async def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]: ...
+
+    async def complete_multipart(
+        self, *, key: str, upload_id: str, parts: list[StoredPart]
+    ) -> None: ...
+
+    async def abort_multipart(self, *, key: str, upload_id: str) -> None: ...
+
+    async def stat(self, *, key: str) -> ObjectInfo | None: ...
+
+    def read(self, *, key: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]: ...
+
+    async def put(self, *, key: str, data: bytes, content_type: str) -> None: ...
+
+    async def copy(self, *, source: str, target: str) -> None: ...
+
+    async def delete(self, *, key: str) -> None: ...
+
+    async def download_url(
+        self, *, key: str, expires: timedelta, filename: str
+    ) -> SignedRequest: ...
+
+
+class MultipartNotFound(Exception):
+    """The multipart upload is unknown to the store (completed, aborted or expired)."""
+
+
+class PartMismatch(Exception):
+    """Completing with a part that is missing, or not the one stored (another ETag)."""
+
+
+class TooLarge(Exception):
+    """More bytes arrived than the signed URL allows (the local store refuses them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class S3Config:
+    endpoint: str  # the server's own way in, e.g. http://minio:9000
+    public_endpoint: str  # what phones reach, signed into presigned URLs
+    access_key: str
+    secret_key: str
+    bucket: str
+    region: str = "us-east-1"
+
+
+def _client(url: str, config: S3Config) -> Minio:
+    parts = urlsplit(url)
+    return Minio(
+        parts.netloc,
+        access_key=config.access_key,
+        secret_key=config.secret_key,
+        secure=parts.scheme == "https",
+        region=config.region,
+    )
+
+
+class S3Store:
+    name = "s3"
+
+    def __init__(self, config: S3Config) -> None:
+        self.config, self.bucket = config, config.bucket
+        self.client = _client(config.endpoint, config)
+        self.signer = _client(config.public_endpoint or config.endpoint, config)
+
+    async def ensure_bucket(self) -> None:
+        """Create the bucket if missing (the embedded and test setups; compose creates it)."""
+        if not await asyncio.to_thread(self.client.bucket_exists, self.bucket):
+            await asyncio.to_thread(self.client.make_bucket, self.bucket)
+
+    async def upload_url(
+        self,
+        *,
+        key: str,
+        content_type: str,
+        max_bytes: int,  # noqa: ARG002 - a presigned PUT cannot carry it: checked on completion
+        expires: timedelta,
+    ) -> SignedRequest:
+        url = await asyncio.to_thread(self.signer.presigned_put_object, self.bucket, key, expires)
+        return SignedRequest("PUT", url, {"Content-Type": content_type}, utcnow() + expires)
+
+    async def start_multipart(self, *, key: str, content_type: str) -> str:
+        # minio-py keeps its multipart calls private (its own put_object uses them); they are
+        # the plain S3 API calls a presigned multipart upload needs.
+        headers: dict[str, str | list[str] | tuple[str]] = {"Content-Type": content_type}
+        upload_id: str = await asyncio.to_thread(
+            self.client._create_multipart_upload, self.bucket, key, headers
+        )
+        return upload_id
+
+    async def part_url(
+        self,
+        *,
+        key: str,
+        upload_id: str,
+        number: int,
+        max_bytes: int,  # noqa: ARG002 - as for upload_url
+        expires: timedelta,
+    ) -> SignedRequest:
+        query: dict[str, str | list[str] | tuple[str]] = {
+            "uploadId": upload_id,
+            "partNumber": str(number),
+        }
+        url = await asyncio.to_thread(
+            self.signer.get_presigned_url,
+            "PUT",
+            self.bucket,
+            key,
+            expires,
+            extra_query_params=query,
+        )
+        return SignedRequest("PUT", url, {}, utcnow() + expires)
+
+    async def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
+        parts: list[StoredPart] = []
+        marker: str | None = None
+        while True:
+            try:
+                result = await asyncio.to_thread(
+                    self.client._list_parts,
+                    self.bucket,
+                    key,
+                    upload_id,
+                    part_number_marker=marker,
+                )
+            except S3Error as error:
+                if error.code == "NoSuchUpload":
+                    raise MultipartNotFound(upload_id) from None
+                raise
+            parts += [
+                StoredPart(p.part_number, p.etag.strip('"'), p.size or 0) for p in result.parts
+            ]
+            if not result.is_truncated:
+                return parts
+            marker = str(result.next_part_number_marker)
+
+    async def complete_multipart(
+        self, *, key: str, upload_id: str, parts: list[StoredPart]
+    ) -> None:
+        listed = [Part(p.number, p.etag) for p in sorted(parts, key=lambda p: p.number)]
+        try:
+            await asyncio.to_thread(
+                self.client._complete_multipart_upload, self.bucket, key, upload_id, listed
+            )
+        except S3Error as error:
+            if error.code == "NoSuchUpload":
+                raise MultipartNotFound(upload_id) from None
+            if error.code in ("InvalidPart", "InvalidPartOrder", "EntityTooSmall"):
+                raise PartMismatch(error.message) from None
+            raise
+
+    async def abort_multipart(self, *, key: str, upload_id: str) -> None:
+        try:
+            await asyncio.to_thread(
+                self.client._abort_multipart_upload, self.bucket, key, upload_id
+            )
+        except S3Error as error:
+            if error.code != "NoSuchUpload":
+                raise
+
+    async def stat(self, *, key: str) -> ObjectInfo | None:
+        try:
+            found = await asyncio.to_thread(self.client.stat_object, self.bucket, key)
+        except S3Error as error:
+            if error.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return None
+            raise
+        return ObjectInfo(int(found.size or 0))
+
+    async def read(self, *, key: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
+        response = await asyncio.to_thread(self.client.get_object, self.bucket, key)
+        try:
+            while chunk := await asyncio.to_thread(response.read, chunk_size):
+                yield chunk
+        finally:
+            response.close()
+            response.release_conn()
+
+    async def put(self, *, key: str, data: bytes, content_type: str) -> None:
+        await asyncio.to_thread(
+            self.client.put_object,
+            self.bucket,
+            key,
+            io.BytesIO(data),
+            len(data),
+            content_type=content_type,
+        )
+
+    async def copy(self, *, source: str, target: str) -> None:
+        await asyncio.to_thread(
+            self.client.copy_object, self.bucket, target, CopySource(self.bucket, source)
+        )
+
+    async def delete(self, *, key: str) -> None:
+        await asyncio.to_thread(self.client.remove_object, self.bucket, key)
+
+    async def download_url(self, *, key: str, expires: timedelta, filename: str) -> SignedRequest:
+        disposition: dict[str, str | list[str] | tuple[str]] = {
+            "response-content-disposition": f'attachment; filename="{filename}"'
+        }
+        url = await asyncio.to_thread(
+            self.signer.presigned_get_object,
+            self.bucket,
+            key,
+            expires,
+            response_headers=disposition,
+        )
+        return SignedRequest("GET", url, {}, utcnow() + expires)
