@@ -1,16 +1,20 @@
-"""HTTP routes of media: the local store's signed upload and download links (the embedded
-default; with S3 the links point at the bucket instead and these routes are unused)."""
+"""HTTP routes of media: upload sessions, and the local store's signed upload and download
+links (the embedded default; with S3 the links point at the bucket and those routes idle)."""
 
 from typing import Any
+from uuid import UUID
 
-from litestar import Controller, Request, Response, get, put
-from litestar.params import FromPath
+from litestar import Controller, Request, Response, get, post, put
+from litestar.params import FromPath, JSONBody
 from litestar.response import File
 
 from kernel.errors import DomainError, NotFound
+from media import uploads
 from media.local_store import ROUTE, LocalStore, SignedUrlError
 from media.store import MultipartNotFound, TooLarge
+from mobile_contract import media as contract
 from mobile_contract.errors import ErrorCode
+from server.http import BEARER, DB, CurrentActor
 from server.state import AppServices
 
 PUBLIC = {"exclude_from_auth": True}  # the signed link is the credential
@@ -65,4 +69,66 @@ class LocalMediaController(Controller):
         return File(path, filename=str(claims.get("name", path.name)))
 
 
-CONTROLLERS = [LocalMediaController]
+class UploadController(Controller):
+    path = "/api/v1"
+    tags = ["media"]
+    security = BEARER
+
+    @post("/work-orders/{work_order_id:uuid}/uploads", status_code=201)
+    async def create(
+        self,
+        work_order_id: FromPath[UUID],
+        data: JSONBody[contract.UploadCreate],
+        db: DB,
+        actor: CurrentActor,
+        request: Request[Any, Any, Any],
+    ) -> Response[contract.UploadSession]:
+        """Declare a file of evidence; answers where to PUT its bytes (201). The same
+        ``client_key`` again answers the same session with fresh links (200)."""
+        session, created = await uploads.create(
+            db=db,
+            store=AppServices.of(request).media,
+            actor=actor,
+            work_order_id=work_order_id,
+            request=data,
+        )
+        return Response(session, status_code=201 if created else 200)
+
+    @get("/uploads/{upload_id:uuid}")
+    async def show(
+        self,
+        upload_id: FromPath[UUID],
+        db: DB,
+        actor: CurrentActor,
+        request: Request[Any, Any, Any],
+    ) -> contract.UploadSession:
+        """The session, with fresh links for the parts the store does not hold yet (resume)."""
+        store = AppServices.of(request).media
+        return await uploads.show(db=db, store=store, actor=actor, upload_id=upload_id)
+
+    @post("/uploads/{upload_id:uuid}/complete", status_code=200)
+    async def complete(
+        self,
+        upload_id: FromPath[UUID],
+        db: DB,
+        actor: CurrentActor,
+        request: Request[Any, Any, Any],
+    ) -> contract.UploadSession:
+        """Every byte is up: check it against the declaration and queue its verification."""
+        store = AppServices.of(request).media
+        return await uploads.complete(db=db, store=store, actor=actor, upload_id=upload_id)
+
+    @post("/uploads/{upload_id:uuid}/abort", status_code=200)
+    async def abort(
+        self,
+        upload_id: FromPath[UUID],
+        db: DB,
+        actor: CurrentActor,
+        request: Request[Any, Any, Any],
+    ) -> contract.UploadSession:
+        """Give the upload up; the store drops what arrived."""
+        store = AppServices.of(request).media
+        return await uploads.abort(db=db, store=store, actor=actor, upload_id=upload_id)
+
+
+CONTROLLERS = [LocalMediaController, UploadController]

@@ -89,3 +89,19 @@ class DeliveryStatus(StrEnum):
 class AckEvent(StrEnum):
     RECEIVED = "received"  # the app got the push (from its notification service extension)
     OPENED = "opened"  # the engineer opened it
+
+
+class EvidenceKind(StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    SIGNATURE = "signature"
+
+
+class UploadStatus(StrEnum):
+    PENDING = "pending"  # waiting for the bytes
+    UPLOADED = "uploaded"  # complete: waiting for verification
+    VERIFIED = "verified"  # re-hashed, type sniffed, decoded: evidence
+    REJECTED = "rejected"  # see rejection_reason; never shown as evidence
+    ABORTED = "aborted"  # cancelled by the client
+    EXPIRED = "expired"  # not completed in time

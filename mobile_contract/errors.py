@@ -35,6 +35,8 @@ class ErrorCode(StrEnum):
     SERVICE_UNAVAILABLE = "service_unavailable"
     LINK_INVALID = "link_invalid"  # a signed media link that was altered or is for another use
     LINK_EXPIRED = "link_expired"  # a signed media link past its expiry: ask for a new one
+    UPLOAD_INCOMPLETE = "upload_incomplete"  # parts missing or of the wrong size: send them
+    UPLOAD_REJECTED = "upload_rejected"  # what arrived is not what was declared: start over
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):

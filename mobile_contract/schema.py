@@ -18,6 +18,7 @@ from mobile_contract import (
     devices,
     directory,
     errors,
+    media,
     push,
     sync,
     system,
@@ -35,6 +36,7 @@ _MODULES: tuple[ModuleType, ...] = (
     sync,
     devices,
     push,
+    media,
 )
 
 SNAPSHOT_DIR = pathlib.Path(__file__).parent / "snapshots"

@@ -49,6 +49,8 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.LINK_INVALID: 403,
     ErrorCode.LINK_EXPIRED: 403,
+    ErrorCode.UPLOAD_INCOMPLETE: 409,
+    ErrorCode.UPLOAD_REJECTED: 422,
 }
 
 _MALFORMED_MARKERS = ("malformed", "json is", "input data was truncated", "invalid utf-8")

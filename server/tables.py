@@ -5,6 +5,7 @@ from piccolo.table import Table
 from accounts.tables import TABLES as ACCOUNT_TABLES
 from device_registry.tables import TABLES as DEVICE_TABLES
 from directory.tables import TABLES as DIRECTORY_TABLES
+from media.tables import TABLES as MEDIA_TABLES
 from push.tables import TABLES as PUSH_TABLES
 from sync.tables import TABLES as SYNC_TABLES
 from workorders.tables import TABLES as WORK_ORDER_TABLES
@@ -16,4 +17,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *SYNC_TABLES,
     *DEVICE_TABLES,
     *PUSH_TABLES,
+    *MEDIA_TABLES,
 )

@@ -67,6 +67,7 @@ class Side:
     cursor: str = ""
     push_device: str = ""  # an app installation registered for push (device registry)
     push_delivery: str = ""  # a push delivery to it
+    upload: str = ""  # an evidence upload session
 
     def labels(self) -> dict[str, str]:
         """Placeholder -> value, to compare a victim answer with a random-id answer."""
@@ -92,6 +93,8 @@ class Side:
             values["push_device"] = self.push_device
         if self.push_delivery:
             values["push_delivery"] = self.push_delivery
+        if self.upload:
+            values["upload"] = self.upload
         return values
 
 
@@ -118,6 +121,7 @@ def random_side() -> Side:
         device_id="victim-phone",
         push_device=new(),
         push_delivery=new(),
+        upload=new(),
         cursor=base64.urlsafe_b64encode(
             json.dumps(["2020-01-01T00:00:00Z", new()]).encode()
         ).decode(),
@@ -143,6 +147,7 @@ PATH_PARAMS: dict[str, Ids] = {
     "asset_id": lambda s: s.asset_id,
     "device_id": lambda s: s.push_device,
     "delivery_id": lambda s: s.push_delivery,
+    "upload_id": lambda s: s.upload,
 }
 
 
@@ -492,6 +497,21 @@ BODIES[("POST", "/api/v1/devices")] = Bodies(
     ]
 )
 
+
+def _upload(client_key: str | None = None) -> dict[str, Any]:
+    return {
+        "client_key": client_key or f"atk-{uuid.uuid4().hex}",
+        "kind": "photo",
+        "content_type": "image/jpeg",
+        "size": 1000,
+        "sha256": "0" * 64,
+    }
+
+
+BODIES[("POST", "/api/v1/work-orders/{work_order_id}/uploads")] = Bodies(
+    probes=[lambda own, t: _upload()]
+)
+
 BODIES[("POST", "/api/v1/push/deliveries/{delivery_id}/ack")] = Bodies(
     probes=[lambda own, t: {"event": "received"}, lambda own, t: {"event": "opened"}]
 )
@@ -751,6 +771,15 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
         push_delivery=(await ok(world, "dispatcher", "GET", "/api/v1/push/deliveries"))["items"][0][
             "id"
         ],
+        upload=(
+            await ok(
+                world,
+                "eng_a",
+                "POST",
+                f"/api/v1/work-orders/{main['id']}/uploads",
+                json=_upload(f"victim-{marker}"),
+            )
+        )["id"],
     )
     extra = {session["access_token"], *phones}
     return side, [str(world.asset_id), asset["id"]], [spare["id"], gone["id"], main["id"]], extra
@@ -787,6 +816,9 @@ async def build_attacker(world: World) -> Side:
         number=work_order["number"],
         device_id="attacker-walker",
         push_device=str(uuid.uuid4()),
+        upload=(
+            await ok(world, "eng_a", "POST", f"/api/v1/work-orders/{wo}/uploads", json=_upload())
+        )["id"],
     )
 
 

@@ -1,0 +1,46 @@
+"""Upload sessions: the declared file (kind, type, size, SHA-256, capture time and place), where
+its bytes go (one object, or a multipart upload of fixed-size parts), and what became of it.
+Bytes never pass through the API: clients PUT them to signed URLs under a quarantine prefix,
+and only a verified upload is promoted to evidence."""
+
+from piccolo.columns import (
+    UUID,
+    BigInt,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from accounts.tables import Tenant, User
+from workorders.tables import WorkOrder
+
+
+class Upload(Table, tablename="media_upload"):
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    work_order = ForeignKey(WorkOrder, null=False, index=True)
+    created_by = ForeignKey(User, null=True, default=None)  # null: a customer portal token
+    client_key = Varchar(length=100)  # the client's idempotency key (unique per uploader)
+    kind = Varchar(length=20)  # photo, video, document, signature
+    requirement = Varchar(length=40, default="")  # the required evidence it answers, if any
+    content_type = Varchar(length=100)
+    size = BigInt()
+    sha256 = Varchar(length=64)
+    captured_at = Timestamptz(null=True, default=None)
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
+    object_key = Varchar(length=300)  # under quarantine/ until verified
+    store_upload_id = Varchar(length=300, default="")  # the store's multipart upload id
+    part_size = BigInt(default=0)  # 0: a single PUT
+    part_count = Integer(default=0)
+    status = Varchar(length=20)  # pending, uploaded, verified, rejected, aborted, expired
+    rejection_reason = Varchar(length=300, default="")
+    created_at = Timestamptz()
+    expires_at = Timestamptz()  # an upload not completed by then is aborted
+    completed_at = Timestamptz(null=True, default=None)
+
+
+TABLES: tuple[type[Table], ...] = (Upload,)

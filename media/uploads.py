@@ -1,0 +1,356 @@
+"""Upload sessions: declare a file, PUT its bytes to signed URLs, complete (or abort).
+
+The declared kind, content type and size are checked against the kind's limits when the
+session is created, and what arrived is checked against the declaration when it completes;
+the verification worker then re-hashes and decodes it. Store calls (network, for S3) never run
+inside a database transaction: the SQLite write lock is not held across them.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from kernel import sql
+from kernel.clock import utcnow
+from kernel.context import Actor
+from kernel.db import Database
+from kernel.errors import AlreadyExists, DomainError, NotFound
+from media.store import MultipartNotFound, ObjectStore, PartMismatch, SignedRequest, StoredPart
+from media.tables import Upload
+from mobile_contract import media as contract
+from mobile_contract.enums import EvidenceKind, UploadStatus
+from mobile_contract.errors import ErrorCode
+from workorders import queries
+
+MIB = 1 << 20
+SINGLE_PUT_MAX = 16 * MIB  # larger files go up in parts
+LINK_TTL = timedelta(hours=1)  # an upload link; resuming issues new ones
+SESSION_TTL = timedelta(hours=24)  # then an unfinished upload is aborted
+
+
+@dataclass(frozen=True, slots=True)
+class KindLimits:
+    content_types: frozenset[str]
+    max_bytes: int
+
+
+LIMITS: dict[EvidenceKind, KindLimits] = {
+    EvidenceKind.PHOTO: KindLimits(
+        frozenset({"image/jpeg", "image/png", "image/heic", "image/heif", "image/webp"}),
+        25 * MIB,
+    ),
+    EvidenceKind.VIDEO: KindLimits(frozenset({"video/mp4", "video/quicktime"}), 1024 * MIB),
+    EvidenceKind.DOCUMENT: KindLimits(frozenset({"application/pdf"}), 50 * MIB),
+    EvidenceKind.SIGNATURE: KindLimits(frozenset({"image/png"}), 2 * MIB),
+}
+
+_COLUMNS = (
+    "id, tenant, work_order, created_by, client_key, kind, requirement, content_type, size,"
+    " sha256, captured_at, latitude, longitude, object_key, store_upload_id, part_size,"
+    " part_count, status, rejection_reason, created_at, expires_at, completed_at"
+)
+_SELECT = f"SELECT {_COLUMNS} FROM media_upload WHERE tenant = {{}}"  # noqa: S608 - fixed text
+_INSERT = f"INSERT INTO media_upload ({_COLUMNS})"
+_SET_STATUS = (
+    "UPDATE media_upload SET status = {}, rejection_reason = {}, completed_at = {}"
+    " WHERE id = {} AND status = 'pending' RETURNING id"
+)
+
+
+def part_size_for(size: int) -> int:
+    """8 MiB parts, 16 MiB above 512 MiB (S3 allows 10,000 parts of at least 5 MiB)."""
+    return 8 * MIB if size <= 512 * MIB else 16 * MIB
+
+
+def check_limits(request: contract.UploadCreate) -> None:
+    limits = LIMITS[request.kind]
+    if request.content_type not in limits.content_types:
+        raise DomainError(
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            f"A {request.kind} must be one of {', '.join(sorted(limits.content_types))}; "
+            f"got {request.content_type}.",
+            {"field": "content_type", "allowed": sorted(limits.content_types)},
+        )
+    if request.size > limits.max_bytes:
+        raise DomainError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"A {request.kind} may be at most {limits.max_bytes // MIB} MiB; "
+            f"this one is {math.ceil(request.size / MIB)} MiB.",
+            {"field": "size", "max_bytes": limits.max_bytes},
+        )
+
+
+async def create(
+    *,
+    db: Database,
+    store: ObjectStore,
+    actor: Actor,
+    work_order_id: UUID,
+    request: contract.UploadCreate,
+) -> tuple[contract.UploadSession, bool]:
+    """A new session (True), or the one this client key already made (False)."""
+    check_limits(request)
+    async with db.snapshot():
+        await queries.load_row(actor, work_order_id)  # in the caller's scope, or 404
+        existing = await _by_client_key(actor, request.client_key)
+    if existing is not None:
+        return await _replayed(store, existing, work_order_id, request), False
+    upload_id, now = uuid4(), utcnow()
+    key = f"quarantine/{actor.tenant_id}/{work_order_id}/{upload_id}"
+    multipart = request.size > SINGLE_PUT_MAX
+    part_size = part_size_for(request.size) if multipart else 0
+    store_upload_id = (
+        await store.start_multipart(key=key, content_type=request.content_type) if multipart else ""
+    )
+    row: dict[str, Any] = {
+        "id": upload_id,
+        "tenant": actor.tenant_id,
+        "work_order": work_order_id,
+        "created_by": actor.user_id,
+        "client_key": request.client_key,
+        "kind": request.kind.value,
+        "requirement": request.requirement,
+        "content_type": request.content_type,
+        "size": request.size,
+        "sha256": request.sha256,
+        "captured_at": request.captured_at,
+        "latitude": request.latitude,
+        "longitude": request.longitude,
+        "object_key": key,
+        "store_upload_id": store_upload_id,
+        "part_size": part_size,
+        "part_count": math.ceil(request.size / part_size) if multipart else 0,
+        "status": UploadStatus.PENDING.value,
+        "rejection_reason": "",
+        "created_at": now,
+        "expires_at": now + SESSION_TTL,
+        "completed_at": None,
+    }
+    async with db.transaction():
+        inserted = await sql.insert_rows(
+            Upload,
+            _INSERT,
+            [list(row.values())],
+            "ON CONFLICT (tenant, created_by, client_key) DO NOTHING RETURNING id",
+        )
+        winner = None if inserted else await _by_client_key(actor, request.client_key)
+    if winner is not None:  # a concurrent retry of the same request got there first
+        if multipart:
+            await store.abort_multipart(key=key, upload_id=store_upload_id)
+        return await _replayed(store, winner, work_order_id, request), False
+    return await session_of(store, row), True
+
+
+async def show(
+    *, db: Database, store: ObjectStore, actor: Actor, upload_id: UUID
+) -> contract.UploadSession:
+    """The session with fresh links for whatever the store does not hold yet (resume)."""
+    async with db.snapshot():
+        row = await _load(actor, upload_id)
+    return await session_of(store, row)
+
+
+async def complete(
+    *, db: Database, store: ObjectStore, actor: Actor, upload_id: UUID
+) -> contract.UploadSession:
+    """Check what arrived against the declaration and hand it to verification. Safe to repeat:
+    a completed session answers as it is."""
+    async with db.snapshot():
+        row = await _load(actor, upload_id)
+    if row["status"] != UploadStatus.PENDING:
+        if row["status"] in (UploadStatus.UPLOADED, UploadStatus.VERIFIED):
+            return await session_of(store, row)
+        raise _not_pending(row)
+    if row["part_size"]:
+        await _complete_parts(store, row)
+    found = await store.stat(key=row["object_key"])
+    if found is None:
+        raise DomainError(
+            ErrorCode.UPLOAD_INCOMPLETE,
+            "Nothing has been uploaded yet: PUT the file to the upload link first.",
+            {"missing_parts": [1]},
+        )
+    if found.size != row["size"]:
+        reason = f"{found.size} bytes arrived, {row['size']} were declared"
+        await _finish(db, row, UploadStatus.REJECTED, reason)
+        await store.delete(key=row["object_key"])
+        raise DomainError(
+            ErrorCode.UPLOAD_REJECTED,
+            f"The upload was rejected: {reason}. Create a new upload for this file.",
+            {"reason": reason},
+        )
+    await _finish(db, row, UploadStatus.UPLOADED, "")
+    return await session_of(store, {**row, "status": UploadStatus.UPLOADED.value})
+
+
+async def abort(
+    *, db: Database, store: ObjectStore, actor: Actor, upload_id: UUID
+) -> contract.UploadSession:
+    async with db.snapshot():
+        row = await _load(actor, upload_id)
+    if row["status"] == UploadStatus.ABORTED:
+        return await session_of(store, row)
+    if row["status"] != UploadStatus.PENDING:
+        raise _not_pending(row)
+    await _finish(db, row, UploadStatus.ABORTED, "aborted by the client")
+    await discard(store, row)
+    return await session_of(store, {**row, "status": UploadStatus.ABORTED.value})
+
+
+async def discard(store: ObjectStore, row: dict[str, Any]) -> None:
+    """Drop whatever a session left in the store."""
+    if row["store_upload_id"]:
+        await store.abort_multipart(key=row["object_key"], upload_id=row["store_upload_id"])
+    await store.delete(key=row["object_key"])
+
+
+async def session_of(store: ObjectStore, row: dict[str, Any]) -> contract.UploadSession:
+    status = UploadStatus(row["status"])
+    upload: SignedRequest | None = None
+    parts: list[contract.UploadPart] = []
+    if row["part_size"]:
+        parts = await _parts(store, row, links=status is UploadStatus.PENDING)
+    elif status is UploadStatus.PENDING:
+        upload = await store.upload_url(
+            key=row["object_key"],
+            content_type=row["content_type"],
+            max_bytes=row["size"],
+            expires=LINK_TTL,
+        )
+    return contract.UploadSession(
+        id=row["id"],
+        work_order_id=row["work_order"],
+        kind=EvidenceKind(row["kind"]),
+        requirement=row["requirement"],
+        content_type=row["content_type"],
+        size=row["size"],
+        sha256=row["sha256"],
+        status=status,
+        rejection_reason=row["rejection_reason"],
+        upload=_signed(upload) if upload else None,
+        part_size=row["part_size"],
+        parts=parts,
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+    )
+
+
+def _expected_sizes(row: dict[str, Any]) -> dict[int, int]:
+    size, part_size, count = row["size"], row["part_size"], row["part_count"]
+    return {
+        n: part_size if n < count else size - part_size * (count - 1) for n in range(1, count + 1)
+    }
+
+
+async def _stored_parts(store: ObjectStore, row: dict[str, Any]) -> dict[int, StoredPart]:
+    try:
+        listed = await store.list_parts(key=row["object_key"], upload_id=row["store_upload_id"])
+    except MultipartNotFound:
+        return {}
+    return {part.number: part for part in listed}
+
+
+async def _parts(
+    store: ObjectStore, row: dict[str, Any], *, links: bool
+) -> list[contract.UploadPart]:
+    stored = await _stored_parts(store, row) if links else {}
+    parts = []
+    for number, size in _expected_sizes(row).items():
+        held = stored.get(number)
+        uploaded = (held is not None and held.size == size) or not links
+        url = None
+        if not uploaded:
+            url = await store.part_url(
+                key=row["object_key"],
+                upload_id=row["store_upload_id"],
+                number=number,
+                max_bytes=size,
+                expires=LINK_TTL,
+            )
+        parts.append(
+            contract.UploadPart(
+                number=number, size=size, uploaded=uploaded, url=_signed(url) if url else None
+            )
+        )
+    return parts
+
+
+async def _complete_parts(store: ObjectStore, row: dict[str, Any]) -> None:
+    expected = _expected_sizes(row)
+    stored = await _stored_parts(store, row)
+    missing = [n for n in expected if n not in stored]
+    wrong = [n for n, part in stored.items() if expected.get(n) != part.size]
+    if missing or wrong:
+        raise DomainError(
+            ErrorCode.UPLOAD_INCOMPLETE,
+            f"{len(missing)} part(s) missing and {len(wrong)} of the wrong size: upload them "
+            "(GET the upload for fresh links), then complete again.",
+            {"missing_parts": missing, "wrong_size_parts": wrong},
+        )
+    try:
+        await store.complete_multipart(
+            key=row["object_key"],
+            upload_id=row["store_upload_id"],
+            parts=[stored[n] for n in expected],
+        )
+    except (PartMismatch, MultipartNotFound) as error:  # replaced or expired meanwhile
+        raise DomainError(
+            ErrorCode.UPLOAD_INCOMPLETE,
+            f"The parts changed while completing ({error}): complete again.",
+            {"missing_parts": [], "wrong_size_parts": []},
+        ) from None
+
+
+async def _finish(db: Database, row: dict[str, Any], status: UploadStatus, reason: str) -> None:
+    async with db.transaction():
+        await sql.fetch(Upload, _SET_STATUS, status.value, reason[:300], utcnow(), row["id"])
+
+
+async def _load(actor: Actor, upload_id: UUID) -> dict[str, Any]:
+    """The caller's own upload, or any of the tenant's for the dispatch roles; else 404."""
+    statement, args = _SELECT + " AND id = {}", [actor.tenant_id, upload_id]
+    if not actor.dispatches:
+        statement += " AND created_by = {}"
+        args.append(actor.user_id)
+    row = await sql.fetch_one(Upload, statement, *args)
+    if row is None:
+        raise NotFound("upload", upload_id)
+    return row
+
+
+async def _by_client_key(actor: Actor, client_key: str) -> dict[str, Any] | None:
+    statement = _SELECT + " AND created_by = {} AND client_key = {}"
+    return await sql.fetch_one(Upload, statement, actor.tenant_id, actor.user_id, client_key)
+
+
+async def _replayed(
+    store: ObjectStore, row: dict[str, Any], work_order_id: UUID, request: contract.UploadCreate
+) -> contract.UploadSession:
+    same = (
+        str(row["work_order"]) == str(work_order_id)
+        and row["sha256"] == request.sha256
+        and row["size"] == request.size
+        and row["kind"] == request.kind.value
+    )
+    if not same:
+        raise AlreadyExists("upload", "client_key", request.client_key)
+    return await session_of(store, row)
+
+
+def _not_pending(row: dict[str, Any]) -> DomainError:
+    return DomainError(
+        ErrorCode.ILLEGAL_TRANSITION,
+        f"This upload is {row['status']}: create a new upload for the file.",
+        {"status": row["status"]},
+    )
+
+
+def _signed(request: SignedRequest) -> contract.SignedUrl:
+    return contract.SignedUrl(
+        method=request.method,
+        url=request.url,
+        headers=request.headers,
+        expires_at=request.expires_at,
+    )

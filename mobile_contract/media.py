@@ -1,0 +1,68 @@
+"""Evidence uploads: a client declares the file, PUTs its bytes to signed URLs (one, or one per
+part), then completes; bytes never travel through the API or in sync documents."""
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from msgspec import Meta
+
+from mobile_contract.enums import EvidenceKind, UploadStatus
+
+Sha256 = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")]
+ClientKey = Annotated[str, Meta(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")]
+ContentType = Annotated[
+    str, Meta(min_length=3, max_length=100, pattern=r"^[a-z0-9.+-]+/[a-z0-9.+-]+$")
+]
+RequirementCode = Annotated[str, Meta(max_length=40, pattern=r"^[a-z0-9_]*$")]
+
+
+class UploadCreate(msgspec.Struct, kw_only=True):
+    """``POST /api/v1/work-orders/{id}/uploads``. Repeating it with the same ``client_key``
+    answers the same session (with fresh links), so a retry after a lost answer is safe."""
+
+    client_key: ClientKey
+    kind: EvidenceKind
+    content_type: ContentType
+    size: Annotated[int, Meta(ge=1)]
+    sha256: Sha256  # of the whole file: the server re-hashes what arrives
+    requirement: RequirementCode = ""  # e.g. photo_before: the required evidence it answers
+    captured_at: datetime | None = None
+    latitude: Annotated[float, Meta(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Meta(ge=-180, le=180)] | None = None
+
+
+class SignedUrl(msgspec.Struct, kw_only=True):
+    """Send ``method`` to ``url`` with ``headers`` (and the bytes) before ``expires_at``."""
+
+    method: str
+    url: str
+    headers: dict[str, str] = {}
+    expires_at: datetime
+
+
+class UploadPart(msgspec.Struct, kw_only=True):
+    number: int  # 1-based
+    size: int  # the exact size this part must have
+    uploaded: bool = False  # the store holds it (resume: send only the others)
+    url: SignedUrl | None = None  # absent once uploaded
+
+
+class UploadSession(msgspec.Struct, kw_only=True):
+    id: UUID
+    work_order_id: UUID
+    kind: EvidenceKind
+    requirement: str = ""
+    content_type: str
+    size: int
+    sha256: str
+    status: UploadStatus
+    rejection_reason: str = ""
+    # One PUT of the whole file (``upload``), or ``parts`` of ``part_size`` bytes each (the
+    # last one shorter) for large files: upload them in any order, in parallel, then complete.
+    upload: SignedUrl | None = None
+    part_size: int = 0
+    parts: list[UploadPart] = []
+    created_at: datetime
+    expires_at: datetime  # not completed by then: aborted, its parts discarded
