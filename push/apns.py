@@ -60,8 +60,12 @@ class ProviderToken:
         assert self._token is not None
         return self._token
 
-    def refresh_if_allowed(self) -> bool:
-        if self._token is not None and self.clock() - self._issued_at < TOKEN_MIN_AGE_SECONDS:
+    def refresh_if_allowed(self, rejected: str) -> bool:
+        """After Apple refused ``rejected``: True when there is another token to try (a
+        concurrent send already made one, or this one is old enough to replace)."""
+        if self._token != rejected:
+            return True
+        if self.clock() - self._issued_at < TOKEN_MIN_AGE_SECONDS:
             return False
         self._make()
         return True
@@ -112,15 +116,16 @@ class ApnsProvider:
                 Verdict.DEAD,
                 reason=f"PayloadTooLarge: {len(payload)} bytes (checked before sending)",
             )
-        answer = await self._post(item, payload)
-        if answer.reason == "ExpiredProviderToken" and self.token.refresh_if_allowed():
-            answer = await self._post(item, payload)
+        token = self.token.current()
+        answer = await self._post(item, payload, token)
+        if answer.reason == "ExpiredProviderToken" and self.token.refresh_if_allowed(token):
+            answer = await self._post(item, payload, self.token.current())
         return answer
 
-    async def _post(self, item: Outgoing, payload: bytes) -> Answer:
+    async def _post(self, item: Outgoing, payload: bytes, token: str) -> Answer:
         origin = self.origins["sandbox" if item.apns_environment == "sandbox" else "production"]
         headers = [
-            ("authorization", f"bearer {self.token.current()}"),
+            ("authorization", f"bearer {token}"),
             ("apns-id", str(item.delivery_id)),
             ("apns-push-type", "alert"),
             ("apns-priority", "10" if item.priority == "high" else "5"),

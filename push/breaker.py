@@ -24,22 +24,30 @@ class CircuitBreaker:
         self.base_cooldown, self.max_cooldown = cooldown, max_cooldown
         self.cooldown = cooldown
         self.open_until: datetime | None = None
-        self._probe = asyncio.Lock()
+        self._probe: asyncio.Future[bool] | None = None  # in flight; True: it got through
 
     def is_open(self) -> bool:
         return self.open_until is not None and self.clock() < self.open_until
 
     async def call(self, send: Callable[[], Awaitable[Answer]]) -> tuple[Answer, bool]:
         """Send through the breaker; answers (the answer, whether this send opened it).
-        Open: nothing is sent (HELD). Half-open: one send at a time probes."""
+        Open: nothing is sent (HELD). Half-open: one send probes while the others wait for
+        its verdict, then go together (closed) or are held (open again)."""
         if self.open_until is None:
             return self._observe(await send())
         if self.is_open():
             return self._held(), False
-        async with self._probe:
-            if self.is_open():  # the probe before us failed
-                return self._held(), False
+        if self._probe is not None:
+            if await asyncio.shield(self._probe):
+                return self._observe(await send())
+            return self._held(), False
+        probe: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._probe = probe
+        try:
             return self._observe(await send())
+        finally:
+            probe.set_result(self.open_until is None)
+            self._probe = None
 
     def _observe(self, answer: Answer) -> tuple[Answer, bool]:
         if answer.verdict is not Verdict.PROVIDER_AUTH:

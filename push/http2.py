@@ -27,6 +27,8 @@ import hpack
 
 # Our own request headers are built well-formed, so h2's per-header normalisation and checks
 # (a fifth of the client's CPU, measured) are skipped for them; answers are still validated.
+PING_TIMEOUT = 5.0  # seconds for a PING ACK after a stream timed out
+
 _CONFIG = h2.config.H2Configuration(
     client_side=True,
     header_encoding="utf-8",
@@ -52,6 +54,23 @@ class Http2Timeout(Http2Error):
     """No complete answer in time (the stream was reset)."""
 
 
+class Http2NotSent(Http2Error):
+    """The server never processed the request (refused stream, above a GOAWAY's last stream,
+    or the connection went while it waited for a stream): safe to send again at once."""
+
+
+class _ClientConnection(h2.connection.H2Connection):
+    """h2 treats a received GOAWAY as the end of the connection and rejects every frame after
+    it, but a graceful GOAWAY (a server draining, as APNs and Google's front ends do) still
+    answers the streams up to its ``last_stream_id``: keep reading those. No new stream is
+    opened on it (the connection is marked unusable)."""
+
+    def _receive_goaway_frame(self, frame: Any) -> tuple[list[Any], list[h2.events.Event]]:
+        frames, events = super()._receive_goaway_frame(frame)
+        self.state_machine.state = h2.connection.ConnectionState.CLIENT_OPEN
+        return frames, events
+
+
 @dataclass(frozen=True, slots=True)
 class Response:
     status: int
@@ -74,12 +93,14 @@ class _Connection(asyncio.Protocol):
 
     def __init__(self, authority: str) -> None:
         self.authority = authority
-        self.h2 = h2.connection.H2Connection(config=_CONFIG)
+        self.h2 = _ClientConnection(config=_CONFIG)
         self.h2.encoder = _PlainLiteralEncoder()
         self.streams: dict[int, _Stream] = {}
         self.transport: asyncio.Transport | None = None
         self.usable = True  # False after GOAWAY or loss: new requests take a new connection
+        self.settled = asyncio.Event()  # the server's SETTINGS (its stream limit) arrived
         self._waiting: list[asyncio.Future[None]] = []
+        self._ping: asyncio.TimerHandle | None = None  # a liveness PING awaiting its ACK
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -89,6 +110,8 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.usable = False
+        if self._ping is not None:
+            self._ping.cancel()
         self._fail_all(Http2Error(f"connection lost: {exc or 'closed by the server'}"))
 
     def data_received(self, data: bytes) -> None:
@@ -121,24 +144,32 @@ class _Connection(asyncio.Protocol):
                 stream.body.extend(event.data)
         elif isinstance(event, h2.events.StreamEnded):
             stream = self._finish(event.stream_id)
+            if stream is not None and stream.outgoing:  # answered before our body was sent
+                self._reset(event.stream_id, h2.errors.ErrorCodes.NO_ERROR)
             if stream is not None and not stream.future.done():
                 response = Response(stream.status, stream.headers, bytes(stream.body))
                 stream.future.set_result(response)
         elif isinstance(event, h2.events.StreamReset):
-            self._fail(
-                event.stream_id, Http2Error(f"stream reset by the server ({event.error_code!r})")
-            )
+            refused = event.error_code == h2.errors.ErrorCodes.REFUSED_STREAM
+            kind = Http2NotSent if refused else Http2Error
+            self._fail(event.stream_id, kind(f"stream reset by the server ({event.error_code!r})"))
         elif isinstance(event, h2.events.WindowUpdated):
-            for stream_id, stream in list(self.streams.items()):
-                if stream.outgoing:
-                    self._send_body(stream_id, stream)
+            self._resume_bodies()
         elif isinstance(event, h2.events.ConnectionTerminated):  # GOAWAY
             self.usable = False
             last = event.last_stream_id if event.last_stream_id is not None else 0
             for stream_id in [s for s in self.streams if s > last]:
-                self._fail(stream_id, Http2Error(f"GOAWAY ({event.error_code!r})"))
+                self._fail(stream_id, Http2NotSent(f"GOAWAY ({event.error_code!r})"))
+            self._wake()  # waiting requests go elsewhere
+            if not self.streams and self.transport is not None:
+                self.transport.close()
         elif isinstance(event, h2.events.RemoteSettingsChanged):
+            self.settled.set()
+            self._resume_bodies()  # a larger initial window comes without WindowUpdated
             self._wake()
+        elif isinstance(event, h2.events.PingAckReceived) and self._ping is not None:
+            self._ping.cancel()
+            self._ping = None
 
     async def request(
         self,
@@ -149,13 +180,22 @@ class _Connection(asyncio.Protocol):
         answer_within: float,
     ) -> Response:
         loop = asyncio.get_running_loop()
-        while len(self.streams) >= self.h2.remote_settings.max_concurrent_streams:
+        while self.usable and len(self.streams) >= self.h2.remote_settings.max_concurrent_streams:
             waiter: asyncio.Future[None] = loop.create_future()
             self._waiting.append(waiter)
-            await waiter
-            if not self.usable:
-                raise Http2Error("the connection closed while waiting for a stream")
-        stream_id = self.h2.get_next_available_stream_id()
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake()  # the free stream it was given goes to the next one
+                raise
+        if not self.usable:
+            raise Http2NotSent("the connection closed before the request was sent")
+        try:
+            stream_id = self.h2.get_next_available_stream_id()
+        except h2.exceptions.NoAvailableStreamIDError:  # 2^30 streams on one connection
+            self.usable = False
+            raise Http2NotSent("stream ids exhausted: a new connection is needed") from None
         request_headers = [
             (":method", method),
             (":scheme", "https"),
@@ -172,7 +212,7 @@ class _Connection(asyncio.Protocol):
                 self._send_body(stream_id, stream)
         except h2.exceptions.ProtocolError as error:  # e.g. the server lowered its stream limit
             self._finish(stream_id)
-            raise Http2Error(f"cannot open a stream: {error!r}") from None
+            raise Http2NotSent(f"cannot open a stream: {error!r}") from None
         self._flush()
         stream.timer = loop.call_later(answer_within, self._expire, stream_id)
         return await stream.future
@@ -194,12 +234,33 @@ class _Connection(asyncio.Protocol):
             chunk, stream.outgoing = stream.outgoing[:window], stream.outgoing[window:]
             self.h2.send_data(stream_id, chunk, end_stream=not stream.outgoing)
 
+    def _resume_bodies(self) -> None:
+        for stream_id, stream in list(self.streams.items()):
+            if stream.outgoing:
+                self._send_body(stream_id, stream)
+
+    def _reset(self, stream_id: int, code: h2.errors.ErrorCodes) -> None:
+        with contextlib.suppress(h2.exceptions.ProtocolError):  # closed meanwhile
+            self.h2.reset_stream(stream_id, code)
+
     def _expire(self, stream_id: int) -> None:
+        """A stream got no answer in time: reset it, and ask whether the connection itself is
+        alive (a silently dropped TCP connection would otherwise time out every push)."""
         if stream_id in self.streams:
             self._fail(stream_id, Http2Timeout("no answer in time"))
-            with contextlib.suppress(h2.exceptions.ProtocolError):  # closed meanwhile
-                self.h2.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
+            self._reset(stream_id, h2.errors.ErrorCodes.CANCEL)
+            if self._ping is None and self.usable:
+                self.h2.ping(b"liveness")
+                self._ping = asyncio.get_running_loop().call_later(PING_TIMEOUT, self._dead)
             self._flush()
+
+    def _dead(self) -> None:
+        """No PING ACK in time: the connection is gone; its streams fail, the next request
+        connects anew."""
+        self._ping = None
+        self.usable = False
+        if self.transport is not None:
+            self.transport.abort()
 
     def _finish(self, stream_id: int) -> _Stream | None:
         stream = self.streams.pop(stream_id, None)
@@ -224,6 +285,8 @@ class _Connection(asyncio.Protocol):
 
     def _wake(self) -> None:
         """Let as many waiting requests try as there are free streams (all, once unusable)."""
+        if not self.usable and not self.streams and self.transport is not None:
+            self.transport.close()  # drained after a GOAWAY
         limit = self.h2.remote_settings.max_concurrent_streams
         free = limit - len(self.streams) if self.usable else len(self._waiting)
         while self._waiting and free > 0:
@@ -272,10 +335,20 @@ class Http2Client:
     async def post(
         self, origin: Origin, path: str, headers: list[tuple[str, str]], body: bytes
     ) -> Response:
+        """One request; one the server never processed (refused, beyond a GOAWAY) is sent
+        once more at once, on a fresh connection if that one is gone."""
+        try:
+            return await self._post(origin, origin.prefix + path, headers, body)
+        except Http2NotSent:
+            return await self._post(origin, origin.prefix + path, headers, body)
+
+    async def _post(
+        self, origin: Origin, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> Response:
         connection = self._connections.get((origin.host, origin.port))
         if connection is None or not connection.usable:
             connection = await self._connect(origin.host, origin.port)
-        return await connection.request("POST", origin.prefix + path, headers, body, self.timeout)
+        return await connection.request("POST", path, headers, body, self.timeout)
 
     async def close(self) -> None:
         for connection in self._all:
@@ -298,8 +371,9 @@ class Http2Client:
             self._all.add(connection)
             future.set_result(connection)
             return connection
-        except Http2Error as error:
-            future.set_exception(error)
+        except BaseException as error:  # waiters must hear of any failure, cancellation too
+            failure = error if isinstance(error, Http2Error) else Http2Error(repr(error))
+            future.set_exception(failure)
             future.exception()  # retrieved: waiters re-raise it, nobody else needs to
             raise
         finally:
@@ -324,6 +398,11 @@ class Http2Client:
         if transport.get_extra_info("ssl_object").selected_alpn_protocol() != "h2":
             transport.close()
             raise Http2Error(f"{authority} does not speak HTTP/2 (ALPN)")
+        try:  # its SETTINGS say how many streams it takes: none is opened before
+            await asyncio.wait_for(connection.settled.wait(), self.connect_timeout)
+        except TimeoutError:
+            transport.close()
+            raise Http2Error(f"{authority} sent no HTTP/2 SETTINGS") from None
         return connection
 
 

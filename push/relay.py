@@ -47,21 +47,35 @@ _DETAILS = (
     " FROM push_delivery d JOIN push_notification n ON n.id = d.notification"
     " JOIN device_registry_device v ON v.id = d.device WHERE d.id IN ({})"
 )
+# Recorded only while this relay's claim stands (``attempts`` unchanged: a relay that took the
+# row over after the lease has the say) and the device has not acknowledged the push.
 _RECORD = (
     "UPDATE push_delivery SET status = {}, provider = {}, next_attempt_at = {},"
     " claimed_until = NULL, last_status_code = {}, last_reason = {}, last_response = {},"
-    " sent_at = {}, updated_at = {} WHERE id = {} AND received_at IS NULL RETURNING id"
-)  # (a delivery the device acknowledged meanwhile is delivered: nothing to record)
-
-
+    " sent_at = {}, attempts = {}, updated_at = {}"
+    " WHERE id = {} AND attempts = {} AND received_at IS NULL RETURNING id"
+)
 _RECORD_MANY = (
     "UPDATE push_delivery AS d SET status = v.status, provider = v.provider,"
     " next_attempt_at = v.next_at, claimed_until = NULL, last_status_code = v.code,"
-    " last_reason = v.reason, last_response = v.response, sent_at = v.sent_at, updated_at = {}"
+    " last_reason = v.reason, last_response = v.response, sent_at = v.sent_at,"
+    " attempts = v.attempts, updated_at = {}"
     " FROM unnest({}::uuid[], {}::text[], {}::text[], {}::timestamptz[], {}::int[], {}::text[],"
-    " {}::text[], {}::timestamptz[]) AS v(id, status, provider, next_at, code, reason, response,"
-    " sent_at) WHERE d.id = v.id AND d.received_at IS NULL RETURNING d.id"
+    " {}::text[], {}::timestamptz[], {}::int[], {}::int[]) AS v(id, status, provider, next_at,"
+    " code, reason, response, sent_at, attempts, claimed)"
+    " WHERE d.id = v.id AND d.attempts = v.claimed AND d.received_at IS NULL RETURNING d.id"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    delivery_id: UUID
+    status: str
+    provider: str
+    next_at: datetime
+    answer: Answer
+    claimed: int  # attempts when claimed
+    attempts: int  # attempts to record: a push held by an open circuit did not use one
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +216,7 @@ class Relay:
     ) -> None:
         now = self.clock()
         async with self.db.transaction():
-            outcomes: list[tuple[UUID, str, str, datetime, Answer]] = []
+            outcomes: list[_Outcome] = []
             for (item, _), answer in zip(items, answers, strict=True):
                 status, next_at = self._status(item, answer, attempts[item.delivery_id], now)
                 if answer.verdict is Verdict.TOKEN_DEAD:
@@ -214,37 +228,49 @@ class Relay:
                     if not still_dead and answer.token_dead_since is not None:
                         status, next_at = "retrying", now  # re-registered since: send again
                 provider = self._provider_for(item)
-                provider_name = provider.name if provider is not None else "none"
-                outcomes.append((item.delivery_id, status, provider_name, next_at, answer))
+                claimed = attempts[item.delivery_id]
+                not_tried = answer.verdict in (Verdict.HELD, Verdict.PROVIDER_AUTH)
+                outcomes.append(
+                    _Outcome(
+                        item.delivery_id,
+                        status,
+                        provider.name if provider is not None else "none",
+                        next_at,
+                        answer,
+                        claimed,
+                        claimed - 1 if not_tried else claimed,
+                    )
+                )
             recorded = await self._write(outcomes, now)
-            for (item, row), (_, status, _, _, answer) in zip(items, outcomes, strict=True):
-                if status == "dead" and item.delivery_id in recorded:
-                    await self._dead_letter(item, row, answer, attempts[item.delivery_id], now)
-            await self._alert_opened_circuits(items, answers, now)
+            for (item, row), outcome in zip(items, outcomes, strict=True):
+                if outcome.status == "dead" and item.delivery_id in recorded:
+                    await self._dead_letter(item, row, outcome.answer, outcome.claimed, now)
+            alerted = await self._alert_opened_circuits(items, answers, now)
+        self._opened -= alerted  # only once the alerts are committed
 
-    async def _write(
-        self, outcomes: list[tuple[UUID, str, str, datetime, Answer]], now: datetime
-    ) -> set[UUID]:
+    async def _write(self, outcomes: list[_Outcome], now: datetime) -> set[UUID]:
         """Record the outcomes; answers the deliveries recorded (not those a device
         acknowledged meanwhile). PostgreSQL takes them in one statement: a round trip per
         delivery was the relay's largest wait there (measured)."""
         rows = [
             (
-                delivery_id,
-                status,
-                provider,
-                next_at,
-                answer.status_code,
-                answer.reason[:200],
-                answer.response[:4000],
-                now if status in ("delivered", "logged") else None,
+                o.delivery_id,
+                o.status,
+                o.provider,
+                o.next_at,
+                o.answer.status_code,
+                o.answer.reason[:200],
+                o.answer.response[:4000],
+                now if o.status in ("delivered", "logged") else None,
+                o.attempts,
+                o.claimed,
             )
-            for delivery_id, status, provider, next_at, answer in outcomes
+            for o in outcomes
         ]
         if self.db.is_sqlite:  # statements run in-process: one each costs next to nothing
             recorded = set()
             for row in rows:
-                if await sql.fetch(Delivery, _RECORD, *row[1:], now, row[0]):
+                if await sql.fetch(Delivery, _RECORD, *row[1:9], now, row[0], row[9]):
                     recorded.add(row[0])
             return recorded
         columns = [list(column) for column in zip(*rows, strict=True)]
@@ -253,10 +279,11 @@ class Relay:
 
     async def _alert_opened_circuits(
         self, items: list[tuple[Outgoing, dict[str, Any]]], answers: list[Answer], now: datetime
-    ) -> None:
+    ) -> set[str]:
         """A provider refusing our credentials stops every push: on-call hears it at once, in
-        each tenant whose pushes it stopped, not after the deliveries expire."""
-        opened, self._opened = self._opened, set()
+        each tenant whose pushes it stopped, not after the deliveries expire. Answers the
+        providers alerted about."""
+        opened = set(self._opened)
         failed: dict[tuple[str, UUID], Answer] = {}
         for (item, row), answer in zip(items, answers, strict=True):
             provider = self._provider_for(item)
@@ -282,6 +309,7 @@ class Relay:
                 },
                 now=now,
             )
+        return {name for name, _ in failed}
 
     async def _dead_letter(
         self, item: Outgoing, row: dict[str, Any], answer: Answer, attempts: int, now: datetime

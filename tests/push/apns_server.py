@@ -48,6 +48,9 @@ class Reply:
     timestamp_ms: int | None = None
     stall: bool = False  # never answer: the client's timeout fires
     goaway: bool = False  # end the connection with GOAWAY instead of answering
+    drain: bool = False  # a graceful GOAWAY naming this stream last, then the answer
+    refuse: bool = False  # RST_STREAM REFUSED_STREAM (not processed)
+    freeze: bool = False  # the connection goes silent (no answers, no PING ACKs)
 
 
 @dataclass
@@ -91,12 +94,14 @@ class ApnsServer(LocalH2Server):
             self.received.append(record)
         reply = self._check(headers, body, path) or self._next_reply(token)
         record.status = reply.status
-        if reply.goaway or reply.stall:
-            return Response(stall=reply.stall, goaway=reply.goaway)
+        if reply.goaway or reply.stall or reply.refuse or reply.freeze:
+            return Response(
+                stall=reply.stall, goaway=reply.goaway, refuse=reply.refuse, freeze=reply.freeze
+            )
         answer = [("apns-id", headers.get("apns-id", ""))]
         if reply.status == 200:
             answer.append(("apns-unique-id", str(uuid.uuid4())))
-            return Response(200, answer)
+            return Response(200, answer, drain=reply.drain)
         answer.append(("content-type", "application/json"))
         if reply.retry_after is not None:
             answer.append(("retry-after", str(reply.retry_after)))

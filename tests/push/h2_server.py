@@ -15,6 +15,8 @@ import h2.config
 import h2.connection
 import h2.events
 import trustme
+from h2.errors import ErrorCodes
+from hyperframe.frame import GoAwayFrame
 
 
 @dataclass
@@ -24,6 +26,10 @@ class Response:
     body: bytes = b""
     stall: bool = False
     goaway: bool = False
+    # A graceful GOAWAY naming this stream as the last one, then the answer (a draining server)
+    drain: bool = False
+    refuse: bool = False  # RST_STREAM REFUSED_STREAM: the request was not processed
+    freeze: bool = False  # stop reading and writing, connection left open (a dead NAT path)
 
 
 class LocalH2Server:
@@ -72,12 +78,21 @@ class LocalH2Server:
                     elif isinstance(event, h2.events.StreamEnded):
                         headers, body = streams.pop(event.stream_id)
                         response = self.answer(headers, bytes(body))
+                        if response.freeze:
+                            await asyncio.Event().wait()  # until the client gives up on it
                         if response.goaway:
                             connection.close_connection()
                             writer.write(connection.data_to_send())
                             await writer.drain()
                             return
-                        if not response.stall:
+                        if response.drain:  # raw, so this side's h2 still sends the answer
+                            writer.write(connection.data_to_send())
+                            goaway = GoAwayFrame(stream_id=0)
+                            goaway.last_stream_id = event.stream_id
+                            writer.write(goaway.serialize())
+                        if response.refuse:
+                            connection.reset_stream(event.stream_id, ErrorCodes.REFUSED_STREAM)
+                        elif not response.stall:
                             _send(connection, event.stream_id, response)
                 writer.write(connection.data_to_send())
                 await writer.drain()

@@ -1,12 +1,14 @@
 """A provider refusing our credentials: the relay opens that provider's circuit and alerts
 on-call at once; deliveries wait (their retries untouched) until one probe gets through."""
 
+import asyncio
 import uuid
 from typing import Any
 
 from push.apns import ApnsProvider
+from push.breaker import CircuitBreaker
 from push.fcm import FcmProvider
-from push.providers import LogProvider, Provider
+from push.providers import Answer, LogProvider, Provider, Verdict
 from push.relay import Relay
 from tests.factories import World
 from tests.push.apns_server import Reply
@@ -74,6 +76,7 @@ async def scenario(world: World, provider: Provider, platform: str, requests: An
     for wo in (first, second):
         (done,) = await deliveries(world, subject_id=wo)
         assert done["status"] == "delivered"
+        assert done["attempts"] == 1  # refused and held sends did not use up retries
     assert not relay.breakers[provider.name].is_open()
     assert len(await alerts(world)) == 1  # one alert per outage, not one per delivery
     await provider.close()
@@ -93,3 +96,32 @@ async def test_fcm_third_party_auth_error_opens_its_circuit(world: World, fcm) -
     refused = FcmReply(401, "THIRD_PARTY_AUTH_ERROR")
     server.script(token, refused, refused, FcmReply(200))
     await scenario(world, FcmProvider(config), "android", lambda: len(server.received))
+
+
+async def test_after_a_good_probe_the_held_sends_go_together() -> None:
+    """Half-open: one send probes; when it gets through, the others are sent concurrently,
+    not one after another behind it (a round must end well within its lease)."""
+    clock = Clock()
+    breaker = CircuitBreaker(clock=clock)
+    refused = Answer(Verdict.PROVIDER_AUTH, 403, "InvalidProviderToken")
+    _, opened = await breaker.call(lambda: _answer(refused))
+    assert opened
+    clock.advance(31)
+    in_flight = peak = 0
+
+    async def send() -> Answer:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.05)
+        in_flight -= 1
+        return Answer(Verdict.DELIVERED, 200)
+
+    results = await asyncio.gather(*(breaker.call(send) for _ in range(20)))
+    assert {answer.verdict for answer, _ in results} == {Verdict.DELIVERED}
+    assert peak == 19  # the probe alone, then the other nineteen at once
+    assert not breaker.is_open()
+
+
+async def _answer(answer: Answer) -> Answer:
+    return answer

@@ -8,6 +8,7 @@ import uuid
 import pytest
 import trustme
 
+from push import http2
 from push.apns import ProviderToken
 from push.http2 import Http2Client, Http2Error, Http2Timeout, Origin, tls_context
 from tests.push.apns_server import Reply
@@ -80,4 +81,42 @@ async def test_refused_and_non_http2_servers_are_transport_errors() -> None:
     await http1.wait_closed()
     with pytest.raises(Http2Error, match="cannot connect"):
         await client.post(Origin("127.0.0.1", port, ""), "/", [], b"")
+    await client.close()
+
+
+async def test_a_draining_goaway_still_delivers_the_streams_it_names(apns) -> None:
+    server, config = apns
+    client = Http2Client(ssl_context=tls_context(config.ca_file), timeout=2)
+    origin = Origin.of(config.production_url)
+    draining = uuid.uuid4().hex
+    server.script(draining, Reply(200, drain=True))
+    assert (await client.post(origin, *request(config, draining))).status == 200
+    # The drained connection takes no new stream: the next request connects anew.
+    assert (await client.post(origin, *request(config, uuid.uuid4().hex))).status == 200
+    assert len(server.received) == 2
+    await client.close()
+
+
+async def test_a_refused_stream_is_sent_again_at_once(apns) -> None:
+    server, config = apns
+    client = Http2Client(ssl_context=tls_context(config.ca_file), timeout=2)
+    origin = Origin.of(config.production_url)
+    refused = uuid.uuid4().hex
+    server.script(refused, Reply(refuse=True), Reply(200))
+    assert (await client.post(origin, *request(config, refused))).status == 200
+    assert [r.token for r in server.received] == [refused, refused]
+    await client.close()
+
+
+async def test_a_silent_connection_is_detected_by_ping_and_replaced(apns, monkeypatch) -> None:
+    server, config = apns
+    monkeypatch.setattr(http2, "PING_TIMEOUT", 0.3)
+    client = Http2Client(ssl_context=tls_context(config.ca_file), timeout=0.3)
+    origin = Origin.of(config.production_url)
+    frozen = uuid.uuid4().hex
+    server.script(frozen, Reply(freeze=True))
+    with pytest.raises(Http2Timeout):
+        await client.post(origin, *request(config, frozen))
+    await asyncio.sleep(0.5)  # no PING ACK: the connection is given up
+    assert (await client.post(origin, *request(config, uuid.uuid4().hex))).status == 200
     await client.close()

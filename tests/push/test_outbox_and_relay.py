@@ -231,3 +231,30 @@ async def test_two_relays_never_send_the_same_delivery(world: World) -> None:
     assert second.sent
     mine = {d["id"] for d in await deliveries(world) if d["status"] == "delivered"}
     assert {str(i) for i in sent} <= mine
+
+
+async def test_a_relay_that_outlived_its_lease_does_not_overwrite_the_new_outcome(
+    world: World,
+) -> None:
+    """A relay stalls past its lease; another takes the delivery over and delivers it. When
+    the first one's send finally fails, its record no longer applies (the claim moved on)."""
+    await device(world)
+    wo = await assign(world)
+    clock, release = Clock(), asyncio.Event()
+
+    class Stalled(Scripted):
+        async def send(self, item: Outgoing) -> Answer:
+            self.sent.append(item)
+            await release.wait()
+            return Answer(Verdict.RETRY, reason="timeout: no answer in time")
+
+    slow = relay(world, Stalled(Answer(Verdict.RETRY)), clock, lease=timedelta(seconds=60))
+    stalled = asyncio.create_task(slow.run_once())
+    await asyncio.sleep(0.1)  # claimed and sending
+    clock.advance(61)
+    fast = relay(world, Scripted(Answer(Verdict.DELIVERED, 200)), clock)
+    assert await fast.run_once() == 1
+    release.set()
+    await stalled
+    (delivery,) = await deliveries(world, subject_id=wo)
+    assert (delivery["status"], delivery["attempts"]) == ("delivered", 2)
