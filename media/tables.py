@@ -4,11 +4,13 @@ Bytes never pass through the API: clients PUT them to signed URLs under a quaran
 and only a verified upload is promoted to evidence."""
 
 from piccolo.columns import (
+    JSON,
     UUID,
     BigInt,
     DoublePrecision,
     ForeignKey,
     Integer,
+    Text,
     Timestamptz,
     Varchar,
 )
@@ -41,6 +43,38 @@ class Upload(Table, tablename="media_upload"):
     created_at = Timestamptz()
     expires_at = Timestamptz()  # an upload not completed by then is aborted
     completed_at = Timestamptz(null=True, default=None)
+    claimed_until = Timestamptz(null=True, default=None)  # a verifier holds it until then
+    verify_attempts = Integer(default=0)
 
 
-TABLES: tuple[type[Table], ...] = (Upload,)
+class Evidence(Table, tablename="media_evidence"):
+    """The evidence ledger: append-only, one hash chain per work order. Each entry's hash
+    covers its content and the previous entry's hash, so an altered or removed entry breaks
+    every hash after it. Removal is a tombstone entry (by a supervisor, with a reason)."""
+
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    work_order = ForeignKey(WorkOrder, null=False, index=True)
+    seq = Integer()  # 1, 2, ... per work order (unique with it)
+    entry = Varchar(length=20)  # added, tombstone
+    upload = ForeignKey(Upload, null=True, default=None)
+    kind = Varchar(length=20, default="")
+    requirement = Varchar(length=40, default="")
+    content_type = Varchar(length=100, default="")  # as sniffed from the bytes
+    size = BigInt(default=0)
+    sha256 = Varchar(length=64, default="")
+    object_key = Varchar(length=300, default="")
+    thumbnail_key = Varchar(length=300, default="")
+    captured_at = Timestamptz(null=True, default=None)
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
+    details = JSON(default="{}")  # EXIF capture time and place, image size ...
+    recorded_by = UUID(null=True, default=None)
+    reason = Text(default="")  # a tombstone's reason
+    target = UUID(null=True, default=None)  # the entry a tombstone removes
+    prev_hash = Varchar(length=64)
+    entry_hash = Varchar(length=64)
+    recorded_at = Timestamptz()
+
+
+TABLES: tuple[type[Table], ...] = (Upload, Evidence)

@@ -15,8 +15,9 @@ from uuid import UUID, uuid4
 from kernel import sql
 from kernel.clock import utcnow
 from kernel.context import Actor
-from kernel.db import Database
+from kernel.db import Database, after_commit
 from kernel.errors import AlreadyExists, DomainError, NotFound
+from kernel.wakeup import Wakeup
 from media.store import MultipartNotFound, ObjectStore, PartMismatch, SignedRequest, StoredPart
 from media.tables import Upload
 from mobile_contract import media as contract
@@ -28,6 +29,7 @@ MIB = 1 << 20
 SINGLE_PUT_MAX = 16 * MIB  # larger files go up in parts
 LINK_TTL = timedelta(hours=1)  # an upload link; resuming issues new ones
 SESSION_TTL = timedelta(hours=24)  # then an unfinished upload is aborted
+VERIFY_WAKEUP = Wakeup()  # a completed upload wakes this process's verifiers
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +308,8 @@ async def _complete_parts(store: ObjectStore, row: dict[str, Any]) -> None:
 async def _finish(db: Database, row: dict[str, Any], status: UploadStatus, reason: str) -> None:
     async with db.transaction():
         await sql.fetch(Upload, _SET_STATUS, status.value, reason[:300], utcnow(), row["id"])
+        if status is UploadStatus.UPLOADED:
+            after_commit(VERIFY_WAKEUP.wake)
 
 
 async def _load(actor: Actor, upload_id: UUID) -> dict[str, Any]:

@@ -5,7 +5,6 @@ delivery row per enabled device of theirs. Relays of this process are woken afte
 relays elsewhere (``fieldops worker``) find the rows on their next poll.
 """
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -15,6 +14,7 @@ import msgspec
 from device_registry import services as devices
 from kernel import sql
 from kernel.db import after_commit
+from kernel.wakeup import Wakeup
 from push.tables import Delivery, Notification
 
 PENDING = "pending"
@@ -34,29 +34,7 @@ class Message:
     needs_ack: bool = False  # on-call hears of it when no device acknowledges it in time
 
 
-class RelayWakeup:
-    """Wakes this process's relays when deliveries commit (a poll finds the others). A relay
-    may run on another event loop than the committing request (tests, portals), so each
-    wake-up is handed to the relay's own loop."""
-
-    def __init__(self) -> None:
-        self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
-
-    def subscribe(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Event]:
-        waiter = (asyncio.get_running_loop(), asyncio.Event())
-        self._waiting.add(waiter)
-        return waiter
-
-    def unsubscribe(self, waiter: tuple[asyncio.AbstractEventLoop, asyncio.Event]) -> None:
-        self._waiting.discard(waiter)
-
-    def wake(self) -> None:
-        for loop, event in list(self._waiting):
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(event.set)
-
-
-WAKEUP = RelayWakeup()
+WAKEUP = Wakeup()  # the push relays of this process
 
 _NOTIFICATION_INSERT = (
     "INSERT INTO push_notification (id, tenant, recipient, kind, subject_id, title, body, data,"

@@ -22,6 +22,7 @@ from device_registry.controllers import CONTROLLERS as DEVICE_ROUTES
 from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
 from kernel.db import Database
 from media.controllers import CONTROLLERS as MEDIA_ROUTES
+from media.verify import Verifier
 from mobile_contract import CONTRACT_VERSION
 from push.controllers import CONTROLLERS as PUSH_ROUTES
 from server.auth import BearerAuthMiddleware
@@ -67,17 +68,22 @@ def create_app(settings: Settings) -> Litestar:
     )
 
     relay = build_relay(db=db, settings=settings)
+    verifier = Verifier(db=db, store=services.media)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         db.bind(ALL_TABLES)
         await db.start()
-        relaying = asyncio.create_task(relay.run()) if settings.push_relay_in_process else None
+        workers = (
+            [asyncio.create_task(relay.run()), asyncio.create_task(verifier.run())]
+            if settings.push_relay_in_process
+            else []
+        )
         try:
             yield
         finally:
-            if relaying is not None:
-                await stop_task(relaying, "push relay")
+            for task, what in zip(workers, ("push relay", "media verifier"), strict=False):
+                await stop_task(task, what)
             await relay.close()
             await db.stop()
 

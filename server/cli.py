@@ -57,11 +57,14 @@ def _serve(settings: Settings, workers: int) -> None:
 
 
 async def _worker(settings: Settings) -> None:
-    """The push relay in a process of its own, until SIGTERM or Ctrl-C."""
+    """The background workers (push relay, media verifier) in a process of their own, until
+    SIGTERM or Ctrl-C."""
     import signal
 
     from kernel.db import Database
+    from media.verify import Verifier
     from server.app import stop_task
+    from server.media import build_store
     from server.relay import build_relay
     from server.tables import ALL_TABLES
 
@@ -69,18 +72,21 @@ async def _worker(settings: Settings) -> None:
     db.bind(ALL_TABLES)
     await db.start()
     relay = build_relay(db=db, settings=settings)
+    verifier = Verifier(db=db, store=build_store(settings))
     task = asyncio.create_task(relay.run())
+    verifying = asyncio.create_task(verifier.run())
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for stop in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stop, stopping.set)
-    print("fieldops: push relay running (Ctrl-C stops it)", flush=True)
+    print("fieldops: push relay and media verifier running (Ctrl-C stops them)", flush=True)
     signalled = asyncio.create_task(stopping.wait())
     try:
-        await asyncio.wait({task, signalled}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({task, verifying, signalled}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         signalled.cancel()
         await stop_task(task, "push relay")
+        await stop_task(verifying, "media verifier")
         await relay.close()
         await db.stop()
 

@@ -1,0 +1,212 @@
+"""The verification worker: completed uploads become evidence only after their bytes are
+checked; abandoned uploads are aborted.
+
+For each completed upload it streams the object from quarantine and re-hashes it (the declared
+SHA-256 must match: the S3 server does not check, so this is what catches tampering), sniffs the
+real type from the bytes (an executable named ``.jpg`` is refused), decodes images under a
+decompression-bomb guard, reads EXIF capture time and place, and makes a thumbnail with EXIF
+stripped. A verified upload is copied out of quarantine to its evidence key and appended to the
+work order's evidence ledger; a rejected one is deleted and keeps its reason.
+"""
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from kernel import sql
+from kernel.clock import utcnow
+from kernel.db import Database
+from kernel.rows import uuid_of
+from media import ledger
+from media.inspect import Inspection, inspect_image, sniff
+from media.store import ObjectStore
+from media.tables import Upload
+from media.uploads import LIMITS, VERIFY_WAKEUP, discard
+from mobile_contract.enums import EvidenceKind, UploadStatus
+
+log = logging.getLogger("fieldops.media")
+
+DECODED = frozenset({"image/jpeg", "image/png", "image/webp"})  # what Pillow decodes here
+_CLAIM = (
+    "UPDATE media_upload SET claimed_until = {}, verify_attempts = verify_attempts + 1"
+    " WHERE id IN (SELECT id FROM media_upload WHERE status = 'uploaded'"
+    " AND (claimed_until IS NULL OR claimed_until < {}) ORDER BY completed_at LIMIT {}{})"
+    " RETURNING id, tenant, work_order, created_by, kind, requirement, content_type, size,"
+    " sha256, captured_at, latitude, longitude, object_key, verify_attempts, completed_at"
+)
+_ABANDONED = (
+    "UPDATE media_upload SET status = 'expired', completed_at = {},"
+    " rejection_reason = 'not completed before it expired'"
+    " WHERE id IN (SELECT id FROM media_upload WHERE status = 'pending' AND expires_at < {}"
+    " LIMIT 50{}) RETURNING id, object_key, store_upload_id"
+)
+_DECIDE = (
+    "UPDATE media_upload SET status = {}, rejection_reason = {}, claimed_until = NULL"
+    " WHERE id = {} AND status = 'uploaded' RETURNING id"
+)
+
+
+class Verifier:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        store: ObjectStore,
+        clock: Callable[[], datetime] = utcnow,
+        lease: timedelta = timedelta(minutes=10),
+        batch_size: int = 4,
+        poll_seconds: float = 2.0,
+    ) -> None:
+        self.db, self.store, self.clock = db, store, clock
+        self.lease, self.batch_size, self.poll_seconds = lease, batch_size, poll_seconds
+
+    async def run(self) -> None:
+        """Until cancelled: verify what is waiting, then sleep until woken or the next poll."""
+        waiter = VERIFY_WAKEUP.subscribe()
+        _, woken = waiter
+        try:
+            while True:
+                woken.clear()
+                try:
+                    done = await self.run_once()
+                except Exception:  # a store or database hiccup must not end the worker
+                    log.exception("media verifier: a round failed; retrying")
+                    done = 0
+                if done:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), self.poll_seconds)
+        finally:
+            VERIFY_WAKEUP.unsubscribe(waiter)
+
+    async def run_once(self) -> int:
+        """One round: expire abandoned uploads, verify a batch; answers how many it handled."""
+        handled = await self.expire_abandoned()
+        for row in await self._claim():
+            await self.verify(row)
+            handled += 1
+        return handled
+
+    async def expire_abandoned(self) -> int:
+        now = self.clock()
+        skip_locked = "" if self.db.is_sqlite else " FOR UPDATE SKIP LOCKED"
+        async with self.db.transaction():
+            rows = await sql.fetch(Upload, _ABANDONED.format("{}", "{}", skip_locked), now, now)
+        for row in rows:
+            await discard(self.store, row)
+        return len(rows)
+
+    async def _claim(self) -> list[dict[str, Any]]:
+        now = self.clock()
+        skip_locked = "" if self.db.is_sqlite else " FOR UPDATE SKIP LOCKED"
+        statement = _CLAIM.format("{}", "{}", "{}", skip_locked)
+        async with self.db.transaction():
+            rows = await sql.fetch(Upload, statement, now + self.lease, now, self.batch_size)
+        return sorted(rows, key=lambda row: row["completed_at"])  # RETURNING has no order
+
+    async def verify(self, row: dict[str, Any]) -> None:
+        found = await self._inspect(row)
+        if found.problem:
+            await self._decide(row, UploadStatus.REJECTED, found.problem)
+            await self.store.delete(key=row["object_key"])
+            log.info("media: upload %s rejected: %s", row["id"], found.problem)
+            return
+        key = str(row["object_key"]).replace("quarantine/", "evidence/", 1)
+        thumbnail_key = f"{key}.thumb.jpg" if found.thumbnail else ""
+        await self.store.copy(source=row["object_key"], target=key)
+        if found.thumbnail:
+            await self.store.put(key=thumbnail_key, data=found.thumbnail, content_type="image/jpeg")
+        await self._record(row, found, key, thumbnail_key)
+        await self.store.delete(key=row["object_key"])
+
+    async def _inspect(self, row: dict[str, Any]) -> Inspection:
+        """Stream the object once: hash it, keep its head for sniffing, and (images only, at
+        most the kind's limit) its bytes for decoding."""
+        digest, size, head = hashlib.sha256(), 0, b""
+        kind = EvidenceKind(row["kind"])
+        keep = kind in (EvidenceKind.PHOTO, EvidenceKind.SIGNATURE)
+        kept = bytearray()
+        async for chunk in self.store.read(key=row["object_key"]):
+            digest.update(chunk)
+            size += len(chunk)
+            if len(head) < 64:
+                head += chunk[: 64 - len(head)]
+            if keep and size <= LIMITS[kind].max_bytes:
+                kept.extend(chunk)
+        sniffed = sniff(head)
+        if size != row["size"]:
+            return Inspection(sniffed, f"{size} bytes are stored, {row['size']} were declared")
+        if digest.hexdigest() != row["sha256"]:
+            return Inspection(
+                sniffed,
+                "the bytes do not match the declared SHA-256 (they changed after capture or "
+                "in transit)",
+            )
+        allowed = LIMITS[kind].content_types
+        if sniffed not in allowed:
+            what = sniffed or "of an unrecognised type"
+            return Inspection(
+                sniffed, f"the content is {what}, not a {kind} ({', '.join(sorted(allowed))})"
+            )
+        if sniffed in DECODED:
+            return inspect_image(bytes(kept), sniffed)
+        return Inspection(sniffed)
+
+    async def _decide(self, row: dict[str, Any], status: UploadStatus, reason: str) -> bool:
+        async with self.db.transaction():
+            decided = await sql.fetch(Upload, _DECIDE, status.value, reason[:300], row["id"])
+        return bool(decided)
+
+    async def _record(
+        self, row: dict[str, Any], found: Inspection, key: str, thumbnail_key: str
+    ) -> None:
+        """Mark the upload verified and append it to the ledger, in one transaction (a
+        concurrent append at the same place fails the unique index: tried again)."""
+        for attempt in range(3):
+            try:
+                async with self.db.transaction():
+                    if not await sql.fetch(
+                        Upload, _DECIDE, UploadStatus.VERIFIED.value, "", row["id"]
+                    ):
+                        return  # decided meanwhile (another verifier after the lease)
+                    await ledger.append(
+                        tenant_id=uuid_of(row["tenant"]),
+                        work_order_id=uuid_of(row["work_order"]),
+                        fields=_entry(row, found, key, thumbnail_key),
+                        now=self.clock(),
+                    )
+                return
+            except Exception:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.05 * (attempt + 1))
+
+
+def _entry(row: dict[str, Any], found: Inspection, key: str, thumbnail_key: str) -> dict[str, Any]:
+    details: dict[str, Any] = dict(found.details)
+    if found.width:
+        details.update(width=found.width, height=found.height)
+    if found.captured_at:
+        details["exif_captured_at"] = found.captured_at.isoformat()
+    if found.latitude is not None:
+        details.update(exif_latitude=found.latitude, exif_longitude=found.longitude)
+    return {
+        "entry": "added",
+        "upload": row["id"],
+        "kind": row["kind"],
+        "requirement": row["requirement"],
+        "content_type": found.content_type,
+        "size": row["size"],
+        "sha256": row["sha256"],
+        "object_key": key,
+        "thumbnail_key": thumbnail_key,
+        "captured_at": row["captured_at"] or found.captured_at,
+        "latitude": row["latitude"] if row["latitude"] is not None else found.latitude,
+        "longitude": row["longitude"] if row["longitude"] is not None else found.longitude,
+        "recorded_by": row["created_by"],
+        "details": details,
+    }

@@ -1,0 +1,136 @@
+"""Verification: what arrives is re-hashed, sniffed and decoded before it is evidence; the
+evidence ledger chains every entry; abandoned uploads expire."""
+
+import hashlib
+import io
+import struct
+import uuid
+import zlib
+from datetime import timedelta
+from typing import Any
+
+from PIL import ExifTags, Image
+
+from kernel import sql
+from kernel.clock import utcnow
+from media import ledger
+from media.tables import Evidence
+from media.verify import Verifier
+from tests.factories import World
+from tests.media.test_uploads import call, create, declaration, engineers_work_order, put
+
+
+def jpeg(size: tuple[int, int] = (800, 600)) -> bytes:
+    """A photo as a phone takes it: EXIF capture time and GPS position."""
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] = "2026:12:04 09:30:00"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef], gps[ExifTags.GPS.GPSLatitude] = "N", (31.0, 13.0, 48.0)
+    gps[ExifTags.GPS.GPSLongitudeRef], gps[ExifTags.GPS.GPSLongitude] = "E", (121.0, 28.0, 12.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def png_bomb() -> bytes:
+    """A small PNG whose header claims 30,000 x 30,000 pixels (900 megapixels)."""
+    out = io.BytesIO()
+    Image.new("1", (8, 8)).save(out, "PNG")
+    data = bytearray(out.getvalue())
+    header = b"IHDR" + struct.pack(">II", 30_000, 30_000) + bytes(data[24:29])
+    data[12:29] = header
+    data[29:33] = struct.pack(">I", zlib.crc32(header))
+    return bytes(data)
+
+
+async def verify_all(world: World) -> int:
+    services = world.client.app.state.services
+    verifier, handled = Verifier(db=services.db, store=services.media), 0
+    while done := await verifier.run_once():
+        handled += done
+    return handled
+
+
+async def upload(
+    world: World, wo: str, data: bytes, sent: bytes | None = None, **fields: Any
+) -> str:
+    session = await create(world, wo, declaration(data, **fields))
+    await put(world, session["upload"], data if sent is None else sent)
+    await call(world, "eng_a", session["id"], "complete")
+    return str(session["id"])
+
+
+async def test_a_photo_is_verified_promoted_and_chained(world: World) -> None:
+    wo, photo = await engineers_work_order(world), jpeg()
+    first = await upload(world, wo, photo, requirement="photo_before")
+    await upload(world, wo, jpeg((640, 480)), requirement="photo_after")
+    assert await verify_all(world) >= 2  # (and what earlier tests left in the shared database)
+    assert (await call(world, "eng_a", first))["status"] == "verified"
+    entries = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
+    assert [(e["seq"], e["requirement"]) for e in entries] == [
+        (1, "photo_before"),
+        (2, "photo_after"),
+    ]
+    entry = entries[0]
+    assert (entry["content_type"], entry["size"]) == ("image/jpeg", len(photo))
+    assert entry["sha256"] == hashlib.sha256(photo).hexdigest()
+    assert abs(entry["latitude"] - 31.23) < 0.001  # from EXIF: the app sent no position
+    assert entry["prev_hash"] == ledger.GENESIS
+    assert entries[1]["prev_hash"] == entry["entry_hash"]
+    assert ledger.check_chain(entries) == []
+    # Out of quarantine, into evidence; the thumbnail carries no EXIF (no GPS leaks out).
+    store = world.client.app.state.services.media
+    assert await store.stat(key=f"quarantine/{world.tenant_id}/{wo}/{first}") is None
+    stored = b"".join([c async for c in store.read(key=entry["object_key"])])
+    assert stored == photo
+    thumbnail = b"".join([c async for c in store.read(key=entry["thumbnail_key"])])
+    with Image.open(io.BytesIO(thumbnail)) as shown:
+        assert max(shown.size) == 320
+        assert dict(shown.getexif()) == {}
+    # Changing an entry behind the API's back breaks the chain, and says where.
+    await sql.fetch(
+        Evidence, "UPDATE media_evidence SET sha256 = {} WHERE id = {}", "0" * 64, entry["id"]
+    )
+    entries = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
+    assert ledger.check_chain(entries) == ["entry 1 was altered"]
+
+
+async def test_bad_bytes_are_rejected_with_a_reason_and_never_promoted(world: World) -> None:
+    wo, photo = await engineers_work_order(world), jpeg()
+    tampered = bytearray(photo)
+    tampered[-100] ^= 0xFF  # same size, other bytes: what moto's S3 would accept silently
+    cases = {
+        await upload(world, wo, photo, bytes(tampered)): "do not match the declared SHA-256",
+        await upload(world, wo, b"MZ\x90\x00" + b"\x00" * 2000): "application/x-msdownload",
+        await upload(world, wo, png_bomb(), content_type="image/png"): "too large to decode",
+        await upload(world, wo, photo[: len(photo) // 2]): "cannot be decoded",
+        await upload(world, wo, jpeg(), content_type="image/png"): None,  # a JPEG is a photo
+    }
+    assert await verify_all(world) >= len(cases)
+    for upload_id, reason in cases.items():
+        shown = await call(world, "eng_a", upload_id)
+        if reason is None:
+            assert shown["status"] == "verified"
+            continue
+        assert shown["status"] == "rejected"
+        assert reason in shown["rejection_reason"]
+    entries = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
+    assert len(entries) == 1  # only the good one is evidence
+
+
+async def test_abandoned_uploads_expire_and_their_parts_are_dropped(world: World) -> None:
+    wo = await engineers_work_order(world)
+    data = b"v" * (17 * (1 << 20))
+    session = await create(world, wo, declaration(data, kind="video", content_type="video/mp4"))
+    await put(world, session["parts"][0]["url"], data[: 8 << 20])
+    services = world.client.app.state.services
+    later = Verifier(
+        db=services.db, store=services.media, clock=lambda: utcnow() + timedelta(days=2)
+    )
+    assert await later.expire_abandoned() >= 1
+    shown = await call(world, "eng_a", session["id"])
+    assert (shown["status"], shown["rejection_reason"]) == (
+        "expired",
+        "not completed before it expired",
+    )
