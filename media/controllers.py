@@ -8,11 +8,13 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.response import File
 
+from kernel.clock import utcnow
 from kernel.errors import DomainError, NotFound
-from media import uploads
+from media import evidence, requirements, uploads
 from media.local_store import ROUTE, LocalStore, SignedUrlError
 from media.store import MultipartNotFound, TooLarge
 from mobile_contract import media as contract
+from mobile_contract.enums import WorkOrderType
 from mobile_contract.errors import ErrorCode
 from server.http import BEARER, DB, CurrentActor
 from server.state import AppServices
@@ -131,4 +133,49 @@ class UploadController(Controller):
         return await uploads.abort(db=db, store=store, actor=actor, upload_id=upload_id)
 
 
-CONTROLLERS = [LocalMediaController, UploadController]
+class EvidenceController(Controller):
+    path = "/api/v1"
+    tags = ["media"]
+    security = BEARER
+
+    @get("/work-orders/{work_order_id:uuid}/evidence")
+    async def show(
+        self, work_order_id: FromPath[UUID], db: DB, actor: CurrentActor
+    ) -> contract.WorkOrderEvidence:
+        """What the work order's type requires and how far each is; the ledger's entries
+        (references and hashes, never bytes) and whether its hash chain is intact."""
+        return await evidence.show(db=db, actor=actor, work_order_id=work_order_id)
+
+    @post("/work-orders/{work_order_id:uuid}/readings", status_code=201)
+    async def record_reading(
+        self,
+        work_order_id: FromPath[UUID],
+        data: JSONBody[contract.ReadingCreate],
+        db: DB,
+        actor: CurrentActor,
+    ) -> contract.EvidenceEntry:
+        """A value read on site (e.g. the cold room's temperature), added to the ledger."""
+        return await evidence.record_reading(
+            db=db, actor=actor, work_order_id=work_order_id, data=data
+        )
+
+    @get("/evidence-rules")
+    async def list_rules(self, db: DB, actor: CurrentActor) -> contract.EvidenceRuleSetList:
+        """The evidence each work-order type requires before resolving, in this tenant."""
+        return await requirements.list_rules(db=db, actor=actor)
+
+    @put("/evidence-rules/{work_order_type:str}")
+    async def set_rules(
+        self,
+        work_order_type: FromPath[WorkOrderType],
+        data: JSONBody[contract.EvidenceRules],
+        db: DB,
+        actor: CurrentActor,
+    ) -> contract.EvidenceRuleSet:
+        """Replace the tenant's list for one work-order type (admins)."""
+        return await requirements.set_rules(
+            db=db, actor=actor, work_order_type=work_order_type, rules=data, now=utcnow()
+        )
+
+
+CONTROLLERS = [LocalMediaController, UploadController, EvidenceController]

@@ -36,9 +36,10 @@ HASHED = (
     "recorded_by",
     "reason",
     "target",
+    "details",
     "recorded_at",
 )
-_COLUMNS = (*HASHED, "thumbnail_key", "details", "prev_hash", "entry_hash")
+_COLUMNS = (*HASHED, "thumbnail_key", "prev_hash", "entry_hash")
 _LAST = "SELECT seq, entry_hash FROM media_evidence WHERE work_order = {} ORDER BY seq DESC LIMIT 1"
 _INSERT = f"INSERT INTO media_evidence ({', '.join(_COLUMNS)})"
 _CHAIN = (
@@ -48,7 +49,8 @@ _CHAIN = (
 
 
 def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
-    canonical = msgspec.json.encode([_canonical(entry.get(name)) for name in HASHED])
+    values = [_canonical(name, entry.get(name)) for name in HASHED]
+    canonical = msgspec.json.encode(values, order="sorted")
     return hashlib.sha256(prev_hash.encode() + canonical).hexdigest()
 
 
@@ -104,8 +106,11 @@ def check_chain(entries: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-def _canonical(value: Any) -> Any:
-    """Values as either database hands them back: UUIDs as text, times in UTC."""
+def _canonical(name: str, value: Any) -> Any:
+    """Values as either database hands them back: UUIDs as text, times in UTC, the details
+    as data (the column holds their JSON text)."""
+    if name == "details" and isinstance(value, str | bytes):
+        return msgspec.json.decode(value)
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return aware.astimezone(UTC).isoformat()

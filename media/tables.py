@@ -77,4 +77,15 @@ class Evidence(Table, tablename="media_evidence"):
     recorded_at = Timestamptz()
 
 
-TABLES: tuple[type[Table], ...] = (Upload, Evidence)
+class EvidenceRule(Table, tablename="media_evidence_rule"):
+    """A tenant's own list of required evidence for one work-order type (else the defaults)."""
+
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    work_order_type = Varchar(length=40)  # unique with the tenant
+    requirements = JSON(default="[]")  # [{code, label, kinds, reading_ok}]
+    updated_by = UUID(null=True, default=None)
+    updated_at = Timestamptz()
+
+
+TABLES: tuple[type[Table], ...] = (Upload, Evidence, EvidenceRule)

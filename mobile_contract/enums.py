@@ -105,3 +105,9 @@ class UploadStatus(StrEnum):
     REJECTED = "rejected"  # see rejection_reason; never shown as evidence
     ABORTED = "aborted"  # cancelled by the client
     EXPIRED = "expired"  # not completed in time
+
+
+class EvidenceState(StrEnum):
+    VERIFIED = "verified"  # in the ledger
+    AWAITING_VERIFICATION = "awaiting_verification"  # uploaded (or uploading), not checked yet
+    MISSING = "missing"

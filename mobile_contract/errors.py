@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     LINK_EXPIRED = "link_expired"  # a signed media link past its expiry: ask for a new one
     UPLOAD_INCOMPLETE = "upload_incomplete"  # parts missing or of the wrong size: send them
     UPLOAD_REJECTED = "upload_rejected"  # what arrived is not what was declared: start over
+    EVIDENCE_MISSING = "evidence_missing"  # resolving needs the evidence in details.missing
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):

@@ -2,13 +2,13 @@
 part), then completes; bytes never travel through the API or in sync documents."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
 from msgspec import Meta
 
-from mobile_contract.enums import EvidenceKind, UploadStatus
+from mobile_contract.enums import EvidenceKind, EvidenceState, UploadStatus, WorkOrderType
 
 Sha256 = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")]
 ClientKey = Annotated[str, Meta(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -66,3 +66,76 @@ class UploadSession(msgspec.Struct, kw_only=True):
     parts: list[UploadPart] = []
     created_at: datetime
     expires_at: datetime  # not completed by then: aborted, its parts discarded
+
+
+class EvidenceRequirement(msgspec.Struct, kw_only=True):
+    """One piece of evidence a work-order type needs before it may be resolved."""
+
+    code: Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
+    label: Annotated[str, Meta(min_length=1, max_length=200)]
+    kinds: Annotated[list[EvidenceKind], Meta(min_length=1)]
+    reading_ok: bool = False  # a recorded reading value answers it too
+
+
+class EvidenceRules(msgspec.Struct, kw_only=True):
+    """``PUT /api/v1/evidence-rules/{work_order_type}`` (admins): the tenant's list."""
+
+    requirements: Annotated[list[EvidenceRequirement], Meta(max_length=20)]
+
+
+class EvidenceRuleSet(msgspec.Struct, kw_only=True):
+    id: UUID | None = None  # the tenant's own list (None: the product's defaults)
+    work_order_type: WorkOrderType
+    requirements: list[EvidenceRequirement]
+    customised: bool  # False: the product's defaults
+
+
+class EvidenceRuleSetList(msgspec.Struct, kw_only=True):
+    items: list[EvidenceRuleSet]
+
+
+class RequirementState(msgspec.Struct, kw_only=True):
+    code: str
+    label: str
+    kinds: list[EvidenceKind]
+    reading_ok: bool = False
+    state: EvidenceState
+
+
+class ReadingCreate(msgspec.Struct, kw_only=True):
+    """``POST /api/v1/work-orders/{id}/readings``: a value read on site (e.g. the cold room's
+    temperature), recorded in the evidence ledger."""
+
+    requirement: RequirementCode
+    value: Annotated[str, Meta(min_length=1, max_length=100)]
+    unit: Annotated[str, Meta(max_length=20)] = ""
+
+
+class EvidenceEntry(msgspec.Struct, kw_only=True):
+    """A ledger entry as clients see it: references and hashes, never bytes."""
+
+    id: UUID
+    seq: int
+    entry: str  # added, reading, tombstone
+    upload_id: UUID | None = None
+    kind: str = ""
+    requirement: str = ""
+    content_type: str = ""
+    size: int = 0
+    sha256: str = ""
+    captured_at: datetime | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    details: dict[str, Any] = {}
+    recorded_by_id: UUID | None = None
+    recorded_at: datetime
+    entry_hash: str
+
+
+class WorkOrderEvidence(msgspec.Struct, kw_only=True):
+    """``GET /api/v1/work-orders/{id}/evidence``: what is required, what is in, the ledger."""
+
+    requirements: list[RequirementState]
+    missing: list[str]  # requirement codes that still block resolving
+    entries: list[EvidenceEntry]
+    chain_intact: bool

@@ -51,6 +51,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.LINK_EXPIRED: 403,
     ErrorCode.UPLOAD_INCOMPLETE: 409,
     ErrorCode.UPLOAD_REJECTED: 422,
+    ErrorCode.EVIDENCE_MISSING: 409,
 }
 
 _MALFORMED_MARKERS = ("malformed", "json is", "input data was truncated", "invalid utf-8")

@@ -17,6 +17,7 @@ from kernel.clock import utcnow
 from kernel.context import Actor
 from kernel.db import Database
 from kernel.errors import DomainError, Forbidden
+from media import requirements
 from mobile_contract import work_orders as wo_contract
 from mobile_contract.enums import WorkOrderStatus
 from mobile_contract.errors import ErrorCode
@@ -150,6 +151,18 @@ async def _push_status(
         return current
     if not path:
         return current
+    targets = [step.target for step in path]
+    if WorkOrderStatus.RESOLVED in targets:
+        unmet = await requirements.unmet_requirements(tenant_id=actor.tenant_id, row=current)
+        if unmet:  # the closure checkpoint: as far as allowed, and say what is missing
+            stop = targets.index(WorkOrderStatus.RESOLVED)
+            listed = "; ".join(f"{s.label} ({s.state})" for s in unmet)
+            reached = targets[stop - 1] if stop else status
+            reason = f"resolving needs the required evidence: {listed}"
+            merge.overrides.append(Override("status", wanted, reached, reason))
+            path = path[:stop]
+            if not path:
+                return current
     steps = [
         wo_contract.TransitionRequest(
             target=step.target,

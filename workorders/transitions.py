@@ -10,6 +10,7 @@ from kernel.clock import utcnow
 from kernel.context import Actor
 from kernel.db import Database
 from kernel.errors import DomainError, InvalidReference
+from media import requirements
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import Role, WorkOrderStatus
 from mobile_contract.errors import ErrorCode
@@ -136,6 +137,8 @@ async def _plan_transition(
     if Requirement.REASON in step.requires and not request.reason.strip():
         raise _missing(Requirement.REASON, f"Give a reason to {step.action.value}.")
     if step.action is Action.RESOLVE:
+        # The closure checkpoint: every required piece of evidence verified first.
+        await requirements.check_resolvable(tenant_id=actor.tenant_id, row=row)
         changes["resolved_at"] = now
     elif step.action is Action.REOPEN:
         changes["resolved_at"] = None

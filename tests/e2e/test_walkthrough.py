@@ -33,6 +33,12 @@ def test_readme_walkthrough_runs_against_a_real_server(live_server: str) -> None
         "verified",
         "closed",
     ]
+    # The closure checkpoint, with the README's embedded server (local media store).
+    assert (
+        "resolve refused: photo_before, photo_after, temperature_reading, customer_signature"
+        in done.stdout
+    )
+    assert "evidence verified" in done.stdout
     timeline = done.stdout.split("timeline:", 1)[1]
     for actor, action in (
         ("Zhang Wei", "created"),

@@ -29,6 +29,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 from accounts.tables import Tenant
+from mobile_contract.enums import WorkOrderType
 from server.settings import Settings
 from server.tables import ALL_TABLES
 from sync.collections import COLLECTIONS
@@ -152,7 +153,10 @@ PATH_PARAMS: dict[str, Ids] = {
 
 
 #: Path parameters that name no row (a sync collection): every value is walked.
-NAMING_PARAMS: dict[str, list[str]] = {"collection": sorted(COLLECTIONS)}
+NAMING_PARAMS: dict[str, list[str]] = {
+    "collection": sorted(COLLECTIONS),
+    "work_order_type": [kind.value for kind in WorkOrderType],
+}
 
 
 @dataclass(frozen=True)
@@ -510,6 +514,13 @@ def _upload(client_key: str | None = None) -> dict[str, Any]:
 
 BODIES[("POST", "/api/v1/work-orders/{work_order_id}/uploads")] = Bodies(
     probes=[lambda own, t: _upload()]
+)
+
+BODIES[("POST", "/api/v1/work-orders/{work_order_id}/readings")] = Bodies(
+    probes=[lambda own, t: {"requirement": "temperature_reading", "value": "-18.5", "unit": "C"}]
+)
+BODIES[("PUT", "/api/v1/evidence-rules/{work_order_type}")] = Bodies(
+    benign=[lambda own, t: {"requirements": []}]
 )
 
 BODIES[("POST", "/api/v1/push/deliveries/{delivery_id}/ack")] = Bodies(

@@ -238,6 +238,7 @@ async def test_checklist_ticks_merge_and_lock_after_resolve(world: World) -> Non
     )
     stored = await server_doc(world, "eng_a", "checklist_items", item["id"])
     assert (stored["done"], stored["value"]) == (True, "-18.5")
+    await world.add_required_evidence(doc["id"])
     await world.transition("eng_a", doc["id"], "resolved")
     conflicts = await push(
         world,

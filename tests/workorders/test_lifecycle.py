@@ -14,8 +14,19 @@ async def test_dispatcher_and_engineer_walk_a_work_order_through_its_life(world:
     assert work_order["number"].startswith("WO-")
     wo = work_order["id"]
     await world.transition("dispatcher", wo, "assigned", assignee_id=str(world.users["eng_a"]))
-    for target in ("accepted", "en_route", "on_site", "in_progress", "resolved"):
+    for target in ("accepted", "en_route", "on_site", "in_progress"):
         await world.transition("eng_a", wo, target)
+    # The closure checkpoint: a cold-storage repair resolves only with its evidence verified.
+    refused = (await world.transition("eng_a", wo, "resolved", expect=409)).json()["error"]
+    assert refused["code"] == "evidence_missing"
+    assert [m["code"] for m in refused["details"]["missing"]] == [
+        "photo_before",
+        "photo_after",
+        "temperature_reading",
+        "customer_signature",
+    ]
+    await world.add_required_evidence(wo)
+    await world.transition("eng_a", wo, "resolved")
     await world.transition("dispatcher", wo, "verified")
     response = await world.transition("dispatcher", wo, "closed")
     detail = response.json()

@@ -84,6 +84,7 @@ async def test_engineer_cannot_edit_after_resolved_but_can_still_comment(world: 
     await world.call(
         "eng_a", "PATCH", f"{WO_URL}/{wo}", json={"description": "compressor swapped"}, expect=200
     )
+    await world.add_required_evidence(wo)
     before = (await world.transition("eng_a", wo, "resolved")).json()
     assert before["editable_fields"] == []
 
@@ -146,6 +147,7 @@ async def test_only_the_assignee_accepts(world: World) -> None:
 
 async def test_supervisor_verifies_and_closes(world: World) -> None:
     wo = await _in_progress(world)
+    await world.add_required_evidence(wo)
     await world.transition("eng_a", wo, "resolved")
     assert (await world.transition("eng_a", wo, "verified", expect=409)).json()["error"][
         "code"
@@ -180,6 +182,7 @@ async def test_cancel_needs_a_reason(world: World) -> None:
 
 async def test_reopen_needs_a_reason(world: World) -> None:
     wo = await _in_progress(world)
+    await world.add_required_evidence(wo)
     await world.transition("eng_a", wo, "resolved")
     response = await world.transition("dispatcher", wo, "in_progress", expect=422)
     assert _error(response)["details"] == {"field": "reason"}

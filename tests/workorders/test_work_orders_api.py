@@ -473,6 +473,7 @@ async def test_engineer_ticks_items_while_working_but_not_after_resolving(world:
     # a team-mate who is not the assignee may not touch it
     await world.call("eng_a2", "PATCH", f"{url}/{item['id']}", json={"done": False}, expect=403)
 
+    await world.add_required_evidence(wo)
     await world.transition("eng_a", wo, "resolved")
     late = await world.call(
         "eng_a", "PATCH", f"{url}/{added.json()['id']}", json={"done": True}, expect=403
