@@ -95,9 +95,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(url: str, workers: int = 1) -> Iterator[Server]:
+def serve(url: str, workers: int = 1, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
     port = _free_port()
-    env = {**environment(url), "FIELDOPS_PORT": str(port)}
+    env = {**environment(url), **(extra_env or {}), "FIELDOPS_PORT": str(port)}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--workers", str(workers)],

@@ -5,12 +5,12 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import File
 
 from kernel.clock import utcnow
 from kernel.errors import DomainError, NotFound
-from media import evidence, requirements, uploads
+from media import downloads, evidence, requirements, uploads
 from media.local_store import ROUTE, LocalStore, SignedUrlError
 from media.store import MultipartNotFound, TooLarge
 from mobile_contract import media as contract
@@ -175,6 +175,44 @@ class EvidenceController(Controller):
         """Replace the tenant's list for one work-order type (admins)."""
         return await requirements.set_rules(
             db=db, actor=actor, work_order_type=work_order_type, rules=data, now=utcnow()
+        )
+
+    @post("/evidence/{evidence_id:uuid}/download", status_code=200)
+    async def download(
+        self,
+        evidence_id: FromPath[UUID],
+        db: DB,
+        actor: CurrentActor,
+        request: Request[Any, Any, Any],
+        thumbnail: FromQuery[bool] = False,
+    ) -> contract.DownloadLink:
+        """A link to the file (or its thumbnail) valid for 10 minutes; every one is audited."""
+        return await downloads.download_link(
+            db=db,
+            store=AppServices.of(request).media,
+            actor=actor,
+            evidence_id=evidence_id,
+            thumbnail=thumbnail,
+        )
+
+    @get("/work-orders/{work_order_id:uuid}/evidence/downloads")
+    async def download_audit(
+        self, work_order_id: FromPath[UUID], db: DB, actor: CurrentActor
+    ) -> contract.DownloadAuditList:
+        """Who was given a link to which evidence of the work order, and when."""
+        return await downloads.audit(db=db, actor=actor, work_order_id=work_order_id)
+
+    @post("/evidence/{evidence_id:uuid}/remove", status_code=200)
+    async def remove(
+        self,
+        evidence_id: FromPath[UUID],
+        data: JSONBody[contract.EvidenceRemoval],
+        db: DB,
+        actor: CurrentActor,
+    ) -> contract.EvidenceEntry:
+        """Remove evidence by a tombstone with a reason (supervisors, admins)."""
+        return await downloads.remove(
+            db=db, actor=actor, evidence_id=evidence_id, reason=data.reason
         )
 
 

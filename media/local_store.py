@@ -24,6 +24,7 @@ from kernel.clock import utcnow
 from media.store import (
     MultipartNotFound,
     ObjectInfo,
+    ObjectNotFound,
     PartMismatch,
     SignedRequest,
     StoredPart,
@@ -167,7 +168,10 @@ class LocalStore:
         return ObjectInfo(found.st_size)
 
     async def read(self, *, key: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
-        handle = await asyncio.to_thread(self._object(key).open, "rb")
+        try:
+            handle = await asyncio.to_thread(self._object(key).open, "rb")
+        except FileNotFoundError:
+            raise ObjectNotFound(key) from None
         try:
             while chunk := await asyncio.to_thread(handle.read, chunk_size):
                 yield chunk

@@ -87,6 +87,10 @@ class MultipartNotFound(Exception):
     """The multipart upload is unknown to the store (completed, aborted or expired)."""
 
 
+class ObjectNotFound(Exception):
+    """No object under that key."""
+
+
 class PartMismatch(Exception):
     """Completing with a part that is missing, or not the one stored (another ETag)."""
 
@@ -229,7 +233,12 @@ class S3Store:
         return ObjectInfo(int(found.size or 0))
 
     async def read(self, *, key: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
-        response = await asyncio.to_thread(self.client.get_object, self.bucket, key)
+        try:
+            response = await asyncio.to_thread(self.client.get_object, self.bucket, key)
+        except S3Error as error:
+            if error.code in ("NoSuchKey", "NoSuchObject"):
+                raise ObjectNotFound(key) from None
+            raise
         try:
             while chunk := await asyncio.to_thread(response.read, chunk_size):
                 yield chunk

@@ -88,4 +88,17 @@ class EvidenceRule(Table, tablename="media_evidence_rule"):
     updated_at = Timestamptz()
 
 
-TABLES: tuple[type[Table], ...] = (Upload, Evidence, EvidenceRule)
+class Download(Table, tablename="media_download"):
+    """The audit of every download link issued: who, which evidence, when, until when."""
+
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    evidence = ForeignKey(Evidence, null=False, index=True)
+    issued_to = UUID()  # the user
+    variant = Varchar(length=20)  # original, thumbnail
+    client_ip = Varchar(length=64, default="")
+    issued_at = Timestamptz()
+    expires_at = Timestamptz()
+
+
+TABLES: tuple[type[Table], ...] = (Upload, Evidence, EvidenceRule, Download)

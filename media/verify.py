@@ -23,13 +23,14 @@ from kernel.db import Database
 from kernel.rows import uuid_of
 from media import ledger
 from media.inspect import Inspection, inspect_image, sniff
-from media.store import ObjectStore
+from media.store import ObjectNotFound, ObjectStore
 from media.tables import Upload
 from media.uploads import LIMITS, VERIFY_WAKEUP, discard
 from mobile_contract.enums import EvidenceKind, UploadStatus
 
 log = logging.getLogger("fieldops.media")
 
+MAX_ATTEMPTS = 5  # then an upload that keeps failing is rejected, not retried for ever
 DECODED = frozenset({"image/jpeg", "image/png", "image/webp"})  # what Pillow decodes here
 _CLAIM = (
     "UPDATE media_upload SET claimed_until = {}, verify_attempts = verify_attempts + 1"
@@ -87,7 +88,15 @@ class Verifier:
         """One round: expire abandoned uploads, verify a batch; answers how many it handled."""
         handled = await self.expire_abandoned()
         for row in await self._claim():
-            await self.verify(row)
+            try:
+                await self.verify(row)
+            except ObjectNotFound:
+                await self._decide(row, UploadStatus.REJECTED, "the uploaded object is missing")
+            except Exception as error:  # one bad upload must not hold up the others
+                log.exception("media: verifying upload %s failed", row["id"])
+                if row["verify_attempts"] >= MAX_ATTEMPTS:
+                    reason = f"could not be verified ({type(error).__name__})"
+                    await self._decide(row, UploadStatus.REJECTED, reason)
             handled += 1
         return handled
 

@@ -139,3 +139,30 @@ class WorkOrderEvidence(msgspec.Struct, kw_only=True):
     missing: list[str]  # requirement codes that still block resolving
     entries: list[EvidenceEntry]
     chain_intact: bool
+
+
+class DownloadLink(msgspec.Struct, kw_only=True):
+    """A GET link to the evidence file, valid for at most 15 minutes (its issue is audited)."""
+
+    url: str
+    expires_at: datetime
+
+
+class DownloadAudit(msgspec.Struct, kw_only=True):
+    id: UUID
+    evidence_id: UUID
+    issued_to_id: UUID
+    variant: str  # original, thumbnail
+    client_ip: str = ""
+    issued_at: datetime
+    expires_at: datetime
+
+
+class DownloadAuditList(msgspec.Struct, kw_only=True):
+    items: list[DownloadAudit]
+
+
+class EvidenceRemoval(msgspec.Struct, kw_only=True):
+    """``POST /api/v1/evidence/{id}/remove``: a tombstone in the ledger, with the reason."""
+
+    reason: Annotated[str, Meta(min_length=3, max_length=1000)]

@@ -2,6 +2,7 @@
 through the real minio client against moto's S3 server on 127.0.0.1, and a real MinIO when
 ``S3_TEST_ENDPOINT`` (plus ``S3_TEST_ACCESS_KEY`` / ``S3_TEST_SECRET_KEY``) names one."""
 
+import dataclasses
 import os
 import socket
 import uuid
@@ -59,3 +60,23 @@ async def under_test(
     await store.ensure_bucket()
     async with httpx.AsyncClient(timeout=30) as http:
         yield StoreUnderTest(store, http, checks_signatures=request.param == "minio")
+
+
+@pytest.fixture(params=["local", "moto"])
+async def each_store(
+    request: pytest.FixtureRequest, client: Client, moto_endpoint: str
+) -> AsyncIterator[str]:
+    """The app's object store for one test: its local directory, or S3 (moto) through the
+    real minio client, so the upload, verification and evidence suites run against both."""
+    if request.param == "local":
+        yield "local"
+        return
+    config = S3Config(moto_endpoint, moto_endpoint, "test", "test", f"t-{uuid.uuid4().hex}")
+    store = S3Store(config)
+    await store.ensure_bucket()
+    services = client.app.state.services
+    client.app.state.services = dataclasses.replace(services, media=store)
+    try:
+        yield "moto"
+    finally:
+        client.app.state.services = services

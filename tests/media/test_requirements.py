@@ -4,10 +4,14 @@ until everything is verified."""
 
 from typing import Any
 
+import pytest
+
 from tests.factories import World, sample_image
 from tests.media.test_uploads import call, create, declaration, engineers_work_order, put
 from tests.media.test_verification import verify_all
 from tests.sync.test_push import edited, push, server_doc
+
+pytestmark = pytest.mark.usefixtures("each_store")
 
 
 async def evidence(world: World, wo: str, who: str = "eng_a") -> Any:

@@ -9,6 +9,7 @@ import zlib
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from PIL import ExifTags, Image
 
 from kernel import sql
@@ -18,6 +19,8 @@ from media.tables import Evidence
 from media.verify import Verifier
 from tests.factories import World
 from tests.media.test_uploads import call, create, declaration, engineers_work_order, put
+
+pytestmark = pytest.mark.usefixtures("each_store")
 
 
 def jpeg(size: tuple[int, int] = (800, 600)) -> bytes:

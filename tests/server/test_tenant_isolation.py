@@ -69,6 +69,7 @@ class Side:
     push_device: str = ""  # an app installation registered for push (device registry)
     push_delivery: str = ""  # a push delivery to it
     upload: str = ""  # an evidence upload session
+    evidence: str = ""  # a verified piece of evidence (a ledger entry)
 
     def labels(self) -> dict[str, str]:
         """Placeholder -> value, to compare a victim answer with a random-id answer."""
@@ -96,6 +97,8 @@ class Side:
             values["push_delivery"] = self.push_delivery
         if self.upload:
             values["upload"] = self.upload
+        if self.evidence:
+            values["evidence"] = self.evidence
         return values
 
 
@@ -123,6 +126,7 @@ def random_side() -> Side:
         push_device=new(),
         push_delivery=new(),
         upload=new(),
+        evidence=new(),
         cursor=base64.urlsafe_b64encode(
             json.dumps(["2020-01-01T00:00:00Z", new()]).encode()
         ).decode(),
@@ -149,6 +153,7 @@ PATH_PARAMS: dict[str, Ids] = {
     "device_id": lambda s: s.push_device,
     "delivery_id": lambda s: s.push_delivery,
     "upload_id": lambda s: s.upload,
+    "evidence_id": lambda s: s.evidence,
 }
 
 
@@ -191,6 +196,7 @@ QUERY_PARAMS: dict[str, list[QueryValue]] = {
     "checkpoint": [QueryValue(lambda s: encode_checkpoint(0), compare_with_random=False)],
     # Metrics carry their own generation time; their tenant scoping: tests/push/test_metrics.
     "window_hours": [QueryValue(lambda s: "720", compare_with_random=False)],
+    "thumbnail": [QueryValue(lambda s: "true")],
 }
 
 #: Where a parameter of one route takes other values than the same name elsewhere.
@@ -502,6 +508,12 @@ BODIES[("POST", "/api/v1/devices")] = Bodies(
 )
 
 
+async def _verified_evidence(world: World, work_order_id: str) -> str:
+    await world.add_required_evidence(work_order_id)
+    shown = await ok(world, "eng_a", "GET", f"/api/v1/work-orders/{work_order_id}/evidence")
+    return str(shown["entries"][0]["id"])
+
+
 def _upload(client_key: str | None = None) -> dict[str, Any]:
     return {
         "client_key": client_key or f"atk-{uuid.uuid4().hex}",
@@ -518,6 +530,9 @@ BODIES[("POST", "/api/v1/work-orders/{work_order_id}/uploads")] = Bodies(
 
 BODIES[("POST", "/api/v1/work-orders/{work_order_id}/readings")] = Bodies(
     probes=[lambda own, t: {"requirement": "temperature_reading", "value": "-18.5", "unit": "C"}]
+)
+BODIES[("POST", "/api/v1/evidence/{evidence_id}/remove")] = Bodies(
+    probes=[lambda own, t: {"reason": "duplicate photo"}]
 )
 BODIES[("PUT", "/api/v1/evidence-rules/{work_order_type}")] = Bodies(
     benign=[lambda own, t: {"requirements": []}]
@@ -791,6 +806,7 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
                 json=_upload(f"victim-{marker}"),
             )
         )["id"],
+        evidence=await _verified_evidence(world, main["id"]),
     )
     extra = {session["access_token"], *phones}
     return side, [str(world.asset_id), asset["id"]], [spare["id"], gone["id"], main["id"]], extra
@@ -830,6 +846,7 @@ async def build_attacker(world: World) -> Side:
         upload=(
             await ok(world, "eng_a", "POST", f"/api/v1/work-orders/{wo}/uploads", json=_upload())
         )["id"],
+        evidence=await _verified_evidence(world, wo),
     )
 
 

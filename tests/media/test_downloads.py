@@ -1,0 +1,69 @@
+"""Evidence out: short-lived download links, each issue audited; removal by tombstone."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from kernel.clock import utcnow
+from tests.factories import World
+from tests.media.test_requirements import evidence, states
+from tests.media.test_uploads import engineers_work_order
+
+pytestmark = pytest.mark.usefixtures("each_store")
+
+
+async def fetch(world: World, url: str) -> httpx.Response:
+    if "/media/local/" in url:
+        return await world.client.get(url)
+    async with httpx.AsyncClient(timeout=30) as http:
+        return await http.get(url)
+
+
+async def link(world: World, who: str, evidence_id: str, expect: int = 200, **params: Any) -> Any:
+    url = f"/api/v1/evidence/{evidence_id}/download"
+    return (await world.call(who, "POST", url, params=params, expect=expect)).json()
+
+
+async def test_links_expire_within_15_minutes_and_every_issue_is_audited(world: World) -> None:
+    wo = await engineers_work_order(world)
+    await world.add_required_evidence(wo)
+    photo = next(e for e in (await evidence(world, wo))["entries"] if e["kind"] == "photo")
+    given = await link(world, "eng_a", photo["id"])
+    expires = datetime.fromisoformat(given["expires_at"])
+    assert expires <= utcnow() + timedelta(minutes=15)
+    got = await fetch(world, given["url"])
+    assert got.status_code == 200
+    assert len(got.content) == photo["size"]
+    thumb = await link(world, "dispatcher", photo["id"], thumbnail="true")
+    assert (await fetch(world, thumb["url"])).status_code == 200
+    audit = (
+        await world.call("supervisor", "GET", f"/api/v1/work-orders/{wo}/evidence/downloads")
+    ).json()["items"]
+    assert {(a["issued_to_id"], a["variant"]) for a in audit} == {
+        (str(world.users["eng_a"]), "original"),
+        (str(world.users["dispatcher"]), "thumbnail"),
+    }
+    await world.call("eng_a", "GET", f"/api/v1/work-orders/{wo}/evidence/downloads", expect=403)
+    # Another engineer, outside the work order's scope, gets nothing.
+    await link(world, "eng_b", photo["id"], expect=404)
+
+
+async def test_removal_is_a_tombstone_by_a_supervisor_with_a_reason(world: World) -> None:
+    wo = await engineers_work_order(world)
+    await world.add_required_evidence(wo)
+    before = (await evidence(world, wo))["entries"]
+    photo = next(e for e in before if e["requirement"] == "photo_before")
+    url = f"/api/v1/evidence/{photo['id']}/remove"
+    body = {"reason": "wrong cold room photographed"}
+    await world.call("eng_a", "POST", url, json=body, expect=403)
+    tombstone = (await world.call("supervisor", "POST", url, json=body, expect=200)).json()
+    assert tombstone["entry"] == "tombstone"
+    after = await evidence(world, wo)
+    assert [e["id"] for e in after["entries"][: len(before)]] == [e["id"] for e in before]
+    assert after["chain_intact"] is True
+    assert states(after)["photo_before"] == "missing"  # it no longer counts
+    refused = await link(world, "eng_a", photo["id"], expect=409)
+    assert refused["error"]["code"] == "illegal_transition"
+    await world.call("supervisor", "POST", url, json=body, expect=409)  # once only
