@@ -15,6 +15,8 @@ import msgspec
 
 from kernel import sql
 from media.tables import Evidence
+from sync import changelog
+from workorders.tables import WorkOrder
 
 GENESIS = "0" * 64
 HASHED = (
@@ -41,6 +43,7 @@ HASHED = (
 )
 _COLUMNS = (*HASHED, "thumbnail_key", "prev_hash", "entry_hash")
 _LAST = "SELECT seq, entry_hash FROM media_evidence WHERE work_order = {} ORDER BY seq DESC LIMIT 1"
+_ASSIGNEE = "SELECT assignee FROM workorders_work_order WHERE tenant = {} AND id = {}"
 _INSERT = f"INSERT INTO media_evidence ({', '.join(_COLUMNS)})"
 _CHAIN = (
     f"SELECT {', '.join(_COLUMNS)} FROM media_evidence"  # noqa: S608 - fixed text
@@ -84,6 +87,14 @@ async def append(
     entry["entry_hash"] = entry_hash(entry["prev_hash"], entry)
     stored = {**entry, "details": msgspec.json.encode(entry["details"]).decode()}
     await sql.insert_rows(Evidence, _INSERT, [[stored[name] for name in _COLUMNS]])
+    owner = await sql.fetch_one(WorkOrder, _ASSIGNEE, tenant_id, work_order_id)
+    await changelog.record(  # devices pull it with the work order (references, no bytes)
+        tenant_id=tenant_id,
+        collection=changelog.EVIDENCE,
+        document_id=entry["id"],
+        now=now,
+        owner=owner["assignee"] if owner else None,
+    )
     return entry
 
 

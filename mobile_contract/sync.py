@@ -98,6 +98,32 @@ class AssetDocument(msgspec.Struct, kw_only=True):
     deleted: bool = msgspec.field(default=False, name="_deleted")
 
 
+class EvidenceDocument(msgspec.Struct, kw_only=True):
+    """A ledger entry of a work order in the engineer's scope: references and hashes, never
+    bytes (fetch the file with a download link). Read-only: evidence goes up as uploads."""
+
+    id: UUID
+    work_order_id: UUID | None = None
+    seq: int = 0
+    entry: str = ""  # added, reading, tombstone
+    upload_id: UUID | None = None
+    kind: str = ""
+    requirement: str = ""
+    content_type: str = ""
+    size: int = 0
+    sha256: str = ""
+    captured_at: datetime | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    details: dict[str, Any] = {}
+    target_id: UUID | None = None  # the entry a tombstone removes
+    reason: str = ""
+    recorded_by_id: UUID | None = None
+    recorded_at: datetime | None = None
+    entry_hash: str = ""
+    deleted: bool = msgspec.field(default=False, name="_deleted")
+
+
 class PullResponse(msgspec.Struct, kw_only=True):
     """Documents of one collection (shaped as the ``*Document`` Structs) changed after the
     checkpoint, in commit order; fewer than ``limit`` means caught up. Pass ``checkpoint``

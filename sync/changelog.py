@@ -23,6 +23,7 @@ NOTES = "work_order_notes"
 CHECKLIST_ITEMS = "checklist_items"
 SITES = "sites"
 ASSETS = "assets"
+EVIDENCE = "evidence"
 
 _BUMP = (
     "INSERT INTO sync_counter (id, tenant, value) VALUES ({}, {}, {}) "

@@ -3,7 +3,7 @@ which. Pull reads a page with one query (the change feed joined to the table), i
 without ORM objects: it is the hottest path of the product.
 
 Documents are plain dicts shaped like the ``mobile_contract.sync`` Structs, plus RxDB's
-``_deleted``. Later issues add collections here (``evidence``, ``kb_articles``, ``alarms``).
+``_deleted``. Later issues add collections here (``kb_articles``, ``alarms``).
 """
 
 from collections.abc import Sequence
@@ -171,6 +171,35 @@ ASSETS = Collection(
     referenced_by="asset",
 )
 
+EVIDENCE = Collection(
+    changelog.EVIDENCE,
+    "media_evidence",
+    (
+        ("id", "id"),
+        ("work_order_id", "work_order"),
+        ("seq", "seq"),
+        ("entry", "entry"),
+        ("upload_id", "upload"),
+        ("kind", "kind"),
+        ("requirement", "requirement"),
+        ("content_type", "content_type"),
+        ("size", "size"),
+        ("sha256", "sha256"),
+        ("captured_at", "captured_at"),
+        ("latitude", "latitude"),
+        ("longitude", "longitude"),
+        ("details", "details"),
+        ("target_id", "target"),
+        ("reason", "reason"),
+        ("recorded_by_id", "recorded_by"),
+        ("recorded_at", "recorded_at"),
+        ("entry_hash", "entry_hash"),
+    ),
+    ("id", "work_order_id", "upload_id", "target_id", "recorded_by_id"),
+    "owner",
+    json_fields=("details",),
+)
+
 COLLECTIONS: dict[str, Collection] = {
-    c.name: c for c in (WORK_ORDERS, NOTES, CHECKLIST_ITEMS, SITES, ASSETS)
+    c.name: c for c in (WORK_ORDERS, NOTES, CHECKLIST_ITEMS, SITES, ASSETS, EVIDENCE)
 }

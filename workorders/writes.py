@@ -10,6 +10,7 @@ import msgspec
 from kernel import sql
 from kernel.context import Actor
 from kernel.errors import VersionConflict
+from media.tables import Evidence
 from sync import changelog
 from workorders.queries import WO
 from workorders.tables import ChecklistItem, Note
@@ -76,7 +77,12 @@ async def log_change(
     )
     if previous_assignee == assignee:
         return
-    for table, collection in ((Note, changelog.NOTES), (ChecklistItem, changelog.CHECKLIST_ITEMS)):
+    followers = (  # rows that travel with the work order to its engineer's devices
+        (Note, changelog.NOTES),
+        (ChecklistItem, changelog.CHECKLIST_ITEMS),
+        (Evidence, changelog.EVIDENCE),
+    )
+    for table, collection in followers:
         children = await table.select(table.id).where(
             (table.tenant == tenant) & (table.work_order == work_order_id)
         )

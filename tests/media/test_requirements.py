@@ -9,6 +9,7 @@ import pytest
 from tests.factories import World, sample_image
 from tests.media.test_uploads import call, create, declaration, engineers_work_order, put
 from tests.media.test_verification import verify_all
+from tests.sync.test_pull import pull_all
 from tests.sync.test_push import edited, push, server_doc
 
 pytestmark = pytest.mark.usefixtures("each_store")
@@ -120,3 +121,28 @@ async def test_a_tenant_sets_its_own_rules_per_type(world: World, other_world: W
     ]
     wo = await world.create_work_order(type="equipment_repair")
     assert states(await evidence(world, wo["id"], "dispatcher")) == {"nameplate": "missing"}
+
+
+async def test_evidence_syncs_to_the_engineers_devices_as_references(world: World) -> None:
+    wo = await engineers_work_order(world)
+    await world.add_required_evidence(wo)
+    documents, _ = await pull_all(world, "eng_a", "evidence")
+    mine = [d for d in documents.values() if d["work_order_id"] == wo]
+    assert {d["requirement"] for d in mine} == {
+        "photo_before",
+        "photo_after",
+        "temperature_reading",
+        "customer_signature",
+    }
+    photo = next(d for d in mine if d["requirement"] == "photo_before")
+    assert len(photo["sha256"]) == 64
+    assert photo["entry_hash"]
+    assert "url" not in photo  # references and hashes, never bytes or links
+    others, _ = await pull_all(world, "eng_b", "evidence")
+    assert not [d for d in others.values() if d["work_order_id"] == wo]
+    # Reassigned: the evidence leaves the old engineer's device with the work order.
+    await world.transition("dispatcher", wo, "assigned", assignee_id=str(world.users["eng_a2"]))
+    after, _ = await pull_all(world, "eng_a", "evidence")
+    assert all(after[d["id"]]["_deleted"] for d in mine if d["id"] in after)
+    theirs, _ = await pull_all(world, "eng_a2", "evidence")
+    assert {d["id"] for d in mine} <= set(theirs)
