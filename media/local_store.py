@@ -191,6 +191,10 @@ class LocalStore:
     async def delete(self, *, key: str) -> None:
         await asyncio.to_thread(self._object(key).unlink, True)
 
+    async def retain(self, *, key: str, until: datetime) -> bool:  # noqa: ARG002
+        """A directory has no object lock: the ledger's hash chain still shows any change."""
+        return False
+
     def _object(self, key: str) -> Path:
         path = (self.objects / key).resolve()
         if not path.is_relative_to(self.objects.resolve()):

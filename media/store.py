@@ -13,14 +13,15 @@ import asyncio
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from minio import Minio
-from minio.commonconfig import CopySource
+from minio.commonconfig import GOVERNANCE, CopySource
 from minio.datatypes import Part
 from minio.error import S3Error
+from minio.retention import Retention
 
 from kernel.clock import utcnow
 
@@ -82,6 +83,8 @@ class ObjectStore(Protocol):
         self, *, key: str, expires: timedelta, filename: str
     ) -> SignedRequest: ...
 
+    async def retain(self, *, key: str, until: datetime) -> bool: ...
+
 
 class MultipartNotFound(Exception):
     """The multipart upload is unknown to the store (completed, aborted or expired)."""
@@ -127,6 +130,25 @@ class S3Store:
         self.config, self.bucket = config, config.bucket
         self.client = _client(config.endpoint, config)
         self.signer = _client(config.public_endpoint or config.endpoint, config)
+        self._locks: bool | None = None  # whether the bucket has object lock (asked once)
+
+    async def retain(self, *, key: str, until: datetime) -> bool:
+        """Put the object under retention (governance mode) where the bucket has object lock:
+        then nobody deletes or overwrites that version before ``until`` without the explicit
+        bypass permission. Answers whether it did."""
+        if self._locks is None:
+            try:
+                await asyncio.to_thread(self.client.get_object_lock_config, self.bucket)
+                self._locks = True
+            except S3Error as error:
+                if error.code != "ObjectLockConfigurationNotFoundError":
+                    raise
+                self._locks = False
+        if not self._locks:
+            return False
+        config = Retention(GOVERNANCE, until.astimezone(UTC).replace(microsecond=0))
+        await asyncio.to_thread(self.client.set_object_retention, self.bucket, key, config)
+        return True
 
     async def ensure_bucket(self) -> None:
         """Create the bucket if missing (the embedded and test setups; compose creates it)."""

@@ -59,11 +59,13 @@ class Verifier:
         store: ObjectStore,
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = timedelta(minutes=10),
+        retention: timedelta = timedelta(days=3 * 365),
         batch_size: int = 4,
         poll_seconds: float = 2.0,
     ) -> None:
         self.db, self.store, self.clock = db, store, clock
         self.lease, self.batch_size, self.poll_seconds = lease, batch_size, poll_seconds
+        self.retention = retention
 
     async def run(self) -> None:
         """Until cancelled: verify what is waiting, then sleep until woken or the next poll."""
@@ -127,6 +129,9 @@ class Verifier:
         key = str(row["object_key"]).replace("quarantine/", "evidence/", 1)
         thumbnail_key = f"{key}.thumb.jpg" if found.thumbnail else ""
         await self.store.copy(source=row["object_key"], target=key)
+        retained_until = self.clock() + self.retention
+        if await self.store.retain(key=key, until=retained_until):
+            found.details["retained_until"] = retained_until.isoformat()
         if found.thumbnail:
             await self.store.put(key=thumbnail_key, data=found.thumbnail, content_type="image/jpeg")
         await self._record(row, found, key, thumbnail_key)

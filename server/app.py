@@ -22,13 +22,12 @@ from device_registry.controllers import CONTROLLERS as DEVICE_ROUTES
 from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
 from kernel.db import Database
 from media.controllers import CONTROLLERS as MEDIA_ROUTES
-from media.verify import Verifier
 from mobile_contract import CONTRACT_VERSION
 from push.controllers import CONTROLLERS as PUSH_ROUTES
 from server.auth import BearerAuthMiddleware
 from server.errors import handle_exception
 from server.health import HealthController
-from server.media import build_store
+from server.media import build_store, build_verifier
 from server.relay import build_relay
 from server.request_meta import send_trace_id
 from server.settings import Settings
@@ -68,7 +67,7 @@ def create_app(settings: Settings) -> Litestar:
     )
 
     relay = build_relay(db=db, settings=settings)
-    verifier = Verifier(db=db, store=services.media)
+    verifier = build_verifier(db=db, store=services.media, settings=settings)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

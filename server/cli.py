@@ -62,9 +62,8 @@ async def _worker(settings: Settings) -> None:
     import signal
 
     from kernel.db import Database
-    from media.verify import Verifier
     from server.app import stop_task
-    from server.media import build_store
+    from server.media import build_store, build_verifier
     from server.relay import build_relay
     from server.tables import ALL_TABLES
 
@@ -72,7 +71,7 @@ async def _worker(settings: Settings) -> None:
     db.bind(ALL_TABLES)
     await db.start()
     relay = build_relay(db=db, settings=settings)
-    verifier = Verifier(db=db, store=build_store(settings))
+    verifier = build_verifier(db=db, store=build_store(settings), settings=settings)
     task = asyncio.create_task(relay.run())
     verifying = asyncio.create_task(verifier.run())
     loop = asyncio.get_running_loop()

@@ -1,7 +1,11 @@
 """The object store composed from the settings (a directory by default, or S3/MinIO)."""
 
+from datetime import timedelta
+
+from kernel.db import Database
 from media.local_store import LocalStore
 from media.store import ObjectStore, S3Config, S3Store
+from media.verify import Verifier
 from server.settings import Settings
 
 
@@ -22,3 +26,7 @@ def build_store(settings: Settings) -> ObjectStore:
         base_url=settings.base_url(),
         signing_key=settings.signing_key().encode(),
     )
+
+
+def build_verifier(*, db: Database, store: ObjectStore, settings: Settings) -> Verifier:
+    return Verifier(db=db, store=store, retention=timedelta(days=settings.evidence_retention_days))

@@ -70,6 +70,7 @@ class Settings:
     s3_secret_key: str = ""
     s3_bucket: str = "fieldops"
     s3_region: str = "us-east-1"
+    evidence_retention_days: int = 3 * 365  # object-lock retention of verified evidence
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -182,6 +183,7 @@ ENV_NAMES: dict[str, str] = {
     "s3_secret_key": "FIELDOPS_S3_SECRET_KEY",
     "s3_bucket": "FIELDOPS_S3_BUCKET",
     "s3_region": "FIELDOPS_S3_REGION",
+    "evidence_retention_days": "FIELDOPS_EVIDENCE_RETENTION_DAYS",
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -198,4 +200,5 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "push_max_retries": int,
     "push_lease_seconds": _positive_int,
     "push_ack_timeout_seconds": _positive_int,
+    "evidence_retention_days": _positive_int,
 }

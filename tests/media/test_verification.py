@@ -1,20 +1,25 @@
 """Verification: what arrives is re-hashed, sniffed and decoded before it is evidence; the
 evidence ledger chains every entry; abandoned uploads expire."""
 
+import asyncio
+import dataclasses
 import hashlib
 import io
+import json
 import struct
 import uuid
 import zlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from minio.error import S3Error
 from PIL import ExifTags, Image
 
 from kernel import sql
 from kernel.clock import utcnow
 from media import ledger
+from media.store import S3Config, S3Store
 from media.tables import Evidence
 from media.verify import Verifier
 from tests.factories import World
@@ -137,3 +142,34 @@ async def test_abandoned_uploads_expire_and_their_parts_are_dropped(world: World
         "expired",
         "not completed before it expired",
     )
+
+
+async def test_verified_evidence_is_retained_where_the_bucket_locks_objects(
+    world: World, moto_endpoint: str, each_store: str
+) -> None:
+    """With object lock on the bucket, the verified evidence's version cannot be deleted
+    before its retention ends (governance mode); without it, nothing is claimed."""
+    if each_store != "moto":
+        pytest.skip("object lock is an S3 feature; the local store's integrity is the ledger")
+    bucket = f"locked-{uuid.uuid4().hex[:12]}"
+    store = S3Store(S3Config(moto_endpoint, moto_endpoint, "test", "test", bucket))
+    await asyncio.to_thread(store.client.make_bucket, bucket, None, True)
+    services = world.client.app.state.services
+    world.client.app.state.services = dataclasses.replace(services, media=store)
+    try:
+        wo = await engineers_work_order(world)
+        await upload(world, wo, jpeg(), requirement="photo_before")
+        await Verifier(db=services.db, store=store).run_once()
+    finally:
+        world.client.app.state.services = services
+    (entry,) = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
+    details = (
+        json.loads(entry["details"]) if isinstance(entry["details"], str) else entry["details"]
+    )
+    until = datetime.fromisoformat(details["retained_until"])
+    assert until > utcnow() + timedelta(days=1000)
+    version = (
+        await asyncio.to_thread(store.client.stat_object, bucket, entry["object_key"])
+    ).version_id
+    with pytest.raises(S3Error, match="AccessDenied"):
+        await asyncio.to_thread(store.client.remove_object, bucket, entry["object_key"], version)

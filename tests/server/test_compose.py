@@ -98,7 +98,7 @@ def test_services_start_in_order() -> None:
 def test_minio_init_creates_the_apps_bucket() -> None:
     script = " ".join(services()["minio-init"]["command"])
     assert "mc alias set" in script
-    created = re.findall(r"mc mb --ignore-existing \S+?/(\S+)", script)
+    created = re.findall(r"mc mb --ignore-existing --with-lock \S+?/(\S+)", script)
     assert created == [environment("api")["FIELDOPS_S3_BUCKET"]]
 
 
