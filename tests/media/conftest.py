@@ -38,6 +38,17 @@ def moto_endpoint() -> Iterator[str]:
 STORES = ["local", "moto"] + (["minio"] if os.environ.get("S3_TEST_ENDPOINT") else [])
 
 
+def _s3_config(kind: str, moto_endpoint: str) -> S3Config:
+    bucket = f"t-{uuid.uuid4().hex}"
+    if kind == "moto":
+        return S3Config(moto_endpoint, moto_endpoint, "test", "test", bucket)
+    endpoint = os.environ["S3_TEST_ENDPOINT"]
+    access = os.environ.get("S3_TEST_ACCESS_KEY", "minioadmin")
+    return S3Config(
+        endpoint, endpoint, access, os.environ.get("S3_TEST_SECRET_KEY", "minioadmin"), bucket
+    )
+
+
 @pytest.fixture(params=STORES)
 async def under_test(
     request: pytest.FixtureRequest, client: Client, moto_endpoint: str
@@ -45,34 +56,23 @@ async def under_test(
     if request.param == "local":
         yield StoreUnderTest(client.app.state.services.media, client, checks_signatures=True)
         return
-    if request.param == "moto":
-        config = S3Config(moto_endpoint, moto_endpoint, "test", "test", f"t-{uuid.uuid4().hex}")
-    else:
-        endpoint = os.environ["S3_TEST_ENDPOINT"]
-        config = S3Config(
-            endpoint,
-            endpoint,
-            os.environ.get("S3_TEST_ACCESS_KEY", "minioadmin"),
-            os.environ.get("S3_TEST_SECRET_KEY", "minioadmin"),
-            f"t-{uuid.uuid4().hex}",
-        )
-    store = S3Store(config)
+    store = S3Store(_s3_config(request.param, moto_endpoint))
     await store.ensure_bucket()
     async with httpx.AsyncClient(timeout=30) as http:
         yield StoreUnderTest(store, http, checks_signatures=request.param == "minio")
 
 
-@pytest.fixture(params=["local", "moto"])
+@pytest.fixture(params=STORES)
 async def each_store(
     request: pytest.FixtureRequest, client: Client, moto_endpoint: str
 ) -> AsyncIterator[str]:
-    """The app's object store for one test: its local directory, or S3 (moto) through the
-    real minio client, so the upload, verification and evidence suites run against both."""
+    """The app's object store for one test: its local directory, S3 (moto) through the real
+    minio client, or a real MinIO (``S3_TEST_ENDPOINT``), so the upload, verification and
+    evidence suites run against each."""
     if request.param == "local":
         yield "local"
         return
-    config = S3Config(moto_endpoint, moto_endpoint, "test", "test", f"t-{uuid.uuid4().hex}")
-    store = S3Store(config)
+    store = S3Store(_s3_config(request.param, moto_endpoint))
     await store.ensure_bucket()
     services = client.app.state.services
     client.app.state.services = dataclasses.replace(services, media=store)
