@@ -3,7 +3,6 @@ or the declared type), and for images a decode under a decompression-bomb guard,
 capture time and place, and a thumbnail with EXIF stripped (for the portal and the report)."""
 
 import io
-import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -58,21 +57,21 @@ def inspect_image(data: bytes, content_type: str) -> Inspection:
     """Decode an image fully (a truncated or forged file fails here) under the pixel guard."""
     found = Inspection(content_type)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                _guard(probe.size)
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                found.width, found.height = image.size
-                _read_exif(image, found)
-                thumbnail = image.convert("RGB")
-                thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
-                out = io.BytesIO()
-                thumbnail.save(out, "JPEG", quality=80)  # no exif= argument: EXIF stripped
-                found.thumbnail = out.getvalue()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning, _TooLarge) as error:
+        # The pixel guard is checked on the header, before anything is decoded (runs in a
+        # worker thread: no process-wide warning filters here).
+        with Image.open(io.BytesIO(data)) as probe:
+            _guard(probe.size)
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            found.width, found.height = image.size
+            _read_exif(image, found)
+            thumbnail = image.convert("RGB")
+            thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
+            out = io.BytesIO()
+            thumbnail.save(out, "JPEG", quality=80)  # no exif= argument: EXIF stripped
+            found.thumbnail = out.getvalue()
+    except (Image.DecompressionBombError, _TooLarge) as error:
         found.problem = f"the image is too large to decode safely ({error})"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         found.problem = f"the image cannot be decoded ({type(error).__name__}: {error})"

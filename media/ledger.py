@@ -43,6 +43,7 @@ HASHED = (
 )
 _COLUMNS = (*HASHED, "thumbnail_key", "prev_hash", "entry_hash")
 _LAST = "SELECT seq, entry_hash FROM media_evidence WHERE work_order = {} ORDER BY seq DESC LIMIT 1"
+_LOCK_CHAIN = "SELECT id FROM workorders_work_order WHERE tenant = {} AND id = {} FOR UPDATE"
 _ASSIGNEE = "SELECT assignee FROM workorders_work_order WHERE tenant = {} AND id = {}"
 _INSERT = f"INSERT INTO media_evidence ({', '.join(_COLUMNS)})"
 _CHAIN = (
@@ -62,6 +63,8 @@ async def append(
 ) -> dict[str, Any]:
     """Add an entry at the end of the work order's chain, in the caller's transaction (the
     unique (work_order, seq) index refuses a concurrent append at the same place)."""
+    if Evidence._meta.db.engine_type == "postgres":  # appends to one chain go one at a time
+        await sql.fetch(WorkOrder, _LOCK_CHAIN, tenant_id, work_order_id)
     last = await sql.fetch_one(Evidence, _LAST, work_order_id)
     entry: dict[str, Any] = dict.fromkeys(_COLUMNS)
     entry.update(

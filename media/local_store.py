@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,7 @@ class LocalStore:
         """The claims of a URL token this store signed and that has not expired."""
         body, _, signature = token.partition(".")
         expected = _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
-        if not hmac.compare_digest(signature, expected):
+        if not hmac.compare_digest(signature.encode(), expected.encode()):
             raise SignedUrlError("link_invalid", "This media link is not valid.")
         claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         if claims["exp"] < self.clock().timestamp():
@@ -118,12 +118,14 @@ class LocalStore:
                 digest.update(chunk)
                 await asyncio.to_thread(handle.write, chunk)
             await asyncio.to_thread(handle.close)
+            if claims["op"] == "part":  # the ETag first: a listing never pairs new bytes with it
+                await asyncio.to_thread(target.with_suffix(".etag").write_text, digest.hexdigest())
             await asyncio.to_thread(os.replace, partial, target)
+        except FileNotFoundError:  # the upload was aborted meanwhile
+            raise MultipartNotFound(str(claims.get("upload", ""))) from None
         finally:
             handle.close()
             partial.unlink(missing_ok=True)
-        if claims["op"] == "part":
-            await asyncio.to_thread(target.with_suffix(".etag").write_text, digest.hexdigest())
         return digest.hexdigest()
 
     def path_of(self, claims: dict[str, Any]) -> Path:
@@ -167,7 +169,7 @@ class LocalStore:
             return None
         return ObjectInfo(found.st_size)
 
-    async def read(self, *, key: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
+    async def read(self, *, key: str, chunk_size: int = 1 << 20) -> AsyncGenerator[bytes, None]:
         try:
             handle = await asyncio.to_thread(self._object(key).open, "rb")
         except FileNotFoundError:

@@ -11,7 +11,7 @@ part of the signature: a URL signed for ``minio:9000`` does not work from a phon
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -71,7 +71,7 @@ class ObjectStore(Protocol):
 
     async def stat(self, *, key: str) -> ObjectInfo | None: ...
 
-    def read(self, *, key: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]: ...
+    def read(self, *, key: str, chunk_size: int = 1 << 20) -> AsyncGenerator[bytes, None]: ...
 
     async def put(self, *, key: str, data: bytes, content_type: str) -> None: ...
 
@@ -254,7 +254,7 @@ class S3Store:
             raise
         return ObjectInfo(int(found.size or 0))
 
-    async def read(self, *, key: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
+    async def read(self, *, key: str, chunk_size: int = 1 << 20) -> AsyncGenerator[bytes, None]:
         try:
             response = await asyncio.to_thread(self.client.get_object, self.bucket, key)
         except S3Error as error:

@@ -16,7 +16,7 @@ from kernel import sql
 from kernel.clock import utcnow
 from kernel.context import Actor
 from kernel.db import Database, after_commit
-from kernel.errors import AlreadyExists, DomainError, NotFound
+from kernel.errors import AlreadyExists, DomainError, Forbidden, NotFound
 from kernel.wakeup import Wakeup
 from media.store import MultipartNotFound, ObjectStore, PartMismatch, SignedRequest, StoredPart
 from media.tables import Upload
@@ -57,7 +57,7 @@ _SELECT = f"SELECT {_COLUMNS} FROM media_upload WHERE tenant = {{}}"  # noqa: S6
 _INSERT = f"INSERT INTO media_upload ({_COLUMNS})"
 _SET_STATUS = (
     "UPDATE media_upload SET status = {}, rejection_reason = {}, completed_at = {}"
-    " WHERE id = {} AND status = 'pending' RETURNING id"
+    " WHERE id = {} AND status = 'pending' AND expires_at > {} RETURNING id"
 )
 
 
@@ -95,7 +95,9 @@ async def create(
     """A new session (True), or the one this client key already made (False)."""
     check_limits(request)
     async with db.snapshot():
-        await queries.load_row(actor, work_order_id)  # in the caller's scope, or 404
+        work_order = await queries.load_row(actor, work_order_id)  # in the caller's scope
+        if not (actor.dispatches or queries.is_assignee(actor, work_order)):
+            raise Forbidden("Only the work order's engineer or dispatch roles add evidence.")
         existing = await _by_client_key(actor, request.client_key)
     if existing is not None:
         return await _replayed(store, existing, work_order_id, request), False
@@ -130,14 +132,19 @@ async def create(
         "expires_at": now + SESSION_TTL,
         "completed_at": None,
     }
-    async with db.transaction():
-        inserted = await sql.insert_rows(
-            Upload,
-            _INSERT,
-            [list(row.values())],
-            "ON CONFLICT (tenant, created_by, client_key) DO NOTHING RETURNING id",
-        )
-        winner = None if inserted else await _by_client_key(actor, request.client_key)
+    try:
+        async with db.transaction():
+            inserted = await sql.insert_rows(
+                Upload,
+                _INSERT,
+                [list(row.values())],
+                "ON CONFLICT (tenant, created_by, client_key) DO NOTHING RETURNING id",
+            )
+            winner = None if inserted else await _by_client_key(actor, request.client_key)
+    except Exception:
+        if multipart:  # nothing refers to it: do not leave it in the store
+            await store.abort_multipart(key=key, upload_id=store_upload_id)
+        raise
     if winner is not None:  # a concurrent retry of the same request got there first
         if multipart:
             await store.abort_multipart(key=key, upload_id=store_upload_id)
@@ -176,15 +183,30 @@ async def complete(
         )
     if found.size != row["size"]:
         reason = f"{found.size} bytes arrived, {row['size']} were declared"
-        await _finish(db, row, UploadStatus.REJECTED, reason)
+        if not await _finish(db, row, UploadStatus.REJECTED, reason):
+            return await _as_it_is(db, store, actor, upload_id)
         await store.delete(key=row["object_key"])
         raise DomainError(
             ErrorCode.UPLOAD_REJECTED,
             f"The upload was rejected: {reason}. Create a new upload for this file.",
             {"reason": reason},
         )
-    await _finish(db, row, UploadStatus.UPLOADED, "")
+    if not await _finish(db, row, UploadStatus.UPLOADED, ""):
+        return await _as_it_is(db, store, actor, upload_id)
     return await session_of(store, {**row, "status": UploadStatus.UPLOADED.value})
+
+
+async def _as_it_is(
+    db: Database, store: ObjectStore, actor: Actor, upload_id: UUID
+) -> contract.UploadSession:
+    """Another request (or the expiry) decided the session first: answer its real state."""
+    async with db.snapshot():
+        row = await _load(actor, upload_id)
+    if row["status"] in (UploadStatus.UPLOADED, UploadStatus.VERIFIED):
+        return await session_of(store, row)
+    if row["status"] == UploadStatus.PENDING:  # past its expiry, not yet reaped
+        row = {**row, "status": UploadStatus.EXPIRED.value}
+    raise _not_pending(row)
 
 
 async def abort(
@@ -196,7 +218,8 @@ async def abort(
         return await session_of(store, row)
     if row["status"] != UploadStatus.PENDING:
         raise _not_pending(row)
-    await _finish(db, row, UploadStatus.ABORTED, "aborted by the client")
+    if not await _finish(db, row, UploadStatus.ABORTED, "aborted by the client"):
+        return await _as_it_is(db, store, actor, upload_id)  # completed meanwhile: kept
     await discard(store, row)
     return await session_of(store, {**row, "status": UploadStatus.ABORTED.value})
 
@@ -305,11 +328,16 @@ async def _complete_parts(store: ObjectStore, row: dict[str, Any]) -> None:
         ) from None
 
 
-async def _finish(db: Database, row: dict[str, Any], status: UploadStatus, reason: str) -> None:
+async def _finish(db: Database, row: dict[str, Any], status: UploadStatus, reason: str) -> bool:
+    """Move a pending, unexpired session on; False when something else moved it first."""
+    now = utcnow()
     async with db.transaction():
-        await sql.fetch(Upload, _SET_STATUS, status.value, reason[:300], utcnow(), row["id"])
-        if status is UploadStatus.UPLOADED:
+        moved = await sql.fetch(
+            Upload, _SET_STATUS, status.value, reason[:300], now, row["id"], now
+        )
+        if moved and status is UploadStatus.UPLOADED:
             after_commit(VERIFY_WAKEUP.wake)
+    return bool(moved)
 
 
 async def _load(actor: Actor, upload_id: UUID) -> dict[str, Any]:

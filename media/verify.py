@@ -108,7 +108,10 @@ class Verifier:
         async with self.db.transaction():
             rows = await sql.fetch(Upload, _ABANDONED.format("{}", "{}", skip_locked), now, now)
         for row in rows:
-            await discard(self.store, row)
+            try:
+                await discard(self.store, row)
+            except Exception:  # the others still go; a bucket lifecycle rule is the backstop
+                log.exception("media: dropping expired upload %s failed", row["id"])
         return len(rows)
 
     async def _claim(self) -> list[dict[str, Any]]:
@@ -120,37 +123,47 @@ class Verifier:
         return sorted(rows, key=lambda row: row["completed_at"])  # RETURNING has no order
 
     async def verify(self, row: dict[str, Any]) -> None:
-        found = await self._inspect(row)
-        if found.problem:
-            await self._decide(row, UploadStatus.REJECTED, found.problem)
-            await self.store.delete(key=row["object_key"])
-            log.info("media: upload %s rejected: %s", row["id"], found.problem)
-            return
-        key = str(row["object_key"]).replace("quarantine/", "evidence/", 1)
-        thumbnail_key = f"{key}.thumb.jpg" if found.thumbnail else ""
-        await self.store.copy(source=row["object_key"], target=key)
-        retained_until = self.clock() + self.retention
-        if await self.store.retain(key=key, until=retained_until):
-            found.details["retained_until"] = retained_until.isoformat()
-        if found.thumbnail:
-            await self.store.put(key=thumbnail_key, data=found.thumbnail, content_type="image/jpeg")
-        await self._record(row, found, key, thumbnail_key)
-        await self.store.delete(key=row["object_key"])
+        """Check a copy no upload link can reach, and promote exactly that copy: re-PUTting
+        to the upload's link after completion cannot swap the bytes that become evidence."""
+        quarantined = str(row["object_key"])
+        staged = quarantined.replace("quarantine/", "staging/", 1)
+        key = quarantined.replace("quarantine/", "evidence/", 1)
+        await self.store.copy(source=quarantined, target=staged)
+        await self.store.delete(key=quarantined)
+        try:
+            found = await self._inspect(row, staged)
+            if found.problem:
+                await self._decide(row, UploadStatus.REJECTED, found.problem)
+                log.info("media: upload %s rejected: %s", row["id"], found.problem)
+                return
+            thumbnail_key = f"{key}.thumb.jpg" if found.thumbnail else ""
+            await self.store.copy(source=staged, target=key)
+            retained_until = self.clock() + self.retention
+            if await self.store.retain(key=key, until=retained_until):
+                found.details["retained_until"] = retained_until.isoformat()
+            if found.thumbnail:
+                await self.store.put(
+                    key=thumbnail_key, data=found.thumbnail, content_type="image/jpeg"
+                )
+            await self._record(row, found, key, thumbnail_key)
+        finally:
+            await self.store.delete(key=staged)
 
-    async def _inspect(self, row: dict[str, Any]) -> Inspection:
+    async def _inspect(self, row: dict[str, Any], key: str) -> Inspection:
         """Stream the object once: hash it, keep its head for sniffing, and (images only, at
-        most the kind's limit) its bytes for decoding."""
+        most the kind's limit) its bytes for decoding, which runs in a worker thread."""
         digest, size, head = hashlib.sha256(), 0, b""
         kind = EvidenceKind(row["kind"])
         keep = kind in (EvidenceKind.PHOTO, EvidenceKind.SIGNATURE)
         kept = bytearray()
-        async for chunk in self.store.read(key=row["object_key"]):
-            digest.update(chunk)
-            size += len(chunk)
-            if len(head) < 64:
-                head += chunk[: 64 - len(head)]
-            if keep and size <= LIMITS[kind].max_bytes:
-                kept.extend(chunk)
+        async with contextlib.aclosing(self.store.read(key=key)) as chunks:
+            async for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                if len(head) < 64:
+                    head += chunk[: 64 - len(head)]
+                if keep and size <= LIMITS[kind].max_bytes:
+                    kept.extend(chunk)
         sniffed = sniff(head)
         if size != row["size"]:
             return Inspection(sniffed, f"{size} bytes are stored, {row['size']} were declared")
@@ -166,8 +179,8 @@ class Verifier:
             return Inspection(
                 sniffed, f"the content is {what}, not a {kind} ({', '.join(sorted(allowed))})"
             )
-        if sniffed in DECODED:
-            return inspect_image(bytes(kept), sniffed)
+        if sniffed in DECODED:  # CPU-bound: never on the event loop the API serves from
+            return await asyncio.to_thread(inspect_image, bytes(kept), sniffed)
         return Inspection(sniffed)
 
     async def _decide(self, row: dict[str, Any], status: UploadStatus, reason: str) -> bool:

@@ -173,3 +173,29 @@ async def test_verified_evidence_is_retained_where_the_bucket_locks_objects(
     ).version_id
     with pytest.raises(S3Error, match="AccessDenied"):
         await asyncio.to_thread(store.client.remove_object, bucket, entry["object_key"], version)
+
+
+async def test_bytes_swapped_while_verifying_never_become_evidence(world: World) -> None:
+    """The upload link still works after completion: bytes PUT again while the verifier
+    inspects must not be what it promotes (it checks and promotes a copy no link reaches)."""
+    wo, photo = await engineers_work_order(world), jpeg()
+    session = await create(world, wo, declaration(photo, requirement="photo_before"))
+    await put(world, session["upload"], photo)
+    await call(world, "eng_a", session["id"], "complete")
+    services = world.client.app.state.services
+    verifier = Verifier(db=services.db, store=services.media)
+    inspect = verifier._inspect
+
+    async def swapped_meanwhile(row: dict[str, Any], key: str) -> Any:
+        found = await inspect(row, key)
+        await put(world, session["upload"], jpeg((640, 480)))  # the attacker's re-PUT
+        return found
+
+    verifier._inspect = swapped_meanwhile  # type: ignore[method-assign]
+    while await verifier.run_once():
+        pass
+    (entry,) = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
+    stored = b"".join([c async for c in services.media.read(key=entry["object_key"])])
+    assert (
+        hashlib.sha256(stored).hexdigest() == entry["sha256"] == hashlib.sha256(photo).hexdigest()
+    )
