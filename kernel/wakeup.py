@@ -1,6 +1,9 @@
-"""Waking background workers after a commit, across event loops."""
+"""Waking background workers after a commit, across event loops, and the loop they run."""
 
 import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
 
 
 class Wakeup:
@@ -23,3 +26,31 @@ class Wakeup:
         for loop, event in list(self._waiting):
             if not loop.is_closed():
                 loop.call_soon_threadsafe(event.set)
+
+
+async def run_rounds(
+    *,
+    wakeup: Wakeup,
+    round_: Callable[[], Awaitable[int]],
+    poll_seconds: float,
+    name: str,
+    log: logging.Logger,
+) -> None:
+    """Until cancelled: run rounds while they find work, then sleep until woken or the next
+    poll. A failing round (a database or store hiccup) is logged and never ends the worker."""
+    waiter = wakeup.subscribe()
+    _, woken = waiter
+    try:
+        while True:
+            woken.clear()
+            try:
+                done = await round_()
+            except Exception:
+                log.exception("%s: a round failed; retrying", name)
+                done = 0
+            if done:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), poll_seconds)
+    finally:
+        wakeup.unsubscribe(waiter)

@@ -21,6 +21,7 @@ from kernel import sql
 from kernel.clock import utcnow
 from kernel.db import Database
 from kernel.rows import uuid_of
+from kernel.wakeup import run_rounds
 from media import ledger
 from media.inspect import Inspection, inspect_image, sniff
 from media.store import ObjectNotFound, ObjectStore
@@ -69,22 +70,13 @@ class Verifier:
 
     async def run(self) -> None:
         """Until cancelled: verify what is waiting, then sleep until woken or the next poll."""
-        waiter = VERIFY_WAKEUP.subscribe()
-        _, woken = waiter
-        try:
-            while True:
-                woken.clear()
-                try:
-                    done = await self.run_once()
-                except Exception:  # a store or database hiccup must not end the worker
-                    log.exception("media verifier: a round failed; retrying")
-                    done = 0
-                if done:
-                    continue
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(woken.wait(), self.poll_seconds)
-        finally:
-            VERIFY_WAKEUP.unsubscribe(waiter)
+        await run_rounds(
+            wakeup=VERIFY_WAKEUP,
+            round_=self.run_once,
+            poll_seconds=self.poll_seconds,
+            name="media verifier",
+            log=log,
+        )
 
     async def run_once(self) -> int:
         """One round: expire abandoned uploads, verify a batch; answers how many it handled."""

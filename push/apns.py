@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import jwt
 import msgspec
 
-from push.http2 import Http2Client, Http2Error, Http2Timeout, Origin, Response, tls_context
-from push.providers import Answer, Outgoing, Verdict, retry_after_seconds
+from push.http2 import Http2Client, Origin, Response, tls_context
+from push.providers import Answer, Outgoing, Verdict, post, retry_after_seconds
 
 MAX_PAYLOAD_BYTES = 4096
 # Apple rejects provider tokens older than an hour and throttles refreshes more frequent than
@@ -134,15 +134,8 @@ class ApnsProvider:
         ]
         if item.collapse_key:
             headers.append(("apns-collapse-id", item.collapse_key))
-        try:
-            response = await self.client.post(
-                origin, f"/3/device/{item.push_token}", headers, payload
-            )
-        except Http2Timeout as error:
-            return Answer(Verdict.RETRY, reason=f"timeout: {error}")
-        except Http2Error as error:  # connection reset, refused, GOAWAY ...
-            return Answer(Verdict.RETRY, reason=f"connection: {error}")
-        return classify(response)
+        path = f"/3/device/{item.push_token}"
+        return await post(self.client, origin, path, headers, payload, classify)
 
 
 def classify(response: Response) -> Answer:

@@ -19,8 +19,8 @@ import urllib3
 from google.oauth2 import service_account
 
 from kernel.clock import utcnow
-from push.http2 import Http2Client, Http2Error, Http2Timeout, Origin, Response, tls_context
-from push.providers import Answer, Outgoing, Verdict, retry_after_seconds
+from push.http2 import Http2Client, Origin, Response, tls_context
+from push.providers import Answer, Outgoing, Verdict, post, retry_after_seconds
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 MAX_PAYLOAD_BYTES = 4096  # notification + data, as FCM counts it
@@ -136,13 +136,7 @@ class FcmProvider:
 
     async def _post(self, body: bytes, token: str) -> Answer:
         headers = [("authorization", f"Bearer {token}"), ("content-type", "application/json")]
-        try:
-            response = await self.client.post(self.origin, self.path, headers, body)
-        except Http2Timeout as error:
-            return Answer(Verdict.RETRY, reason=f"timeout: {error}")
-        except Http2Error as error:  # connection reset, refused, GOAWAY ...
-            return Answer(Verdict.RETRY, reason=f"connection: {error}")
-        return classify(response)
+        return await post(self.client, self.origin, self.path, headers, body, classify)
 
 
 def classify(response: Response) -> Answer:

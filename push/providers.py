@@ -7,11 +7,14 @@ notification to the server log and records it as ``logged``, never as ``delivere
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 from uuid import UUID
+
+from push.http2 import Http2Client, Http2Error, Http2Timeout, Origin, Response
 
 log = logging.getLogger("fieldops.push")
 
@@ -89,3 +92,22 @@ def retry_after_seconds(value: str | None) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+async def post(
+    client: Http2Client,
+    origin: Origin,
+    path: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    classify: Callable[[Response], Answer],
+) -> Answer:
+    """One request to a provider, its answer classified; a transport failure (timeout,
+    connection reset or refused, GOAWAY) is a transient one."""
+    try:
+        response = await client.post(origin, path, headers, body)
+    except Http2Timeout as error:
+        return Answer(Verdict.RETRY, reason=f"timeout: {error}")
+    except Http2Error as error:
+        return Answer(Verdict.RETRY, reason=f"connection: {error}")
+    return classify(response)

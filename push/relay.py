@@ -9,7 +9,6 @@ past the notification's expiry; then the delivery is dead with the provider's la
 """
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from kernel import sql
 from kernel.clock import utcnow
 from kernel.db import Database
 from kernel.rows import as_uuid, uuid_of
+from kernel.wakeup import run_rounds
 from push import acks, alerts
 from push.breaker import CircuitBreaker
 from push.outbox import PROVIDER_OF_PLATFORM, WAKEUP
@@ -119,25 +119,20 @@ class Relay:
 
     async def run(self) -> None:
         """Until cancelled: drain what is due, then sleep until woken or the next poll."""
-        waiter = WAKEUP.subscribe()
-        _, woken = waiter
-        try:
-            while True:
-                woken.clear()
-                try:
-                    sent = await self.run_once()
-                    await self.check_acknowledgements()
-                    if self.alert_sender is not None:
-                        sent += await self.alert_sender.run_once()
-                except Exception:  # a database hiccup must not end the relay: log, back off
-                    log.exception("push relay: a round failed; retrying")
-                    sent = 0
-                if sent:
-                    continue
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(woken.wait(), self.poll_seconds)
-        finally:
-            WAKEUP.unsubscribe(waiter)
+        await run_rounds(
+            wakeup=WAKEUP,
+            round_=self._round,
+            poll_seconds=self.poll_seconds,
+            name="push relay",
+            log=log,
+        )
+
+    async def _round(self) -> int:
+        sent = await self.run_once()
+        await self.check_acknowledgements()
+        if self.alert_sender is not None:
+            sent += await self.alert_sender.run_once()
+        return sent
 
     async def close(self) -> None:
         """Close the providers' connections (at shutdown)."""
@@ -284,6 +279,8 @@ class Relay:
         each tenant whose pushes it stopped, not after the deliveries expire. Answers the
         providers alerted about."""
         opened = set(self._opened)
+        if not opened:
+            return set()
         failed: dict[tuple[str, UUID], Answer] = {}
         for (item, row), answer in zip(items, answers, strict=True):
             provider = self._provider_for(item)

@@ -15,10 +15,7 @@ pytestmark = pytest.mark.usefixtures("each_store")
 
 
 async def fetch(world: World, url: str) -> httpx.Response:
-    if "/media/local/" in url:
-        return await world.client.get(url)
-    async with httpx.AsyncClient(timeout=30) as http:
-        return await http.get(url)
+    return await world.send_to_link({"method": "GET", "url": url, "headers": {}}, b"")
 
 
 async def link(world: World, who: str, evidence_id: str, expect: int = 200, **params: Any) -> Any:

@@ -18,7 +18,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.push.h2_server import LocalH2Server, Response
+from tests.push.h2_server import LocalH2Server, Response, Scripts
 
 TEAM_ID, KEY_ID = "TEAM123456", "KEY1234567"
 
@@ -66,7 +66,7 @@ class ApnsServer(LocalH2Server):
     public_key_pem: str
     team_id: str
     key_id: str
-    scripts: dict[str, list[Reply]] = field(default_factory=dict)  # token -> replies
+    scripts: Scripts[Reply] = field(default_factory=lambda: Scripts(Reply))
     received: list[Received] = field(default_factory=list)
     tokens_seen: set[str] = field(default_factory=set)  # provider JWTs presented
     clock: Callable[[], float] = time.time  # tests may move time (token age)
@@ -74,13 +74,7 @@ class ApnsServer(LocalH2Server):
     _verified: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def script(self, token: str, *replies: Reply) -> None:
-        self.scripts[token] = list(replies)
-
-    def _next_reply(self, token: str) -> Reply:
-        replies = self.scripts.get(token)
-        if not replies:
-            return Reply()
-        return replies.pop(0) if len(replies) > 1 else replies[0]
+        self.scripts.set(token, replies)
 
     def answer(self, headers: dict[str, str], body: bytes) -> Response:
         path = headers.get(":path", "")
@@ -92,7 +86,7 @@ class ApnsServer(LocalH2Server):
         record = Received(token, headers, payload)
         if self.record:
             self.received.append(record)
-        reply = self._check(headers, body, path) or self._next_reply(token)
+        reply = self._check(headers, body, path) or self.scripts.next(token)
         record.status = reply.status
         if reply.goaway or reply.stall or reply.refuse or reply.freeze:
             return Response(

@@ -23,7 +23,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.push.h2_server import LocalH2Server, Response
+from tests.push.h2_server import LocalH2Server, Response, Scripts
 
 PROJECT_ID = "fieldops-test"
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
@@ -159,11 +159,11 @@ class FcmReceived:
 class FcmServer(LocalH2Server):
     oauth: OAuthServer = field(default_factory=OAuthServer)
     project_id: str = PROJECT_ID
-    scripts: dict[str, list[FcmReply]] = field(default_factory=dict)
+    scripts: Scripts[FcmReply] = field(default_factory=lambda: Scripts(FcmReply))
     received: list[FcmReceived] = field(default_factory=list)
 
     def script(self, token: str, *replies: FcmReply) -> None:
-        self.scripts[token] = list(replies)
+        self.scripts.set(token, replies)
 
     def answer(self, headers: dict[str, str], body: bytes) -> Response:
         try:
@@ -172,7 +172,7 @@ class FcmServer(LocalH2Server):
             message = {}
         record = FcmReceived(str(message.get("token", "")), headers, message)
         self.received.append(record)
-        reply = self._check(headers, message) or self._next_reply(record.token)
+        reply = self._check(headers, message) or self.scripts.next(record.token)
         record.status = reply.status
         if reply.stall or reply.goaway:
             return Response(stall=reply.stall, goaway=reply.goaway)
@@ -183,12 +183,6 @@ class FcmServer(LocalH2Server):
         if reply.retry_after is not None:
             extra.append(("retry-after", str(reply.retry_after)))
         return Response(reply.status, extra, _json({"error": _status(reply)}))
-
-    def _next_reply(self, token: str) -> FcmReply:
-        replies = self.scripts.get(token)
-        if not replies:
-            return FcmReply()
-        return replies.pop(0) if len(replies) > 1 else replies[0]
 
     def _check(self, headers: dict[str, str], message: dict[str, Any]) -> FcmReply | None:
         if headers.get(":path") != f"/v1/projects/{self.project_id}/messages:send":

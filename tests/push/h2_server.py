@@ -9,7 +9,9 @@ import asyncio
 import contextlib
 import ssl
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import h2.config
 import h2.connection
@@ -30,6 +32,26 @@ class Response:
     drain: bool = False
     refuse: bool = False  # RST_STREAM REFUSED_STREAM: the request was not processed
     freeze: bool = False  # stop reading and writing, connection left open (a dead NAT path)
+
+
+R = TypeVar("R")
+
+
+class Scripts(Generic[R]):
+    """Per-token replies, in order (the last one repeats); other tokens get the default."""
+
+    def __init__(self, default: Callable[[], R]) -> None:
+        self.default = default
+        self.replies: dict[str, list[R]] = {}
+
+    def set(self, token: str, replies: Iterable[R]) -> None:
+        self.replies[token] = list(replies)
+
+    def next(self, token: str) -> R:
+        replies = self.replies.get(token)
+        if not replies:
+            return self.default()
+        return replies.pop(0) if len(replies) > 1 else replies[0]
 
 
 class LocalH2Server:
