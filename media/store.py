@@ -18,9 +18,10 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from minio import Minio
-from minio.commonconfig import GOVERNANCE, CopySource
+from minio.commonconfig import ENABLED, GOVERNANCE, CopySource, Filter
 from minio.datatypes import Part
 from minio.error import S3Error
+from minio.lifecycleconfig import Expiration, LifecycleConfig, NoncurrentVersionExpiration, Rule
 from minio.retention import Retention
 
 from kernel.clock import utcnow
@@ -102,6 +103,10 @@ class TooLarge(Exception):
     """More bytes arrived than the signed URL allows (the local store refuses them)."""
 
 
+ORPHAN_PREFIXES = ("quarantine/", "staging/")  # where bytes wait before they are evidence
+ORPHAN_DAYS = 7  # far beyond an upload session (24 h) and a verification backlog
+
+
 @dataclass(frozen=True, slots=True)
 class S3Config:
     endpoint: str  # the server's own way in, e.g. http://minio:9000
@@ -149,6 +154,32 @@ class S3Store:
         config = Retention(GOVERNANCE, until.astimezone(UTC).replace(microsecond=0))
         await asyncio.to_thread(self.client.set_object_retention, self.bucket, key, config)
         return True
+
+    async def apply_lifecycle(self) -> list[str]:
+        """Let the bucket drop bytes nothing refers to: objects under ``quarantine/`` and
+        ``staging/`` (bytes PUT again to a link after their upload was verified, a copy a
+        verifier left when it died) after ORPHAN_DAYS, and on a versioned (object-lock) bucket
+        the old versions our deletes leave there after a day. The bucket's other rules are
+        kept. Incomplete multipart uploads are not a rule here: MinIO refuses
+        AbortIncompleteMultipartUpload in a lifecycle (and purges them itself after 24 h); the
+        server aborts each one when its session expires. Answers the rule ids it set."""
+        ours = {f"fieldops-expire-{prefix.rstrip('/')}": prefix for prefix in ORPHAN_PREFIXES}
+        current = await asyncio.to_thread(self.client.get_bucket_lifecycle, self.bucket)
+        kept = [rule for rule in (current.rules if current else []) if rule.rule_id not in ours]
+        rules = kept + [
+            Rule(
+                ENABLED,
+                rule_filter=Filter(prefix=prefix),
+                rule_id=rule_id,
+                expiration=Expiration(days=ORPHAN_DAYS),
+                noncurrent_version_expiration=NoncurrentVersionExpiration(noncurrent_days=1),
+            )
+            for rule_id, prefix in ours.items()
+        ]
+        await asyncio.to_thread(
+            self.client.set_bucket_lifecycle, self.bucket, LifecycleConfig(rules)
+        )
+        return sorted(ours)
 
     async def ensure_bucket(self) -> None:
         """Create the bucket if missing (the embedded and test setups; compose creates it)."""

@@ -36,6 +36,33 @@ async def _migrate(settings: Settings) -> None:
             await engine.close_pool()  # its connection threads would keep the process alive
     if not result.success:
         sys.exit(f"fieldops: migration failed: {result.message}")
+    await _prepare_bucket(settings)
+
+
+async def _prepare_bucket(settings: Settings) -> None:
+    """With S3, the bucket's lifecycle rules that drop orphan upload bytes (media/store.py).
+    The database is migrated by then: a refusal is reported, and fixed by hand or by a key
+    allowed to set lifecycle rules, rather than failing the deploy."""
+    from minio.error import MinioException
+    from urllib3.exceptions import HTTPError
+
+    from media.store import S3Store
+    from server.media import build_store
+
+    store = build_store(settings)
+    if not isinstance(store, S3Store):
+        return
+    try:
+        rules = await store.apply_lifecycle()
+    except (MinioException, HTTPError, OSError) as error:
+        print(
+            f"fieldops: WARNING: the lifecycle rules of bucket {store.bucket} were not set "
+            f"({error}); orphan upload bytes under quarantine/ and staging/ will not expire. "
+            "Allow this key s3:PutLifecycleConfiguration and run `fieldops migrate` again.",
+            file=sys.stderr,
+        )
+        return
+    print(f"fieldops: bucket {store.bucket}: lifecycle rules {', '.join(rules)}")
 
 
 def _serve(settings: Settings, workers: int) -> None:
@@ -124,7 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--workers", type=int, default=1)
-    commands.add_parser("migrate", help="apply database migrations (SQLite or PostgreSQL)")
+    commands.add_parser(
+        "migrate",
+        help="apply database migrations (SQLite or PostgreSQL), and with S3 the bucket's "
+        "lifecycle rules",
+    )
     commands.add_parser(
         "worker", help="run the push relay without the HTTP API (any number, on PostgreSQL)"
     )

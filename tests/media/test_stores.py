@@ -1,14 +1,25 @@
 """Every object store keeps the same contract: signed single and multipart uploads (resumable,
 a re-sent part replaces the first), reads, copies, signed downloads, refused bad links."""
 
+import asyncio
 import hashlib
 import os
 from datetime import timedelta
 
 import pytest
+from minio.commonconfig import ENABLED, Filter
+from minio.lifecycleconfig import Expiration, LifecycleConfig, Rule
 
-from media.store import MultipartNotFound, PartMismatch, SignedRequest, StoredPart
+from media.store import (
+    ORPHAN_DAYS,
+    MultipartNotFound,
+    PartMismatch,
+    S3Store,
+    SignedRequest,
+    StoredPart,
+)
 from tests.media.conftest import StoreUnderTest
+from tests.s3 import s3_config
 
 MIB = 1 << 20
 HOUR = timedelta(hours=1)
@@ -125,3 +136,33 @@ async def test_altered_expired_and_oversized_links_are_refused(under_test: Store
         assert response.status_code == 413
         assert response.json()["error"]["code"] == "payload_too_large"
         assert await t.store.stat(key=key) is None  # nothing half-stored
+
+
+async def test_the_bucket_drops_orphan_bytes_and_keeps_its_other_rules(
+    moto_endpoint: str,
+) -> None:
+    store = S3Store(s3_config("moto", moto_endpoint))
+    await store.ensure_bucket()
+    operators_own = Rule(
+        ENABLED,
+        rule_filter=Filter(prefix="exports/"),
+        rule_id="exports",
+        expiration=Expiration(days=30),
+    )
+    await asyncio.to_thread(
+        store.client.set_bucket_lifecycle, store.bucket, LifecycleConfig([operators_own])
+    )
+    for _ in range(2):  # every `fieldops migrate` applies them again: no duplicates
+        assert await store.apply_lifecycle() == [
+            "fieldops-expire-quarantine",
+            "fieldops-expire-staging",
+        ]
+    config = await asyncio.to_thread(store.client.get_bucket_lifecycle, store.bucket)
+    rules = {rule.rule_id: rule for rule in config.rules}
+    assert sorted(rules) == ["exports", "fieldops-expire-quarantine", "fieldops-expire-staging"]
+    quarantine = rules["fieldops-expire-quarantine"]
+    assert quarantine.rule_filter.prefix == "quarantine/"
+    assert quarantine.expiration.days == ORPHAN_DAYS
+    assert quarantine.noncurrent_version_expiration.noncurrent_days == 1
+    assert rules["fieldops-expire-staging"].rule_filter.prefix == "staging/"
+    assert "evidence/" not in {rule.rule_filter.prefix for rule in config.rules}

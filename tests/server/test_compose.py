@@ -84,9 +84,10 @@ def test_services_start_in_order() -> None:
     def conditions(name: str) -> dict[str, str]:
         return {dep: spec["condition"] for dep, spec in services()[name]["depends_on"].items()}
 
-    assert conditions("minio-init") == {"minio": "service_healthy"}
-    assert conditions("migrate") == {"postgres": "service_healthy"}
     done = "service_completed_successfully"
+    assert conditions("minio-init") == {"minio": "service_healthy"}
+    # migrate sets the bucket's lifecycle rules too: the bucket must exist by then.
+    assert conditions("migrate") == {"postgres": "service_healthy", "minio-init": done}
     assert conditions("api") == {"migrate": done, "minio-init": done}
     assert conditions("worker") == {"migrate": done}
     for name in ("postgres", "minio", "api"):

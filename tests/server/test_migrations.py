@@ -1,12 +1,15 @@
 """``fieldops migrate`` on an empty database creates every table and the composite indexes,
 on SQLite and on PostgreSQL in the same run; a second run changes nothing."""
 
+import asyncio
+import socket
 import sqlite3
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from media.store import S3Store
 from server.tables import ALL_TABLES
 from tests.conftest import (
     POSTGRES_ADMIN_URL,
@@ -14,6 +17,7 @@ from tests.conftest import (
     drop_postgres_database,
     run_migrate,
 )
+from tests.s3 import s3_config
 
 EXPECTED_TABLES = {table._meta.tablename for table in ALL_TABLES}
 
@@ -35,6 +39,12 @@ EXPECTED_INDEXES: dict[str, tuple[str, tuple[str, ...], bool]] = {
         True,
     ),
     "workorders_event_work_order_time": ("workorders_event", ("work_order", "server_time"), False),
+    "media_upload_client_key": ("media_upload", ("tenant", "created_by", "client_key"), True),
+    "media_upload_portal_client_key": (
+        "media_upload",
+        ("tenant", "portal_link", "client_key"),
+        True,
+    ),
 }
 
 Schema = tuple[set[str], dict[str, tuple[str, tuple[str, ...], bool]], int]
@@ -192,3 +202,33 @@ async def test_the_composite_unique_indexes_are_enforced(tmp_path: Path) -> None
             connection.execute(insert_user, ("u2",))
     finally:
         connection.close()
+
+
+def test_migrate_sets_the_buckets_lifecycle_rules_with_s3(
+    tmp_path: Path, moto_endpoint: str
+) -> None:
+    """With S3, migrate also tells the bucket to drop orphan upload bytes; an unreachable S3
+    is reported (the database is migrated all the same)."""
+    store = S3Store(s3_config("moto", moto_endpoint))
+    asyncio.run(store.ensure_bucket())
+    s3 = {
+        "FIELDOPS_MEDIA_STORE": "s3",
+        "FIELDOPS_S3_ENDPOINT": moto_endpoint,
+        "FIELDOPS_S3_ACCESS_KEY": "test",
+        "FIELDOPS_S3_SECRET_KEY": "test",
+        "FIELDOPS_S3_BUCKET": store.bucket,
+    }
+    result = run_migrate(f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "var", s3)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "lifecycle rules fieldops-expire-quarantine, fieldops-expire-staging" in result.stdout
+    config = store.client.get_bucket_lifecycle(store.bucket)
+    assert {rule.rule_filter.prefix for rule in config.rules} == {"quarantine/", "staging/"}
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    unreachable = {**s3, "FIELDOPS_S3_ENDPOINT": closed}
+    result = run_migrate(f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "var", unreachable)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING: the lifecycle rules of bucket" in result.stderr
+    assert_complete(sqlite_schema(tmp_path / "b.db"))
