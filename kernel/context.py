@@ -4,6 +4,7 @@ Services take these instead of HTTP requests, so the sync push and workers can c
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from kernel.errors import Forbidden
@@ -49,6 +50,17 @@ class Actor:
     def dispatches(self) -> bool:
         """Admins, dispatchers and supervisors run the dispatch board."""
         return self.role in DISPATCH_ROLES
+
+
+@dataclass(frozen=True, slots=True)
+class PortalCaller:
+    """A customer holding a portal link: reaches one work order of one tenant, nothing else."""
+
+    tenant_id: UUID
+    work_order_id: UUID
+    link_id: UUID
+    expires_at: datetime
+    meta: RequestMeta = field(default_factory=RequestMeta)
 
 
 def require_role(actor: Actor, roles: frozenset[Role], action: str) -> None:

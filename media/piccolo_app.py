@@ -10,6 +10,10 @@ APP_CONFIG = AppConfig(
     app_name="media",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
     table_classes=list(TABLES),
-    migration_dependencies=["accounts.piccolo_app", "workorders.piccolo_app"],
+    migration_dependencies=[
+        "accounts.piccolo_app",
+        "workorders.piccolo_app",
+        "portal.piccolo_app",
+    ],
     commands=[],
 )

@@ -17,6 +17,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from accounts.tables import Tenant, User
+from portal.tables import PortalLink
 from workorders.tables import WorkOrder
 
 
@@ -24,7 +25,8 @@ class Upload(Table, tablename="media_upload"):
     id = UUID(primary_key=True)
     tenant = ForeignKey(Tenant, null=False, index=True)
     work_order = ForeignKey(WorkOrder, null=False, index=True)
-    created_by = ForeignKey(User, null=True, default=None)  # null: a customer portal token
+    created_by = ForeignKey(User, null=True, default=None)  # null: sent through a portal link
+    portal_link = ForeignKey(PortalLink, null=True, default=None)  # a customer's upload
     client_key = Varchar(length=100)  # the client's idempotency key (unique per uploader)
     kind = Varchar(length=20)  # photo, video, document, signature
     requirement = Varchar(length=40, default="")  # the required evidence it answers, if any

@@ -14,14 +14,14 @@ from uuid import UUID, uuid4
 
 from kernel import sql
 from kernel.clock import utcnow
-from kernel.context import Actor
+from kernel.context import Actor, PortalCaller
 from kernel.db import Database, after_commit
 from kernel.errors import AlreadyExists, DomainError, Forbidden, NotFound
 from kernel.wakeup import Wakeup
 from media.store import MultipartNotFound, ObjectStore, PartMismatch, SignedRequest, StoredPart
 from media.tables import Upload
 from mobile_contract import media as contract
-from mobile_contract.enums import EvidenceKind, UploadStatus
+from mobile_contract.enums import EvidenceKind, UploadStatus, WorkOrderStatus
 from mobile_contract.errors import ErrorCode
 from workorders import queries
 
@@ -30,6 +30,10 @@ SINGLE_PUT_MAX = 16 * MIB  # larger files go up in parts
 LINK_TTL = timedelta(hours=1)  # an upload link; resuming issues new ones
 SESSION_TTL = timedelta(hours=24)  # then an unfinished upload is aborted
 VERIFY_WAKEUP = Wakeup()  # a completed upload wakes this process's verifiers
+PORTAL_KINDS = frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO, EvidenceKind.DOCUMENT})
+PORTAL_MAX_UPLOADS = 30  # files one portal link may send (rejected and given-up ones aside)
+
+Caller = Actor | PortalCaller  # staff, or a customer holding a portal link
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +53,8 @@ LIMITS: dict[EvidenceKind, KindLimits] = {
 }
 
 _COLUMNS = (
-    "id, tenant, work_order, created_by, client_key, kind, requirement, content_type, size,"
-    " sha256, captured_at, latitude, longitude, object_key, store_upload_id, part_size,"
+    "id, tenant, work_order, created_by, portal_link, client_key, kind, requirement, content_type,"
+    " size, sha256, captured_at, latitude, longitude, object_key, store_upload_id, part_size,"
     " part_count, status, rejection_reason, created_at, expires_at, completed_at"
 )
 _SELECT = f"SELECT {_COLUMNS} FROM media_upload WHERE tenant = {{}}"  # noqa: S608 - fixed text
@@ -88,20 +92,26 @@ async def create(
     *,
     db: Database,
     store: ObjectStore,
-    actor: Actor,
+    actor: Caller,
     work_order_id: UUID,
     request: contract.UploadCreate,
 ) -> tuple[contract.UploadSession, bool]:
     """A new session (True), or the one this client key already made (False)."""
     check_limits(request)
     async with db.snapshot():
-        work_order = await queries.load_row(actor, work_order_id)  # in the caller's scope
-        if not (actor.dispatches or queries.is_assignee(actor, work_order)):
-            raise Forbidden("Only the work order's engineer or dispatch roles add evidence.")
+        if isinstance(actor, PortalCaller):
+            await _check_portal_upload(actor, work_order_id, request)
+        else:
+            work_order = await queries.load_row(actor, work_order_id)  # in the caller's scope
+            if not (actor.dispatches or queries.is_assignee(actor, work_order)):
+                raise Forbidden("Only the work order's engineer or dispatch roles add evidence.")
         existing = await _by_client_key(actor, request.client_key)
+        if existing is None and isinstance(actor, PortalCaller):
+            await _check_portal_quota(actor)
     if existing is not None:
         return await _replayed(store, existing, work_order_id, request), False
     upload_id, now = uuid4(), utcnow()
+    owner_column, _ = _owner(actor)
     key = f"quarantine/{actor.tenant_id}/{work_order_id}/{upload_id}"
     multipart = request.size > SINGLE_PUT_MAX
     part_size = part_size_for(request.size) if multipart else 0
@@ -112,7 +122,8 @@ async def create(
         "id": upload_id,
         "tenant": actor.tenant_id,
         "work_order": work_order_id,
-        "created_by": actor.user_id,
+        "created_by": None if isinstance(actor, PortalCaller) else actor.user_id,
+        "portal_link": actor.link_id if isinstance(actor, PortalCaller) else None,
         "client_key": request.client_key,
         "kind": request.kind.value,
         "requirement": request.requirement,
@@ -138,7 +149,7 @@ async def create(
                 Upload,
                 _INSERT,
                 [list(row.values())],
-                "ON CONFLICT (tenant, created_by, client_key) DO NOTHING RETURNING id",
+                f"ON CONFLICT (tenant, {owner_column}, client_key) DO NOTHING RETURNING id",
             )
             winner = None if inserted else await _by_client_key(actor, request.client_key)
     except Exception:
@@ -153,7 +164,7 @@ async def create(
 
 
 async def show(
-    *, db: Database, store: ObjectStore, actor: Actor, upload_id: UUID
+    *, db: Database, store: ObjectStore, actor: Caller, upload_id: UUID
 ) -> contract.UploadSession:
     """The session with fresh links for whatever the store does not hold yet (resume)."""
     async with db.snapshot():
@@ -162,7 +173,7 @@ async def show(
 
 
 async def complete(
-    *, db: Database, store: ObjectStore, actor: Actor, upload_id: UUID
+    *, db: Database, store: ObjectStore, actor: Caller, upload_id: UUID
 ) -> contract.UploadSession:
     """Check what arrived against the declaration and hand it to verification. Safe to repeat:
     a completed session answers as it is."""
@@ -197,7 +208,7 @@ async def complete(
 
 
 async def _as_it_is(
-    db: Database, store: ObjectStore, actor: Actor, upload_id: UUID
+    db: Database, store: ObjectStore, actor: Caller, upload_id: UUID
 ) -> contract.UploadSession:
     """Another request (or the expiry) decided the session first: answer its real state."""
     async with db.snapshot():
@@ -210,7 +221,7 @@ async def _as_it_is(
 
 
 async def abort(
-    *, db: Database, store: ObjectStore, actor: Actor, upload_id: UUID
+    *, db: Database, store: ObjectStore, actor: Caller, upload_id: UUID
 ) -> contract.UploadSession:
     async with db.snapshot():
         row = await _load(actor, upload_id)
@@ -303,8 +314,12 @@ async def _parts(
 
 
 async def _complete_parts(store: ObjectStore, row: dict[str, Any]) -> None:
+    """Assemble the parts into the object. Safe after a crash between the store's assembly and
+    the row's update: the multipart upload is gone then, and the object is there."""
     expected = _expected_sizes(row)
     stored = await _stored_parts(store, row)
+    if not stored and await store.stat(key=row["object_key"]) is not None:
+        return  # assembled by an earlier complete whose outcome was lost
     missing = [n for n in expected if n not in stored]
     wrong = [n for n, part in stored.items() if expected.get(n) != part.size]
     if missing or wrong:
@@ -321,6 +336,8 @@ async def _complete_parts(store: ObjectStore, row: dict[str, Any]) -> None:
             parts=[stored[n] for n in expected],
         )
     except (PartMismatch, MultipartNotFound) as error:  # replaced or expired meanwhile
+        if isinstance(error, MultipartNotFound) and await store.stat(key=row["object_key"]):
+            return  # a concurrent complete assembled it first
         raise DomainError(
             ErrorCode.UPLOAD_INCOMPLETE,
             f"The parts changed while completing ({error}): complete again.",
@@ -340,21 +357,76 @@ async def _finish(db: Database, row: dict[str, Any], status: UploadStatus, reaso
     return bool(moved)
 
 
-async def _load(actor: Actor, upload_id: UUID) -> dict[str, Any]:
+def _owner(caller: Caller) -> tuple[str, UUID]:
+    """Who an upload belongs to: the staff user, or the portal link that sent it."""
+    if isinstance(caller, PortalCaller):
+        return "portal_link", caller.link_id
+    return "created_by", caller.user_id
+
+
+async def _load(actor: Caller, upload_id: UUID) -> dict[str, Any]:
     """The caller's own upload, or any of the tenant's for the dispatch roles; else 404."""
     statement, args = _SELECT + " AND id = {}", [actor.tenant_id, upload_id]
-    if not actor.dispatches:
-        statement += " AND created_by = {}"
-        args.append(actor.user_id)
+    if isinstance(actor, PortalCaller) or not actor.dispatches:
+        column, owner = _owner(actor)
+        statement += f" AND {column} = {{}}"
+        args.append(owner)
     row = await sql.fetch_one(Upload, statement, *args)
     if row is None:
         raise NotFound("upload", upload_id)
     return row
 
 
-async def _by_client_key(actor: Actor, client_key: str) -> dict[str, Any] | None:
-    statement = _SELECT + " AND created_by = {} AND client_key = {}"
-    return await sql.fetch_one(Upload, statement, actor.tenant_id, actor.user_id, client_key)
+async def _by_client_key(actor: Caller, client_key: str) -> dict[str, Any] | None:
+    column, owner = _owner(actor)
+    statement = _SELECT + f" AND {column} = {{}} AND client_key = {{}}"
+    return await sql.fetch_one(Upload, statement, actor.tenant_id, owner, client_key)
+
+
+async def _check_portal_upload(
+    caller: PortalCaller, work_order_id: UUID, request: contract.UploadCreate
+) -> None:
+    """A customer sends photos, videos and documents of their own repair while it is open;
+    what the engineer must capture (the required evidence) stays the engineer's."""
+    if work_order_id != caller.work_order_id:
+        raise NotFound("work order", work_order_id)
+    if request.kind not in PORTAL_KINDS:
+        raise DomainError(
+            ErrorCode.VALIDATION_FAILED,
+            f"Through the portal you can send a {', '.join(sorted(PORTAL_KINDS))}.",
+            {"field": "kind", "allowed": sorted(PORTAL_KINDS)},
+        )
+    if request.requirement:
+        raise DomainError(
+            ErrorCode.VALIDATION_FAILED,
+            "Files sent through the portal do not answer the required evidence; leave "
+            "'requirement' out.",
+            {"field": "requirement"},
+        )
+    work_order = await queries.load_row_in_tenant(caller.tenant_id, work_order_id)
+    if work_order["status"] in (WorkOrderStatus.CLOSED, WorkOrderStatus.CANCELLED):
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION,
+            f"This repair is {work_order['status']}: files can no longer be added to it.",
+            {"status": work_order["status"]},
+        )
+
+
+async def _check_portal_quota(caller: PortalCaller) -> None:
+    row = await sql.fetch_one(
+        Upload,
+        "SELECT COUNT(*) AS n FROM media_upload WHERE tenant = {} AND portal_link = {}"
+        " AND status NOT IN ('rejected', 'aborted', 'expired')",
+        caller.tenant_id,
+        caller.link_id,
+    )
+    if row is not None and row["n"] >= PORTAL_MAX_UPLOADS:
+        raise DomainError(
+            ErrorCode.QUOTA_EXCEEDED,
+            f"This link has sent its {PORTAL_MAX_UPLOADS} files; ask the service company if "
+            "you need to send more.",
+            {"max_uploads": PORTAL_MAX_UPLOADS},
+        )
 
 
 async def _replayed(

@@ -37,8 +37,8 @@ _CLAIM = (
     "UPDATE media_upload SET claimed_until = {}, verify_attempts = verify_attempts + 1"
     " WHERE id IN (SELECT id FROM media_upload WHERE status = 'uploaded'"
     " AND (claimed_until IS NULL OR claimed_until < {}) ORDER BY completed_at LIMIT {}{})"
-    " RETURNING id, tenant, work_order, created_by, kind, requirement, content_type, size,"
-    " sha256, captured_at, latitude, longitude, object_key, verify_attempts, completed_at"
+    " RETURNING id, tenant, work_order, created_by, portal_link, kind, requirement, content_type,"
+    " size, sha256, captured_at, latitude, longitude, object_key, verify_attempts, completed_at"
 )
 _ABANDONED = (
     "UPDATE media_upload SET status = 'expired', completed_at = {},"
@@ -213,6 +213,8 @@ def _entry(row: dict[str, Any], found: Inspection, key: str, thumbnail_key: str)
         details["exif_captured_at"] = found.captured_at.isoformat()
     if found.latitude is not None:
         details.update(exif_latitude=found.latitude, exif_longitude=found.longitude)
+    if row["portal_link"] is not None:  # sent by the customer, not by staff
+        details["portal_link"] = str(row["portal_link"])
     return {
         "entry": "added",
         "upload": row["id"],

@@ -19,6 +19,7 @@ from mobile_contract import (
     directory,
     errors,
     media,
+    portal,
     push,
     sync,
     system,
@@ -37,6 +38,7 @@ _MODULES: tuple[ModuleType, ...] = (
     devices,
     push,
     media,
+    portal,
 )
 
 SNAPSHOT_DIR = pathlib.Path(__file__).parent / "snapshots"

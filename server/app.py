@@ -23,6 +23,7 @@ from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
 from kernel.db import Database
 from media.controllers import CONTROLLERS as MEDIA_ROUTES
 from mobile_contract import CONTRACT_VERSION
+from portal.controllers import CONTROLLERS as PORTAL_ROUTES
 from push.controllers import CONTROLLERS as PUSH_ROUTES
 from server.auth import BearerAuthMiddleware
 from server.errors import handle_exception
@@ -31,7 +32,13 @@ from server.media import build_store, build_verifier
 from server.relay import build_relay
 from server.request_meta import send_trace_id
 from server.settings import Settings
-from server.state import AppServices, provide_actor, provide_db, provide_tokens
+from server.state import (
+    AppServices,
+    provide_actor,
+    provide_db,
+    provide_portal,
+    provide_tokens,
+)
 from server.tables import ALL_TABLES
 from server.versioning import check_client_versions, send_contract_version
 from sync.controllers import CONTROLLERS as SYNC_ROUTES
@@ -106,6 +113,7 @@ def create_app(settings: Settings) -> Litestar:
             *DEVICE_ROUTES,
             *PUSH_ROUTES,
             *MEDIA_ROUTES,
+            *PORTAL_ROUTES,
         ],
         lifespan=[lifespan],
         state=State({"services": services}),
@@ -113,6 +121,7 @@ def create_app(settings: Settings) -> Litestar:
             "db": Provide(provide_db, sync_to_thread=False),
             "tokens": Provide(provide_tokens, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
+            "portal": Provide(provide_portal, sync_to_thread=False),
         },
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"])],
         exception_handlers={Exception: handle_exception},
@@ -128,7 +137,15 @@ def create_app(settings: Settings) -> Litestar:
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
             components=Components(
                 security_schemes={
-                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", bearer_format="JWT"
+                    ),
+                    "PortalToken": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="A customer's portal link token (fpt_…), from "
+                        "POST /api/v1/work-orders/{id}/portal-links.",
+                    ),
                 }
             ),
         ),

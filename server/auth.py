@@ -1,5 +1,9 @@
 """Bearer-token authentication for every route, unless the handler opts out
-(``opt={"exclude_from_auth": True}``: login, refresh, health, API docs)."""
+(``opt={"exclude_from_auth": True}``: login, refresh, health, API docs).
+
+Staff routes take a staff access token (JWT). Customer portal routes (``opt={"portal": True}``)
+take a portal link token (``fpt_…``) instead, and only there: neither opens the other's routes.
+"""
 
 from typing import Any
 
@@ -9,6 +13,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from accounts import auth
 from kernel.errors import DomainError
 from mobile_contract.errors import ErrorCode
+from portal import links
+from server.http import PORTAL_OPT
 from server.request_meta import capture
 from server.state import AppServices
 
@@ -18,15 +24,26 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        portal_route = bool(connection.route_handler.opt.get(PORTAL_OPT))
+        if scheme.lower() != "bearer" or not token:
             raise DomainError(
                 ErrorCode.NOT_AUTHENTICATED,
-                "Log in first and send the access token as 'Authorization: Bearer <token>'.",
+                "Send the portal link's token as 'Authorization: Bearer <token>'."
+                if portal_route
+                else "Log in first and send the access token as 'Authorization: Bearer <token>'.",
             )
         services = AppServices.of(connection)
-        actor = await auth.authenticate(
-            config=services.tokens,
-            token=token.strip(),
-            meta=capture(connection, trust_forwarded_for=services.settings.trust_forwarded_for),
-        )
+        meta = capture(connection, trust_forwarded_for=services.settings.trust_forwarded_for)
+        if links.looks_like_portal_token(token) != portal_route:
+            raise DomainError(
+                ErrorCode.TOKEN_INVALID,
+                "This route takes a customer's portal link token, not a staff token."
+                if portal_route
+                else "A portal link token opens only the customer portal (/api/v1/portal).",
+            )
+        if portal_route:
+            caller = await links.authenticate(token=token, meta=meta)
+            return AuthenticationResult(user=caller, auth=token)
+        actor = await auth.authenticate(config=services.tokens, token=token, meta=meta)
         return AuthenticationResult(user=actor, auth=token)

@@ -52,6 +52,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.UPLOAD_INCOMPLETE: 409,
     ErrorCode.UPLOAD_REJECTED: 422,
     ErrorCode.EVIDENCE_MISSING: 409,
+    ErrorCode.QUOTA_EXCEEDED: 403,
 }
 
 _MALFORMED_MARKERS = ("malformed", "json is", "input data was truncated", "invalid utf-8")

@@ -5,13 +5,16 @@ from typing import TypeAlias
 from litestar.di import NamedDependency
 
 from accounts.tokens import TokenConfig
-from kernel.context import Actor
+from kernel.context import Actor, PortalCaller
 from kernel.db import Database
 
 DB: TypeAlias = NamedDependency[Database]
 CurrentActor: TypeAlias = NamedDependency[Actor]
+CurrentPortal: TypeAlias = NamedDependency[PortalCaller]
 Tokens: TypeAlias = NamedDependency[TokenConfig]
 
 # OpenAPI security requirement of every route behind the bearer middleware (public routes
 # simply do not declare one, since an empty requirement list is dropped from the schema).
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
+PORTAL_TOKEN: list[dict[str, list[str]]] = [{"PortalToken": []}]  # a customer's portal link
+PORTAL_OPT = "portal"  # a handler opt: the route takes a portal link token, not a staff one

@@ -17,6 +17,7 @@ PICCOLO_APPS = [
     "sync.piccolo_app",
     "device_registry.piccolo_app",
     "push.piccolo_app",
+    "portal.piccolo_app",
     "media.piccolo_app",
 ]
 

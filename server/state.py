@@ -7,9 +7,11 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 
 from accounts.tokens import TokenConfig
-from kernel.context import Actor
+from kernel.context import Actor, PortalCaller
 from kernel.db import Database
+from kernel.errors import DomainError
 from media.store import ObjectStore
+from mobile_contract.errors import ErrorCode
 from server.http import DB
 from server.settings import Settings
 
@@ -45,4 +47,16 @@ def provide_actor(request: ASGIConnection[Any, Actor, Any, Any], db: DB) -> Acto
     push's CPU, measured with py-spy on bench/sync_replay.py); a chain resolves in sequence.
     """
     del db
-    return request.user
+    user = request.user
+    if not isinstance(user, Actor):  # a portal route asking for a staff caller: never served
+        raise DomainError(ErrorCode.TOKEN_INVALID, "This route takes a staff access token.")
+    return user
+
+
+def provide_portal(request: ASGIConnection[Any, Any, Any, Any], db: DB) -> PortalCaller:
+    """The customer's portal link (portal routes only; resolved after ``db`` as above)."""
+    del db
+    user = request.user
+    if not isinstance(user, PortalCaller):
+        raise DomainError(ErrorCode.TOKEN_INVALID, "This route takes a portal link token.")
+    return user

@@ -6,6 +6,7 @@ from accounts.tables import TABLES as ACCOUNT_TABLES
 from device_registry.tables import TABLES as DEVICE_TABLES
 from directory.tables import TABLES as DIRECTORY_TABLES
 from media.tables import TABLES as MEDIA_TABLES
+from portal.tables import TABLES as PORTAL_TABLES
 from push.tables import TABLES as PUSH_TABLES
 from sync.tables import TABLES as SYNC_TABLES
 from workorders.tables import TABLES as WORK_ORDER_TABLES
@@ -17,5 +18,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *SYNC_TABLES,
     *DEVICE_TABLES,
     *PUSH_TABLES,
+    *PORTAL_TABLES,
     *MEDIA_TABLES,
 )

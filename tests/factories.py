@@ -113,6 +113,12 @@ class World:
                 link["method"], link["url"], headers=link["headers"], content=data
             )
 
+    async def portal_link(self, work_order_id: str, who: str = "dispatcher") -> dict[str, str]:
+        """A portal link for the work order's customer: the headers its token goes in."""
+        url = f"/api/v1/work-orders/{work_order_id}/portal-links"
+        issued = (await self.call(who, "POST", url, json={}, expect=201)).json()
+        return {"Authorization": f"Bearer {issued['token']}"}
+
     async def add_required_evidence(self, work_order_id: str, who: str = "eng_a") -> None:
         """Upload what the work order's type requires (photos, a signature) through the API
         and verify it, as the closure checkpoint wants before resolving."""

@@ -39,6 +39,9 @@ def test_readme_walkthrough_runs_against_a_real_server(live_server: str) -> None
         in done.stdout
     )
     assert "evidence verified" in done.stdout
+    # The customer's side: a video through the portal link, verified, and the repair's state.
+    assert "customer uploaded a video through the portal link" in done.stdout
+    assert "the customer's portal shows: closed, video verified" in done.stdout
     timeline = done.stdout.split("timeline:", 1)[1]
     for actor, action in (
         ("Zhang Wei", "created"),

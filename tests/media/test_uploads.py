@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from kernel import sql
+from media.tables import Upload
 from tests.factories import World
 
 MIB = 1 << 20
@@ -96,6 +98,25 @@ async def test_a_video_goes_up_in_parts_and_resumes(world: World) -> None:
     store = world.client.app.state.services.media
     key = f"quarantine/{world.tenant_id}/{wo}/{session['id']}"
     assert (await store.stat(key=key)).size == len(data)
+
+
+async def test_a_complete_whose_outcome_was_lost_completes_again(world: World) -> None:
+    """The store assembled the parts, then the server died before the session said so: the
+    client's retry finds the object and completes, instead of asking for parts for ever."""
+    wo, data = await engineers_work_order(world), os.urandom(17 * MIB)
+    session = await create(world, wo, declaration(data, kind="video", content_type="video/mp4"))
+    for part in session["parts"]:
+        start = (part["number"] - 1) * 8 * MIB
+        await put(world, part["url"], data[start : start + part["size"]])
+    store = world.client.app.state.services.media
+    row = (await sql.fetch(Upload, "SELECT * FROM media_upload WHERE id = {}", session["id"]))[0]
+    held = await store.list_parts(key=row["object_key"], upload_id=row["store_upload_id"])
+    await store.complete_multipart(
+        key=row["object_key"], upload_id=row["store_upload_id"], parts=held
+    )
+    done = await call(world, "eng_a", session["id"], "complete")
+    assert done["status"] == "uploaded"
+    assert (await store.stat(key=row["object_key"])).size == len(data)
 
 
 async def test_limits_are_checked_when_declared_and_when_the_bytes_arrive(

@@ -13,6 +13,7 @@ be added to the tables below.
 """
 
 import base64
+import dataclasses
 import itertools
 import json
 import re
@@ -70,6 +71,9 @@ class Side:
     push_delivery: str = ""  # a push delivery to it
     upload: str = ""  # an evidence upload session
     evidence: str = ""  # a verified piece of evidence (a ledger entry)
+    portal_link: str = ""  # a customer portal link to the work order
+    portal_token: str = ""  # its token (the customer's credential)
+    portal_upload: str = ""  # an upload the customer declared through it
 
     def labels(self) -> dict[str, str]:
         """Placeholder -> value, to compare a victim answer with a random-id answer."""
@@ -99,6 +103,10 @@ class Side:
             values["upload"] = self.upload
         if self.evidence:
             values["evidence"] = self.evidence
+        if self.portal_link:
+            values["portal_link"] = self.portal_link
+        if self.portal_upload:
+            values["portal_upload"] = self.portal_upload
         return values
 
 
@@ -127,6 +135,9 @@ def random_side() -> Side:
         push_delivery=new(),
         upload=new(),
         evidence=new(),
+        portal_link=new(),
+        portal_token=f"fpt_{uuid.uuid4().hex}",
+        portal_upload=new(),
         cursor=base64.urlsafe_b64encode(
             json.dumps(["2020-01-01T00:00:00Z", new()]).encode()
         ).decode(),
@@ -154,6 +165,7 @@ PATH_PARAMS: dict[str, Ids] = {
     "delivery_id": lambda s: s.push_delivery,
     "upload_id": lambda s: s.upload,
     "evidence_id": lambda s: s.evidence,
+    "link_id": lambda s: s.portal_link,
 }
 
 
@@ -514,6 +526,19 @@ async def _verified_evidence(world: World, work_order_id: str) -> str:
     return str(shown["entries"][0]["id"])
 
 
+async def _portal(world: World, work_order_id: str) -> tuple[str, str, str]:
+    """A portal link to the work order, its token, and an upload declared through it."""
+    url = f"/api/v1/work-orders/{work_order_id}/portal-links"
+    issued = await ok(world, "dispatcher", "POST", url, json={"contact_name": "Mr. Wu"})
+    response = await world.client.post(
+        "/api/v1/portal/uploads",
+        json={**_upload(), "kind": "video", "content_type": "video/mp4"},
+        headers={"Authorization": f"Bearer {issued['token']}"},
+    )
+    assert response.status_code == 201, response.text
+    return issued["link"]["id"], issued["token"], response.json()["id"]
+
+
 def _upload(client_key: str | None = None) -> dict[str, Any]:
     return {
         "client_key": client_key or f"atk-{uuid.uuid4().hex}",
@@ -538,6 +563,11 @@ BODIES[("PUT", "/api/v1/evidence-rules/{work_order_type}")] = Bodies(
     benign=[lambda own, t: {"requirements": []}]
 )
 
+BODIES[("POST", "/api/v1/work-orders/{work_order_id}/portal-links")] = Bodies(
+    probes=[lambda own, t: {"contact_name": "Mole", "valid_days": 90}]
+)
+BODIES[("POST", "/api/v1/portal/uploads")] = Bodies(benign=[lambda own, t: _upload()])
+
 BODIES[("POST", "/api/v1/push/deliveries/{delivery_id}/ack")] = Bodies(
     probes=[lambda own, t: {"event": "received"}, lambda own, t: {"event": "opened"}]
 )
@@ -555,6 +585,15 @@ SESSION_ENDING: set[Key] = {("POST", "/api/v1/auth/logout")}
 #: tenant scope is proven on the event generator by tests/sync/test_stream.py
 #: (test_stream_never_carries_another_tenants_changes). Without a token they are walked here.
 STREAMS: set[Key] = {("GET", "/api/v1/sync/stream")}
+#: The customer portal: these take a portal link's token, never a staff one. Walked with the
+#: attacker's portal token by test_a_portal_link_reaches_nothing_of_another_work_order.
+PORTAL: set[Key] = {
+    ("GET", "/api/v1/portal/work-order"),
+    ("POST", "/api/v1/portal/uploads"),
+    ("GET", "/api/v1/portal/uploads/{upload_id}"),
+    ("POST", "/api/v1/portal/uploads/{upload_id}/complete"),
+    ("POST", "/api/v1/portal/uploads/{upload_id}/abort"),
+}
 #: The local media store's links: no bearer token, the HMAC-signed token in the path is the
 #: credential and names one object and one use (tests/media/test_stores.py: an altered,
 #: expired or oversized link is refused). Not walked here; the schema must still have them.
@@ -808,7 +847,8 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
         )["id"],
         evidence=await _verified_evidence(world, main["id"]),
     )
-    extra = {session["access_token"], *phones}
+    side.portal_link, side.portal_token, side.portal_upload = await _portal(world, main["id"])
+    extra = {session["access_token"], side.portal_token, *phones}
     return side, [str(world.asset_id), asset["id"]], [spare["id"], gone["id"], main["id"]], extra
 
 
@@ -828,7 +868,7 @@ async def build_attacker(world: World) -> Side:
     item = await ok(
         world, "dispatcher", "POST", f"/api/v1/work-orders/{wo}/checklist", json={"label": "own"}
     )
-    return Side(
+    own = Side(
         slug=world.slug,
         tenant_id=str(world.tenant_id),
         users={name: str(user_id) for name, user_id in world.users.items()},
@@ -848,6 +888,8 @@ async def build_attacker(world: World) -> Side:
         )["id"],
         evidence=await _verified_evidence(world, wo),
     )
+    own.portal_link, own.portal_token, own.portal_upload = await _portal(world, wo)
+    return own
 
 
 async def victim_views(
@@ -1056,7 +1098,7 @@ class Walker:
         self.check(not leaks, f"victim data in the answer: {leaks}", shown, response)
 
     async def walk(self, op: Operation) -> None:
-        if op.key in STREAMS:
+        if op.key in STREAMS or (op.key in PORTAL) != (self.role == "portal"):
             return
         bodies = BODIES.get(op.key, Bodies())
         if op.path_params:
@@ -1236,7 +1278,7 @@ def assert_only_created(
 async def test_the_walker_knows_every_route_of_the_schema(scene: Scene) -> None:
     operations = await load_operations(scene.client)
     keys = {op.key for op in operations}
-    stale = (set(BODIES) | PUBLIC | SESSION_ENDING | STREAMS) - keys
+    stale = (set(BODIES) | PUBLIC | SESSION_ENDING | STREAMS | PORTAL) - keys
     assert not stale, f"the walker's tables name routes the schema does not have: {stale}"
     used = {name for op in operations for name in op.path_params}
     assert used == set(PATH_PARAMS), f"path parameter table out of date: {used ^ set(PATH_PARAMS)}"
@@ -1278,6 +1320,43 @@ async def test_another_tenant_reads_and_changes_nothing_on_any_route(
             await walker.walk(op)
     walker.assert_clean()
     await assert_victim_unchanged(scene)  # includes every victim user's session (GET /me)
+
+
+async def test_a_portal_link_reaches_nothing_of_another_work_order(scene: Scene) -> None:
+    """Every portal route with the attacker tenant's portal token and the victim's ids (its
+    customer's upload for ``upload_id``): answered exactly as for random ids, leaking nothing;
+    and no staff token opens a portal route."""
+    operations = [op for op in await load_operations(scene.client) if op.key in PORTAL]
+    assert {op.key for op in operations} == PORTAL
+    portal_scene = dataclasses.replace(
+        scene,
+        victim=dataclasses.replace(scene.victim, upload=scene.victim.portal_upload),
+        own=dataclasses.replace(scene.own, upload=scene.own.portal_upload),
+    )
+    walker = Walker(portal_scene, "portal", {"Authorization": f"Bearer {scene.own.portal_token}"})
+    attacker_before = await dump_tenant(scene.own.tenant_id)
+    for op in operations:
+        await walker.walk(op)
+        bodies = BODIES.get(op.key, Bodies())
+        candidates = [*bodies.probes, *bodies.benign]
+        body = candidates[0](scene.own, scene.victim) if candidates else None
+        for role in ATTACKER_ROLES:
+            response, shown, request_text = await walker.send(
+                op,
+                dict.fromkeys(op.path_params, portal_scene.own),
+                body,
+                headers=scene.attacker_world.headers[role],
+            )
+            walker.check_common(f"{shown} [{role}'s staff token]", response, request_text)
+            walker.check(
+                response.status_code == 401 and error_code(response) == "token_invalid",
+                "a staff token must not open a portal route",
+                shown,
+                response,
+            )
+    walker.assert_clean()
+    await assert_victim_unchanged(scene)
+    assert_only_created(attacker_before, await dump_tenant(scene.own.tenant_id), scene.created)
 
 
 def _forge(claims: dict[str, Any], key: str) -> str:
@@ -1329,6 +1408,15 @@ async def test_without_a_valid_token_only_the_public_routes_answer(
             {"Authorization": f"Bearer {_forge(victim_claims, key)}"},
             "token_invalid",
         ),
+        # A customer's portal link opens the portal routes only.
+        "the attacker's portal link": (
+            {"Authorization": f"Bearer {scene.own.portal_token}"},
+            "token_invalid",
+        ),
+        "the victim's portal link": (
+            {"Authorization": f"Bearer {victim.portal_token}"},
+            "token_invalid",
+        ),
     }
     walker = Walker(scene, None, {})
     public = sorted(
@@ -1344,6 +1432,8 @@ async def test_without_a_valid_token_only_the_public_routes_answer(
         body = candidates[0](scene.own, victim) if candidates else None
         sources = dict.fromkeys(op.path_params, victim)
         for kind, (headers, code) in tokens.items():
+            if "portal link" in kind and op.key in PORTAL:
+                continue  # walked with portal tokens above
             response, shown, request_text = await walker.send(op, sources, body, headers=headers)
             shown = f"{shown} [{kind}]"
             walker.check_common(shown, response, request_text)
