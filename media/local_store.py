@@ -188,7 +188,10 @@ class LocalStore:
     async def copy(self, *, source: str, target: str) -> None:
         destination = self._object(target)
         await asyncio.to_thread(destination.parent.mkdir, parents=True, exist_ok=True)
-        await asyncio.to_thread(shutil.copyfile, self._object(source), destination)
+        try:
+            await asyncio.to_thread(shutil.copyfile, self._object(source), destination)
+        except FileNotFoundError:
+            raise ObjectNotFound(source) from None
 
     async def delete(self, *, key: str) -> None:
         await asyncio.to_thread(self._object(key).unlink, True)

@@ -76,7 +76,9 @@ class ObjectStore(Protocol):
 
     async def put(self, *, key: str, data: bytes, content_type: str) -> None: ...
 
-    async def copy(self, *, source: str, target: str) -> None: ...
+    async def copy(self, *, source: str, target: str) -> None:
+        """Raises ObjectNotFound when there is no ``source``."""
+        ...
 
     async def delete(self, *, key: str) -> None: ...
 
@@ -310,9 +312,14 @@ class S3Store:
         )
 
     async def copy(self, *, source: str, target: str) -> None:
-        await asyncio.to_thread(
-            self.client.copy_object, self.bucket, target, CopySource(self.bucket, source)
-        )
+        try:
+            await asyncio.to_thread(
+                self.client.copy_object, self.bucket, target, CopySource(self.bucket, source)
+            )
+        except S3Error as error:
+            if error.code == "NoSuchKey":
+                raise ObjectNotFound(source) from None
+            raise
 
     async def delete(self, *, key: str) -> None:
         await asyncio.to_thread(self.client.remove_object, self.bucket, key)

@@ -46,6 +46,10 @@ _ABANDONED = (
     " WHERE id IN (SELECT id FROM media_upload WHERE status = 'pending' AND expires_at < {}"
     " LIMIT 50{}) RETURNING id, object_key, store_upload_id"
 )
+_RENEW = (  # the lease, renewed as each upload of a batch starts; fenced by the claim
+    "UPDATE media_upload SET claimed_until = {} WHERE id = {} AND status = 'uploaded'"
+    " AND verify_attempts = {} RETURNING id"
+)
 _DECIDE = (
     "UPDATE media_upload SET status = {}, rejection_reason = {}, claimed_until = NULL"
     " WHERE id = {} AND status = 'uploaded' RETURNING id"
@@ -82,6 +86,8 @@ class Verifier:
         """One round: expire abandoned uploads, verify a batch; answers how many it handled."""
         handled = await self.expire_abandoned()
         for row in await self._claim():
+            if not await self._renew(row):
+                continue  # decided, or claimed again after our lease lapsed: not ours now
             try:
                 await self.verify(row)
             except ObjectNotFound:
@@ -114,13 +120,27 @@ class Verifier:
             rows = await sql.fetch(Upload, statement, now + self.lease, now, self.batch_size)
         return sorted(rows, key=lambda row: row["completed_at"])  # RETURNING has no order
 
+    async def _renew(self, row: dict[str, Any]) -> bool:
+        """A batch's lease starts when it is claimed; each upload gets a full lease when its
+        turn comes, unless another verifier claimed it meanwhile (its attempt count moved)."""
+        async with self.db.transaction():
+            renewed = await sql.fetch(
+                Upload, _RENEW, self.clock() + self.lease, row["id"], row["verify_attempts"]
+            )
+        return bool(renewed)
+
     async def verify(self, row: dict[str, Any]) -> None:
         """Check a copy no upload link can reach, and promote exactly that copy: re-PUTting
         to the upload's link after completion cannot swap the bytes that become evidence."""
         quarantined = str(row["object_key"])
         staged = quarantined.replace("quarantine/", "staging/", 1)
         key = quarantined.replace("quarantine/", "evidence/", 1)
-        await self.store.copy(source=quarantined, target=staged)
+        try:
+            await self.store.copy(source=quarantined, target=staged)
+        except ObjectNotFound:
+            if await self.store.stat(key=staged) is None:
+                raise
+            # A verifier that died after staging it: the staged copy is the upload's bytes.
         await self.store.delete(key=quarantined)
         try:
             found = await self._inspect(row, staged)

@@ -13,6 +13,7 @@ from minio.lifecycleconfig import Expiration, LifecycleConfig, Rule
 from media.store import (
     ORPHAN_DAYS,
     MultipartNotFound,
+    ObjectNotFound,
     PartMismatch,
     S3Store,
     SignedRequest,
@@ -112,6 +113,8 @@ async def test_copy_and_delete(under_test: StoreUnderTest) -> None:
     await t.store.delete(key=source)
     assert await t.store.stat(key=source) is None
     assert await read_all(t, target) == data
+    with pytest.raises(ObjectNotFound):
+        await t.store.copy(source=source, target=f"evidence/{os.urandom(8).hex()}")
 
 
 async def test_altered_expired_and_oversized_links_are_refused(under_test: StoreUnderTest) -> None:

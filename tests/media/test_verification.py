@@ -199,3 +199,42 @@ async def test_bytes_swapped_while_verifying_never_become_evidence(world: World)
     assert (
         hashlib.sha256(stored).hexdigest() == entry["sha256"] == hashlib.sha256(photo).hexdigest()
     )
+
+
+async def test_a_verifier_that_died_after_staging_loses_nothing(world: World) -> None:
+    """It copied the upload out of quarantine and died: the next one verifies the staged copy
+    instead of calling the upload missing."""
+    wo, photo = await engineers_work_order(world), jpeg()
+    upload_id = await upload(world, wo, photo, requirement="photo_before")
+    store = world.client.app.state.services.media
+    quarantined = f"quarantine/{world.tenant_id}/{wo}/{upload_id}"
+    await store.copy(source=quarantined, target=quarantined.replace("quarantine/", "staging/"))
+    await store.delete(key=quarantined)
+    await verify_all(world)
+    assert (await call(world, "eng_a", upload_id))["status"] == "verified"
+    (entry,) = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
+    assert entry["sha256"] == hashlib.sha256(photo).hexdigest()
+
+
+async def test_each_upload_of_a_batch_gets_a_full_lease_and_a_lapsed_one_is_let_go(
+    world: World,
+) -> None:
+    wo = await engineers_work_order(world)
+    first, second = (await upload(world, wo, jpeg()), await upload(world, wo, jpeg((640, 480))))
+    services, start = world.client.app.state.services, utcnow()
+    now = [start]
+    slow = Verifier(db=services.db, store=services.media, clock=lambda: now[0], batch_size=1000)
+    claimed = {str(row["id"]): row for row in await slow._claim()}
+    assert {first, second} <= set(claimed)
+    # Nine minutes into the batch (lease: ten), the first upload's turn comes: renewed.
+    now[0] = start + timedelta(minutes=9)
+    assert await slow._renew(claimed[first])
+    # At eleven minutes another verifier takes over what is past its lease: the second only.
+    other = Verifier(
+        db=services.db, store=services.media, clock=lambda: start + timedelta(minutes=11)
+    )
+    taken = {str(row["id"]) for row in await other._claim()}
+    assert second in taken
+    assert first not in taken
+    # The slow verifier's turn for the second: no longer its own, it lets it go.
+    assert not await slow._renew(claimed[second])
