@@ -25,6 +25,7 @@ from minio.lifecycleconfig import Expiration, LifecycleConfig, NoncurrentVersion
 from minio.retention import Retention
 
 from kernel.clock import utcnow
+from media.presign import sign_again
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,11 +194,19 @@ class S3Store:
         *,
         key: str,
         content_type: str,
-        max_bytes: int,  # noqa: ARG002 - a presigned PUT cannot carry it: checked on completion
+        max_bytes: int,
         expires: timedelta,
     ) -> SignedRequest:
+        """A PUT link for exactly ``max_bytes`` (the declared size): its signature covers the
+        length, so S3 refuses any other body before storing it."""
         url = await asyncio.to_thread(self.signer.presigned_put_object, self.bucket, key, expires)
+        url = self._sized(url, max_bytes)
         return SignedRequest("PUT", url, {"Content-Type": content_type}, utcnow() + expires)
+
+    def _sized(self, url: str, length: int) -> str:
+        return sign_again(
+            url, method="PUT", secret_key=self.config.secret_key, content_length=length
+        )
 
     async def start_multipart(self, *, key: str, content_type: str) -> str:
         # minio-py keeps its multipart calls private (its own put_object uses them); they are
@@ -214,7 +223,7 @@ class S3Store:
         key: str,
         upload_id: str,
         number: int,
-        max_bytes: int,  # noqa: ARG002 - as for upload_url
+        max_bytes: int,  # the part's exact size, signed in as for upload_url
         expires: timedelta,
     ) -> SignedRequest:
         query: dict[str, str | list[str] | tuple[str]] = {
@@ -229,7 +238,7 @@ class S3Store:
             expires,
             extra_query_params=query,
         )
-        return SignedRequest("PUT", url, {}, utcnow() + expires)
+        return SignedRequest("PUT", self._sized(url, max_bytes), {}, utcnow() + expires)
 
     async def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
         parts: list[StoredPart] = []
