@@ -162,27 +162,38 @@ class S3Store:
         """Let the bucket drop bytes nothing refers to: objects under ``quarantine/`` and
         ``staging/`` (bytes PUT again to a link after their upload was verified, a copy a
         verifier left when it died) after ORPHAN_DAYS, and on a versioned (object-lock) bucket
-        the old versions our deletes leave there after a day. The bucket's other rules are
-        kept. Incomplete multipart uploads are not a rule here: MinIO refuses
-        AbortIncompleteMultipartUpload in a lifecycle (and purges them itself after 24 h); the
-        server aborts each one when its session expires. Answers the rule ids it set."""
-        ours = {f"fieldops-expire-{prefix.rstrip('/')}": prefix for prefix in ORPHAN_PREFIXES}
-        current = await asyncio.to_thread(self.client.get_bucket_lifecycle, self.bucket)
-        kept = [rule for rule in (current.rules if current else []) if rule.rule_id not in ours]
-        rules = kept + [
-            Rule(
-                ENABLED,
-                rule_filter=Filter(prefix=prefix),
-                rule_id=rule_id,
-                expiration=Expiration(days=ORPHAN_DAYS),
-                noncurrent_version_expiration=NoncurrentVersionExpiration(noncurrent_days=1),
+        the old versions and delete markers our deletes leave there after a day. The bucket's
+        other rules are kept (as far as minio-py models them). Incomplete multipart uploads
+        are not a rule here: MinIO refuses AbortIncompleteMultipartUpload in a lifecycle (and
+        purges them itself after 24 h); the server aborts each one when its session expires.
+        Answers the rule ids it set."""
+        ours: list[Rule] = []
+        for prefix in ORPHAN_PREFIXES:
+            name = prefix.rstrip("/")
+            ours.append(
+                Rule(
+                    ENABLED,
+                    rule_filter=Filter(prefix=prefix),
+                    rule_id=f"fieldops-expire-{name}",
+                    expiration=Expiration(days=ORPHAN_DAYS),
+                    noncurrent_version_expiration=NoncurrentVersionExpiration(noncurrent_days=1),
+                )
             )
-            for rule_id, prefix in ours.items()
-        ]
+            ours.append(  # S3 takes no delete-marker cleanup in a rule that has days
+                Rule(
+                    ENABLED,
+                    rule_filter=Filter(prefix=prefix),
+                    rule_id=f"fieldops-markers-{name}",
+                    expiration=Expiration(expired_object_delete_marker=True),
+                )
+            )
+        ids = {str(rule.rule_id) for rule in ours}
+        current = await asyncio.to_thread(self.client.get_bucket_lifecycle, self.bucket)
+        kept = [rule for rule in (current.rules if current else []) if rule.rule_id not in ids]
         await asyncio.to_thread(
-            self.client.set_bucket_lifecycle, self.bucket, LifecycleConfig(rules)
+            self.client.set_bucket_lifecycle, self.bucket, LifecycleConfig(kept + ours)
         )
-        return sorted(ours)
+        return sorted(ids)
 
     async def ensure_bucket(self) -> None:
         """Create the bucket if missing (the embedded and test setups; compose creates it)."""

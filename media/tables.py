@@ -10,6 +10,7 @@ from piccolo.columns import (
     DoublePrecision,
     ForeignKey,
     Integer,
+    OnDelete,
     Text,
     Timestamptz,
     Varchar,
@@ -26,7 +27,9 @@ class Upload(Table, tablename="media_upload"):
     tenant = ForeignKey(Tenant, null=False, index=True)
     work_order = ForeignKey(WorkOrder, null=False, index=True)
     created_by = ForeignKey(User, null=True, default=None)  # null: sent through a portal link
-    portal_link = ForeignKey(PortalLink, null=True, default=None)  # a customer's upload
+    portal_link = ForeignKey(  # a customer's upload (kept if the link row ever goes)
+        PortalLink, null=True, default=None, on_delete=OnDelete.set_null
+    )
     client_key = Varchar(length=100)  # the client's idempotency key (unique per uploader)
     kind = Varchar(length=20)  # photo, video, document, signature
     requirement = Varchar(length=40, default="")  # the required evidence it answers, if any

@@ -18,10 +18,11 @@ from kernel.context import Actor, PortalCaller
 from kernel.db import Database, after_commit
 from kernel.errors import AlreadyExists, DomainError, Forbidden, NotFound
 from kernel.wakeup import Wakeup
+from media import customers
 from media.store import MultipartNotFound, ObjectStore, PartMismatch, SignedRequest, StoredPart
 from media.tables import Upload
 from mobile_contract import media as contract
-from mobile_contract.enums import EvidenceKind, UploadStatus, WorkOrderStatus
+from mobile_contract.enums import EvidenceKind, UploadStatus
 from mobile_contract.errors import ErrorCode
 from workorders import queries
 
@@ -30,9 +31,6 @@ SINGLE_PUT_MAX = 16 * MIB  # larger files go up in parts
 LINK_TTL = timedelta(hours=1)  # an upload link; resuming issues new ones
 SESSION_TTL = timedelta(hours=24)  # then an unfinished upload is aborted
 VERIFY_WAKEUP = Wakeup()  # a completed upload wakes this process's verifiers
-PORTAL_KINDS = frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO, EvidenceKind.DOCUMENT})
-PORTAL_MAX_UPLOADS = 30  # files one portal link may send (rejected and given-up ones aside)
-
 Caller = Actor | PortalCaller  # staff, or a customer holding a portal link
 
 
@@ -100,14 +98,14 @@ async def create(
     check_limits(request)
     async with db.snapshot():
         if isinstance(actor, PortalCaller):
-            await _check_portal_upload(actor, work_order_id, request)
+            customers.check_work_order(actor, work_order_id)
         else:
             work_order = await queries.load_row(actor, work_order_id)  # in the caller's scope
             if not (actor.dispatches or queries.is_assignee(actor, work_order)):
                 raise Forbidden("Only the work order's engineer or dispatch roles add evidence.")
-        existing = await _by_client_key(actor, request.client_key)
+        existing = await _by_client_key(actor, request.client_key)  # a replay: answered first
         if existing is None and isinstance(actor, PortalCaller):
-            await _check_portal_quota(actor)
+            await customers.check_request(actor, request)
     if existing is not None:
         return await _replayed(store, existing, work_order_id, request), False
     upload_id, now = uuid4(), utcnow()
@@ -145,6 +143,8 @@ async def create(
     }
     try:
         async with db.transaction():
+            if isinstance(actor, PortalCaller):
+                await customers.check_quota(db, actor, request.client_key)
             inserted = await sql.insert_rows(
                 Upload,
                 _INSERT,
@@ -183,6 +183,9 @@ async def complete(
         if row["status"] in (UploadStatus.UPLOADED, UploadStatus.VERIFIED):
             return await session_of(store, row)
         raise _not_pending(row)
+    if isinstance(actor, PortalCaller):
+        async with db.snapshot():
+            await customers.check_open(actor)
     if row["part_size"]:
         await _complete_parts(store, row)
     found = await store.stat(key=row["object_key"])
@@ -381,52 +384,6 @@ async def _by_client_key(actor: Caller, client_key: str) -> dict[str, Any] | Non
     column, owner = _owner(actor)
     statement = _SELECT + f" AND {column} = {{}} AND client_key = {{}}"
     return await sql.fetch_one(Upload, statement, actor.tenant_id, owner, client_key)
-
-
-async def _check_portal_upload(
-    caller: PortalCaller, work_order_id: UUID, request: contract.UploadCreate
-) -> None:
-    """A customer sends photos, videos and documents of their own repair while it is open;
-    what the engineer must capture (the required evidence) stays the engineer's."""
-    if work_order_id != caller.work_order_id:
-        raise NotFound("work order", work_order_id)
-    if request.kind not in PORTAL_KINDS:
-        raise DomainError(
-            ErrorCode.VALIDATION_FAILED,
-            f"Through the portal you can send a {', '.join(sorted(PORTAL_KINDS))}.",
-            {"field": "kind", "allowed": sorted(PORTAL_KINDS)},
-        )
-    if request.requirement:
-        raise DomainError(
-            ErrorCode.VALIDATION_FAILED,
-            "Files sent through the portal do not answer the required evidence; leave "
-            "'requirement' out.",
-            {"field": "requirement"},
-        )
-    work_order = await queries.load_row_in_tenant(caller.tenant_id, work_order_id)
-    if work_order["status"] in (WorkOrderStatus.CLOSED, WorkOrderStatus.CANCELLED):
-        raise DomainError(
-            ErrorCode.ILLEGAL_TRANSITION,
-            f"This repair is {work_order['status']}: files can no longer be added to it.",
-            {"status": work_order["status"]},
-        )
-
-
-async def _check_portal_quota(caller: PortalCaller) -> None:
-    row = await sql.fetch_one(
-        Upload,
-        "SELECT COUNT(*) AS n FROM media_upload WHERE tenant = {} AND portal_link = {}"
-        " AND status NOT IN ('rejected', 'aborted', 'expired')",
-        caller.tenant_id,
-        caller.link_id,
-    )
-    if row is not None and row["n"] >= PORTAL_MAX_UPLOADS:
-        raise DomainError(
-            ErrorCode.QUOTA_EXCEEDED,
-            f"This link has sent its {PORTAL_MAX_UPLOADS} files; ask the service company if "
-            "you need to send more.",
-            {"max_uploads": PORTAL_MAX_UPLOADS},
-        )
 
 
 async def _replayed(

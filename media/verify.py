@@ -96,7 +96,8 @@ class Verifier:
                 log.exception("media: verifying upload %s failed", row["id"])
                 if row["verify_attempts"] >= MAX_ATTEMPTS:
                     reason = f"could not be verified ({type(error).__name__})"
-                    await self._decide(row, UploadStatus.REJECTED, reason)
+                    if await self._decide(row, UploadStatus.REJECTED, reason):
+                        await self.store.delete(key=_staged(row))
             handled += 1
         return handled
 
@@ -132,8 +133,7 @@ class Verifier:
     async def verify(self, row: dict[str, Any]) -> None:
         """Check a copy no upload link can reach, and promote exactly that copy: re-PUTting
         to the upload's link after completion cannot swap the bytes that become evidence."""
-        quarantined = str(row["object_key"])
-        staged = quarantined.replace("quarantine/", "staging/", 1)
+        quarantined, staged = str(row["object_key"]), _staged(row)
         key = quarantined.replace("quarantine/", "evidence/", 1)
         try:
             await self.store.copy(source=quarantined, target=staged)
@@ -142,12 +142,13 @@ class Verifier:
                 raise
             # A verifier that died after staging it: the staged copy is the upload's bytes.
         await self.store.delete(key=quarantined)
-        try:
-            found = await self._inspect(row, staged)
-            if found.problem:
-                await self._decide(row, UploadStatus.REJECTED, found.problem)
-                log.info("media: upload %s rejected: %s", row["id"], found.problem)
-                return
+        # From here the staged copy is the upload's only copy: it is dropped once the upload
+        # is decided, and kept for the next attempt when this one fails or is cancelled.
+        found = await self._inspect(row, staged)
+        if found.problem:
+            await self._decide(row, UploadStatus.REJECTED, found.problem)
+            log.info("media: upload %s rejected: %s", row["id"], found.problem)
+        else:
             thumbnail_key = f"{key}.thumb.jpg" if found.thumbnail else ""
             await self.store.copy(source=staged, target=key)
             retained_until = self.clock() + self.retention
@@ -158,8 +159,7 @@ class Verifier:
                     key=thumbnail_key, data=found.thumbnail, content_type="image/jpeg"
                 )
             await self._record(row, found, key, thumbnail_key)
-        finally:
-            await self.store.delete(key=staged)
+        await self.store.delete(key=staged)
 
     async def _inspect(self, row: dict[str, Any], key: str) -> Inspection:
         """Stream the object once: hash it, keep its head for sniffing, and (images only, at
@@ -223,6 +223,11 @@ class Verifier:
                 if attempt == 2:
                     raise
                 await asyncio.sleep(0.05 * (attempt + 1))
+
+
+def _staged(row: dict[str, Any]) -> str:
+    """Where the verifier checks an upload's bytes: a key no upload link reaches."""
+    return str(row["object_key"]).replace("quarantine/", "staging/", 1)
 
 
 def _entry(row: dict[str, Any], found: Inspection, key: str, thumbnail_key: str) -> dict[str, Any]:

@@ -34,7 +34,9 @@ class UploadCreate(msgspec.Struct, kw_only=True):
 
 
 class SignedUrl(msgspec.Struct, kw_only=True):
-    """Send ``method`` to ``url`` with ``headers`` (and the bytes) before ``expires_at``."""
+    """Send ``method`` to ``url`` with ``headers`` and the bytes before ``expires_at``. An
+    upload link takes exactly the declared size (a part link: the part's ``size``), sent with
+    ``Content-Length`` (not chunked): S3 refuses any other length, as the signature covers it."""
 
     method: str
     url: str

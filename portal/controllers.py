@@ -111,6 +111,3 @@ class PortalController(Controller):
     ) -> media.UploadSession:
         store = AppServices.of(request).media
         return await uploads.abort(db=db, store=store, actor=portal, upload_id=upload_id)
-
-
-CONTROLLERS = [PortalLinkController, PortalController]

@@ -33,7 +33,7 @@ _SELECT = f"SELECT {_COLUMNS} FROM portal_link WHERE tenant = {{}}"  # noqa: S60
 _BY_TOKEN = (
     "SELECT id, tenant, work_order, expires_at, revoked_at FROM portal_link WHERE token_hash = {}"
 )
-_REVOKE = "UPDATE portal_link SET revoked_at = {} WHERE id = {} AND revoked_at IS NULL"
+_REVOKE = "UPDATE portal_link SET revoked_at = {} WHERE id = {} AND revoked_at IS NULL RETURNING id"
 
 
 def token_digest(token: str) -> str:
@@ -100,8 +100,7 @@ async def revoke(*, db: Database, actor: Actor, link_id: UUID) -> contract.Porta
         row = await sql.fetch_one(PortalLink, _SELECT + " AND id = {}", actor.tenant_id, link_id)
         if row is None:
             raise NotFound("portal link", link_id)
-        if row["revoked_at"] is None:
-            await sql.fetch(PortalLink, _REVOKE, now, link_id)
+        if row["revoked_at"] is None and await sql.fetch(PortalLink, _REVOKE, now, link_id):
             row = {**row, "revoked_at": now}
             await record_events(
                 actor=actor,
@@ -114,6 +113,11 @@ async def revoke(*, db: Database, actor: Actor, link_id: UUID) -> contract.Porta
                     )
                 ],
             )
+        elif row["revoked_at"] is None:  # a concurrent revoke won: answer its time
+            row = await sql.fetch_one(
+                PortalLink, _SELECT + " AND id = {}", actor.tenant_id, link_id
+            )
+            assert row is not None  # links are never deleted
     return _link(row, now)
 
 

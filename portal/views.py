@@ -4,7 +4,7 @@ from kernel import sql
 from kernel.context import PortalCaller
 from kernel.db import Database
 from kernel.rows import uuid_of
-from media import uploads as media_uploads
+from media import customers
 from media.tables import Upload
 from mobile_contract import portal as contract
 from mobile_contract.enums import EvidenceKind, UploadStatus, WorkOrderStatus
@@ -14,7 +14,6 @@ _UPLOADS = (
     "SELECT id, kind, content_type, size, status, rejection_reason, created_at FROM media_upload"
     " WHERE tenant = {} AND portal_link = {} ORDER BY created_at"
 )
-_SPENT = frozenset({UploadStatus.REJECTED, UploadStatus.ABORTED, UploadStatus.EXPIRED})
 
 
 async def work_order(*, db: Database, caller: PortalCaller) -> contract.PortalWorkOrder:
@@ -33,7 +32,6 @@ async def work_order(*, db: Database, caller: PortalCaller) -> contract.PortalWo
         )
         for upload in uploads
     ]
-    counted = sum(1 for upload in sent if upload.status not in _SPENT)
     return contract.PortalWorkOrder(
         id=uuid_of(row["id"]),
         number=row["number"],
@@ -42,5 +40,5 @@ async def work_order(*, db: Database, caller: PortalCaller) -> contract.PortalWo
         updated_at=row["updated_at"],
         link_expires_at=caller.expires_at,
         uploads=sent,
-        uploads_left=max(0, media_uploads.PORTAL_MAX_UPLOADS - counted),
+        uploads_left=max(0, customers.PORTAL_MAX_UPLOADS - len(sent)),
     )

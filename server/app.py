@@ -5,8 +5,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -23,11 +24,12 @@ from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
 from kernel.db import Database
 from media.controllers import CONTROLLERS as MEDIA_ROUTES
 from mobile_contract import CONTRACT_VERSION
-from portal.controllers import CONTROLLERS as PORTAL_ROUTES
+from portal.controllers import PortalController, PortalLinkController
 from push.controllers import CONTROLLERS as PUSH_ROUTES
 from server.auth import BearerAuthMiddleware
 from server.errors import handle_exception
 from server.health import HealthController
+from server.http import PORTAL_OPT
 from server.media import build_store, build_verifier
 from server.relay import build_relay
 from server.request_meta import send_trace_id
@@ -58,6 +60,10 @@ async def stop_task(task: "asyncio.Task[None]", what: str, grace_seconds: float 
         return
     with contextlib.suppress(asyncio.CancelledError):
         task.result()
+
+
+def _is_portal_route(request: Request[Any, Any, Any]) -> bool:
+    return bool(request.route_handler.opt.get(PORTAL_OPT))
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -102,6 +108,13 @@ def create_app(settings: Settings) -> Litestar:
         ],
     )
     other_account_routes = [c for c in ACCOUNT_ROUTES if c is not AuthController]
+    # The customer portal is reached by anyone holding a link (or guessing one): throttled per
+    # client address, before authentication, in a store of its own (not login's budget).
+    portal_rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.portal_rate_limit_per_minute),
+        check_throttle_handler=_is_portal_route,
+        store="portal_rate_limit",
+    )
     return Litestar(
         route_handlers=[
             HealthController,
@@ -113,7 +126,8 @@ def create_app(settings: Settings) -> Litestar:
             *DEVICE_ROUTES,
             *PUSH_ROUTES,
             *MEDIA_ROUTES,
-            *PORTAL_ROUTES,
+            PortalLinkController,
+            PortalController,
         ],
         lifespan=[lifespan],
         state=State({"services": services}),
@@ -123,7 +137,10 @@ def create_app(settings: Settings) -> Litestar:
             "actor": Provide(provide_actor, sync_to_thread=False),
             "portal": Provide(provide_portal, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"])],
+        middleware=[
+            portal_rate_limit.middleware,
+            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"]),
+        ],
         exception_handlers={Exception: handle_exception},
         before_send=[send_trace_id, send_contract_version],
         before_request=check_client_versions,

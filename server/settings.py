@@ -43,6 +43,7 @@ class Settings:
     max_request_bytes: int = 1_048_576
     db_pool_size: int = 10
     auth_rate_limit_per_minute: int = 30
+    portal_rate_limit_per_minute: int = 120
     min_app_version: str = ""
     trust_forwarded_for: bool = False
     log_level: str = "INFO"
@@ -156,6 +157,7 @@ ENV_NAMES: dict[str, str] = {
     "max_request_bytes": "FIELDOPS_MAX_REQUEST_BYTES",
     "db_pool_size": "FIELDOPS_DB_POOL_SIZE",
     "auth_rate_limit_per_minute": "FIELDOPS_AUTH_RATE_LIMIT_PER_MINUTE",
+    "portal_rate_limit_per_minute": "FIELDOPS_PORTAL_RATE_LIMIT_PER_MINUTE",
     "min_app_version": "FIELDOPS_MIN_APP_VERSION",
     "trust_forwarded_for": "FIELDOPS_TRUST_FORWARDED_FOR",
     "log_level": "FIELDOPS_LOG_LEVEL",
@@ -195,6 +197,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_request_bytes": _positive_int,
     "db_pool_size": _positive_int,
     "auth_rate_limit_per_minute": _positive_int,
+    "portal_rate_limit_per_minute": _positive_int,
     "trust_forwarded_for": _bool,
     "push_relay_in_process": _bool,
     "push_max_retries": int,

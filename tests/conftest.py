@@ -107,6 +107,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         var_dir=var_dir,
         max_request_bytes=64 * 1024,
         auth_rate_limit_per_minute=1_000_000,
+        portal_rate_limit_per_minute=1_000_000,
         # Tests drive relays themselves (tests/push), with a clock they control; a background
         # relay would race them for the same rows.
         push_relay_in_process=False,

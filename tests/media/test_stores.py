@@ -161,10 +161,19 @@ async def test_the_bucket_drops_orphan_bytes_and_keeps_its_other_rules(
         assert await store.apply_lifecycle() == [
             "fieldops-expire-quarantine",
             "fieldops-expire-staging",
+            "fieldops-markers-quarantine",
+            "fieldops-markers-staging",
         ]
     config = await asyncio.to_thread(store.client.get_bucket_lifecycle, store.bucket)
     rules = {rule.rule_id: rule for rule in config.rules}
-    assert sorted(rules) == ["exports", "fieldops-expire-quarantine", "fieldops-expire-staging"]
+    assert sorted(rules) == [
+        "exports",
+        "fieldops-expire-quarantine",
+        "fieldops-expire-staging",
+        "fieldops-markers-quarantine",
+        "fieldops-markers-staging",
+    ]
+    assert rules["fieldops-markers-staging"].expiration.expired_object_delete_marker
     quarantine = rules["fieldops-expire-quarantine"]
     assert quarantine.rule_filter.prefix == "quarantine/"
     assert quarantine.expiration.days == ORPHAN_DAYS

@@ -238,3 +238,31 @@ async def test_each_upload_of_a_batch_gets_a_full_lease_and_a_lapsed_one_is_let_
     assert first not in taken
     # The slow verifier's turn for the second: no longer its own, it lets it go.
     assert not await slow._renew(claimed[second])
+
+
+async def test_a_verification_that_fails_midway_keeps_the_bytes_for_the_next_try(
+    world: World,
+) -> None:
+    """A read timeout, a refused copy, a shutdown: the attempt fails after the bytes left
+    quarantine; the staged copy stays, and the next attempt verifies it."""
+    wo, photo = await engineers_work_order(world), jpeg()
+    upload_id = await upload(world, wo, photo, requirement="photo_before")
+    services = world.client.app.state.services
+    failing = Verifier(db=services.db, store=services.media, batch_size=1000)
+
+    async def timed_out(row: dict[str, Any], key: str) -> Any:
+        raise TimeoutError("the store stopped answering")
+
+    failing._inspect = timed_out  # type: ignore[method-assign]
+    await failing.run_once()
+    assert (await call(world, "eng_a", upload_id))["status"] == "uploaded"
+    later = Verifier(
+        db=services.db, store=services.media, clock=lambda: utcnow() + timedelta(minutes=11)
+    )
+    while await later.run_once():
+        pass
+    assert (await call(world, "eng_a", upload_id))["status"] == "verified"
+    (entry,) = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
+    assert entry["sha256"] == hashlib.sha256(photo).hexdigest()
+    staged = f"staging/{world.tenant_id}/{wo}/{upload_id}"
+    assert await services.media.stat(key=staged) is None  # dropped once decided

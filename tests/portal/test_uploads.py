@@ -2,6 +2,7 @@
 sessions as engineers (single PUT or parts, verification, the evidence ledger), held to the
 link's one work order and to what a customer may send."""
 
+import asyncio
 import hashlib
 import os
 import uuid
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from media import ledger, uploads
+from media import customers, ledger
 from tests.factories import World, sample_image
 from tests.media.test_verification import verify_all
 
@@ -67,7 +68,7 @@ async def test_a_customer_sends_a_video_in_parts_and_it_becomes_evidence(world: 
 
     shown = await portal(world, link, "GET", "/work-order", 200)
     assert [(u["id"], u["status"]) for u in shown["uploads"]] == [(session["id"], "verified")]
-    assert shown["uploads_left"] == uploads.PORTAL_MAX_UPLOADS - 1
+    assert shown["uploads_left"] == customers.PORTAL_MAX_UPLOADS - 1
     # In the ledger, marked as the customer's, and shown to the engineer with the work order.
     entries = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo["id"]))
     assert len(entries) == 1
@@ -148,7 +149,7 @@ async def test_a_link_reaches_only_its_own_uploads(world: World, other_world: Wo
 async def test_a_retried_declaration_is_the_same_session_and_the_quota_holds(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(uploads, "PORTAL_MAX_UPLOADS", 2)
+    monkeypatch.setattr(customers, "PORTAL_MAX_UPLOADS", 2)
     wo = await world.create_work_order()
     link, other_link = await world.portal_link(wo["id"]), await world.portal_link(wo["id"])
     bodies = [declaration(video(2048)) for _ in range(3)]
@@ -163,9 +164,46 @@ async def test_a_retried_declaration_is_the_same_session_and_the_quota_holds(
     assert full["error"]["code"] == "quota_exceeded"
     replayed = await portal(world, link, "POST", "/uploads", 200, json=bodies[1])
     assert replayed["id"] == second["id"]  # a full quota still answers a retry
-    # A file given up frees its place.
+    # Every file the link declared counts, given up or not: no endless declare-and-abort.
     await portal(world, link, "POST", f"/uploads/{second['id']}/abort", 200)
-    await portal(world, link, "POST", "/uploads", 201, json=bodies[2])
+    await portal(world, link, "POST", "/uploads", 403, json=bodies[2])
     shown = await portal(world, link, "GET", "/work-order", 200)
     assert shown["uploads_left"] == 0
-    assert [u["status"] for u in shown["uploads"]] == ["pending", "aborted", "pending"]
+    assert [u["status"] for u in shown["uploads"]] == ["pending", "aborted"]
+
+
+async def test_parallel_declarations_cannot_pass_the_quota_together(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(customers, "PORTAL_MAX_UPLOADS", 3)
+    wo = await world.create_work_order()
+    link = await world.portal_link(wo["id"])
+    answers = await asyncio.gather(
+        *(
+            world.client.post(
+                "/api/v1/portal/uploads", headers=link, json=declaration(video(1024 + n))
+            )
+            for n in range(12)
+        )
+    )
+    assert sorted(r.status_code for r in answers) == [201] * 3 + [403] * 9
+    shown = await portal(world, link, "GET", "/work-order", 200)
+    assert len(shown["uploads"]) == 3
+
+
+async def test_once_the_repair_is_closed_nothing_more_is_added(world: World) -> None:
+    wo = await world.create_work_order()
+    link = await world.portal_link(wo["id"])
+    data = video(4096)
+    body = declaration(data)
+    session = await portal(world, link, "POST", "/uploads", 201, json=body)
+    await world.send_to_link(session["upload"], data)
+    await world.transition("dispatcher", wo["id"], "cancelled", reason="solved by phone")
+    refused = await portal(world, link, "POST", f"/uploads/{session['id']}/complete", 409)
+    assert refused["error"]["code"] == "illegal_transition"
+    # A retried declaration (its first answer was lost) still gets its session back.
+    again = await portal(world, link, "POST", "/uploads", 200, json=body)
+    assert again["id"] == session["id"]
+    # The link still shows the repair and what became of the file.
+    shown = await portal(world, link, "GET", "/work-order", 200)
+    assert (shown["status"], shown["uploads"][0]["status"]) == ("cancelled", "pending")

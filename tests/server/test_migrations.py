@@ -221,6 +221,7 @@ def test_migrate_sets_the_buckets_lifecycle_rules_with_s3(
     result = run_migrate(f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "var", s3)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "lifecycle rules fieldops-expire-quarantine, fieldops-expire-staging" in result.stdout
+    assert "fieldops-markers-quarantine, fieldops-markers-staging" in result.stdout
     config = store.client.get_bucket_lifecycle(store.bucket)
     assert {rule.rule_filter.prefix for rule in config.rules} == {"quarantine/", "staging/"}
 
