@@ -19,7 +19,11 @@ PORTAL_KINDS = frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO, EvidenceKind.D
 # holder cannot make the verifier hash bogus gigabytes, or park bytes, without end.
 PORTAL_MAX_UPLOADS = 30
 
-_COUNT = "SELECT COUNT(*) AS n FROM media_upload WHERE tenant = {} AND portal_link = {}"
+# The link's other files: the one being declared may be a replay, answered, not counted.
+_OTHERS = (
+    "SELECT COUNT(*) AS n FROM media_upload"
+    " WHERE tenant = {} AND portal_link = {} AND client_key <> {}"
+)
 _HOLD = "SELECT id FROM portal_link WHERE id = {} FOR UPDATE"
 
 
@@ -55,22 +59,13 @@ async def check_open(caller: PortalCaller) -> None:
         )
 
 
-async def sent_by(caller: PortalCaller) -> int:
-    row = await sql.fetch_one(Upload, _COUNT, caller.tenant_id, caller.link_id)
-    return int(row["n"]) if row else 0
-
-
 async def check_quota(db: Database, caller: PortalCaller, client_key: str) -> None:
     """In the transaction that inserts: a link's creates take turns (the SQLite writer lock;
     a row lock on PostgreSQL), so parallel requests cannot all pass the count."""
     if not db.is_sqlite:
         await sql.fetch(Upload, _HOLD, caller.link_id)
-    replay = await sql.fetch_one(
-        Upload, _COUNT + " AND client_key = {}", caller.tenant_id, caller.link_id, client_key
-    )
-    if replay is not None and replay["n"]:
-        return  # the same file again: answered with its session, not counted twice
-    if await sent_by(caller) >= PORTAL_MAX_UPLOADS:
+    others = await sql.fetch_one(Upload, _OTHERS, caller.tenant_id, caller.link_id, client_key)
+    if others is not None and others["n"] >= PORTAL_MAX_UPLOADS:
         raise DomainError(
             ErrorCode.QUOTA_EXCEEDED,
             f"This link has sent the {PORTAL_MAX_UPLOADS} files it may send; ask the service "

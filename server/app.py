@@ -5,9 +5,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from litestar import Litestar, Request, Router
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -29,7 +28,7 @@ from push.controllers import CONTROLLERS as PUSH_ROUTES
 from server.auth import BearerAuthMiddleware
 from server.errors import handle_exception
 from server.health import HealthController
-from server.http import PORTAL_OPT
+from server.http import is_portal_route
 from server.media import build_store, build_verifier
 from server.relay import build_relay
 from server.request_meta import send_trace_id
@@ -60,10 +59,6 @@ async def stop_task(task: "asyncio.Task[None]", what: str, grace_seconds: float 
         return
     with contextlib.suppress(asyncio.CancelledError):
         task.result()
-
-
-def _is_portal_route(request: Request[Any, Any, Any]) -> bool:
-    return bool(request.route_handler.opt.get(PORTAL_OPT))
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -112,7 +107,7 @@ def create_app(settings: Settings) -> Litestar:
     # client address, before authentication, in a store of its own (not login's budget).
     portal_rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.portal_rate_limit_per_minute),
-        check_throttle_handler=_is_portal_route,
+        check_throttle_handler=is_portal_route,
         store="portal_rate_limit",
     )
     return Litestar(

@@ -14,7 +14,7 @@ from accounts import auth
 from kernel.errors import DomainError
 from mobile_contract.errors import ErrorCode
 from portal import links
-from server.http import PORTAL_OPT
+from server.http import is_portal_route
 from server.request_meta import capture
 from server.state import AppServices
 
@@ -25,7 +25,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     ) -> AuthenticationResult:
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         token = token.strip()
-        portal_route = bool(connection.route_handler.opt.get(PORTAL_OPT))
+        portal_route = is_portal_route(connection)
         if scheme.lower() != "bearer" or not token:
             raise DomainError(
                 ErrorCode.NOT_AUTHENTICATED,

@@ -1,7 +1,8 @@
 """Explicit parameter markers for controllers (Litestar 3 drops inferred dependencies)."""
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 
 from accounts.tokens import TokenConfig
@@ -18,3 +19,7 @@ Tokens: TypeAlias = NamedDependency[TokenConfig]
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 PORTAL_TOKEN: list[dict[str, list[str]]] = [{"PortalToken": []}]  # a customer's portal link
 PORTAL_OPT = "portal"  # a handler opt: the route takes a portal link token, not a staff one
+
+
+def is_portal_route(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    return bool(connection.route_handler.opt.get(PORTAL_OPT))

@@ -12,6 +12,7 @@ import pytest
 
 from media import customers, ledger
 from tests.factories import World, sample_image
+from tests.media.test_uploads import declaration as engineers_declaration
 from tests.media.test_verification import verify_all
 
 MIB = 1 << 20
@@ -25,14 +26,8 @@ def video(size: int) -> bytes:
 
 
 def declaration(data: bytes, **fields: Any) -> dict[str, Any]:
-    return {
-        "client_key": f"k-{uuid.uuid4().hex}",
-        "kind": "video",
-        "content_type": "video/mp4",
-        "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        **fields,
-    }
+    """As an engineer's declaration (tests/media), a video unless told otherwise."""
+    return engineers_declaration(data, **{"kind": "video", "content_type": "video/mp4", **fields})
 
 
 async def portal(
