@@ -22,6 +22,7 @@ from sync.tables import SyncChange
 
 MAX_LIMIT = 1000
 _PREFIX = "s1:"
+_MAX_SEQ = 2**63 - 1  # the databases' 64-bit integer: no sequence this server issued is larger
 
 
 def encode_checkpoint(seq: int) -> str:
@@ -36,7 +37,7 @@ def decode_checkpoint(checkpoint: str | None) -> int:
         if not text.startswith(_PREFIX):
             raise ValueError(text)
         seq = int(text.removeprefix(_PREFIX))
-        if seq < 0:
+        if not 0 <= seq <= _MAX_SEQ:
             raise ValueError(text)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise DomainError(
@@ -62,13 +63,17 @@ _ALL = (
     "SELECT seq, document_id, deleted FROM sync_change "
     "WHERE tenant = {} AND collection = {} AND seq > {} ORDER BY seq LIMIT {}"
 )
+# A document that left the engineer and came back is in the feed once, as the live document:
+# counted twice, a page would come back short, which a client takes for "caught up".
 _OWNED = (
     "SELECT seq, document_id, deleted FROM ("
     "SELECT seq, document_id, deleted FROM sync_change "
     "WHERE tenant = {} AND collection = {} AND owner = {} AND seq > {} "
     "UNION ALL "
-    "SELECT seq, document_id, TRUE AS deleted FROM sync_scope_exit "
-    'WHERE tenant = {} AND collection = {} AND "user" = {} AND seq > {}'
+    "SELECT e.seq, e.document_id, TRUE AS deleted FROM sync_scope_exit AS e "
+    'WHERE e.tenant = {} AND e.collection = {} AND e."user" = {} AND e.seq > {} '
+    "AND NOT EXISTS (SELECT 1 FROM sync_change AS c WHERE c.tenant = e.tenant "
+    'AND c.collection = e.collection AND c.document_id = e.document_id AND c.owner = e."user")'
     ") AS owned ORDER BY seq LIMIT {}"
 )
 _REFERENCED = (

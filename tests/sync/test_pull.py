@@ -1,6 +1,7 @@
 """Pull: commit order, scope (assigned work orders, tombstones after reassignment), bad input."""
 
 import asyncio
+import base64
 from typing import Any
 
 from kernel.clock import utcnow
@@ -175,3 +176,36 @@ async def test_another_tenant_pulls_nothing_of_this_one(world: World, other_worl
     for who in ("admin", "dispatcher", "eng_a"):
         state, _ = await pull_all(other_world, who, "work_orders")
         assert state == {}
+
+
+async def test_a_page_is_short_only_when_caught_up_even_after_back_and_forth(
+    world: World,
+) -> None:
+    """A work order reassigned away and back is in the engineer's feed once: as the live
+    document. A page that counted it twice would come back short, and a client (RxDB) would
+    take the short page for "caught up" and miss what follows."""
+    engineer = str(world.users["eng_a"])
+    first, moved = await world.create_work_order(), await world.create_work_order()
+    for wo in (first, moved):
+        await world.transition("dispatcher", wo["id"], "assigned", assignee_id=engineer)
+    await world.transition(
+        "dispatcher", moved["id"], "assigned", assignee_id=str(world.users["eng_b"])
+    )
+    await world.transition("dispatcher", moved["id"], "assigned", assignee_id=engineer)
+    last = await world.create_work_order()
+    await world.transition("dispatcher", last["id"], "assigned", assignee_id=engineer)
+    page = await pull(world, "eng_a", "work_orders", limit=3)
+    assert [d["id"] for d in page["documents"]] == [first["id"], moved["id"], last["id"]]
+    assert all(d["_deleted"] is False for d in page["documents"])
+
+
+async def test_a_checkpoint_beyond_any_sequence_is_refused(world: World) -> None:
+    checkpoint = base64.urlsafe_b64encode(b"s1:99999999999999999999").decode().rstrip("=")
+    response = await world.call(
+        "dispatcher",
+        "GET",
+        "/api/v1/sync/work_orders/pull",
+        params={"checkpoint": checkpoint},
+        expect=422,
+    )
+    assert response.json()["error"]["details"]["field"] == "checkpoint"
