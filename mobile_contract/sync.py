@@ -4,10 +4,11 @@ Documents carry RxDB's ``_deleted`` flag; binary media never travels here, only 
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
+from msgspec import Meta
 
 from mobile_contract.enums import (
     Channel,
@@ -18,7 +19,23 @@ from mobile_contract.enums import (
 )
 
 
+class StatusStep(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One status the work order went to, and when. The server keeps the last steps in
+    ``status_history``; an app working offline appends a step for each status it moves to (with
+    ``hold_reason`` when holding), so each lands on the timeline with its own device time
+    instead of one time for the whole chain. Steps the server already holds are not applied
+    twice."""
+
+    status: WorkOrderStatus
+    at: datetime  # the device's clock for steps a device appended (recorded, not trusted)
+    hold_reason: HoldReason | None = None
+
+
 class WorkOrderDocument(msgspec.Struct, kw_only=True):
+    """A work order on a device. A push is held to the same limits as the REST API (title,
+    description, environment, tags); what the server stores differently from a pushed
+    document comes back in the push's answer, for the device to adopt."""
+
     id: UUID
     number: str = ""
     title: str = ""
@@ -40,11 +57,16 @@ class WorkOrderDocument(msgspec.Struct, kw_only=True):
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     version: int = 0
+    status_history: Annotated[list[StatusStep], Meta(max_length=100)] = []
     occurred_at: datetime | None = None  # the device's clock at the change (recorded, not trusted)
     deleted: bool = msgspec.field(default=False, name="_deleted")
 
 
 class NoteDocument(msgspec.Struct, kw_only=True):
+    """A note: append-only, at most 20,000 characters. One pushed for a work order that was
+    reassigned away from the device is still kept (attributed and time-stamped) for the new
+    assignee, and leaves the device."""
+
     id: UUID
     work_order_id: UUID | None = None
     author_id: UUID | None = None
@@ -55,6 +77,8 @@ class NoteDocument(msgspec.Struct, kw_only=True):
 
 
 class ChecklistItemDocument(msgspec.Struct, kw_only=True):
+    """A checklist item; a push is held to the REST limits (label, position, value)."""
+
     id: UUID
     work_order_id: UUID | None = None
     position: int = 0

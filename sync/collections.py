@@ -7,7 +7,7 @@ Documents are plain dicts shaped like the ``mobile_contract.sync`` Structs, plus
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -34,6 +34,12 @@ class Collection:
     json_fields: tuple[str, ...] = ()
     bool_fields: tuple[str, ...] = ()
     writable: bool = False
+
+    # The document's fields, as a pull sends them (besides ``_deleted``).
+    fields: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", tuple(name for name, _ in self.columns))
 
     def select_list(self, alias: str) -> str:
         return ", ".join(f"{alias}.{column} AS {field}" for field, column in self.columns)
@@ -90,10 +96,11 @@ WORK_ORDERS = Collection(
         ("resolved_at", "resolved_at"),
         ("closed_at", "closed_at"),
         ("version", "version"),
+        ("status_history", "status_history"),
     ),
     ("id", "site_id", "asset_id", "customer_id", "team_id", "assignee_id"),
     "owner",
-    json_fields=("tags",),
+    json_fields=("tags", "status_history"),
     writable=True,
 )
 NOTES = Collection(

@@ -68,7 +68,7 @@ _ROW = (
     "SELECT id, number, title, description, type, priority, status, hold_reason, channel, "
     "site AS site_id, asset AS asset_id, customer AS customer_id, team AS team_id, "
     "assignee AS assignee_id, created_by AS created_by_id, environment, tags, metadata, "
-    "created_at, updated_at, resolved_at, closed_at, version "
+    "created_at, updated_at, resolved_at, closed_at, version, status_history "
     "FROM workorders_work_order WHERE tenant = {} AND id = {}"
 )
 _ROW_UUID_FIELDS = (
@@ -84,7 +84,7 @@ _ROW_UUID_FIELDS = (
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     """Driver values as the ORM gives them: JSON decoded, UUIDs as UUIDs."""
-    for name in ("tags", "metadata"):
+    for name in ("tags", "metadata", "status_history"):
         if isinstance(row[name], str):
             row[name] = msgspec.json.decode(row[name])
     for name in _ROW_UUID_FIELDS:

@@ -22,6 +22,7 @@ from workorders import queries, state_machine
 from workorders.numbering import next_number
 from workorders.queries import WO, ListFilters
 from workorders.timeline import record_event
+from workorders.transitions import with_step
 from workorders.writes import check_version, log_change, write
 
 _UPDATABLE = {
@@ -39,7 +40,9 @@ _UPDATABLE = {
 MAX_PAGE = 200
 
 
-async def _check_references(actor: Actor, values: dict[str, Any]) -> None:
+async def check_references(actor: Actor, values: dict[str, Any]) -> None:
+    """Refuse ids in ``values`` that name nothing the caller may use (sync checks each pushed
+    field with it first, so a stale reference is a conflict rather than a failed batch)."""
     tenant = actor.tenant_id
     for field, kind in (("site_id", "site"), ("asset_id", "asset"), ("customer_id", "customer")):
         if field in values:
@@ -73,7 +76,7 @@ async def create(
         values["team_id"] = min(actor.team_ids)
     now = utcnow()
     async with db.transaction():
-        await _check_references(actor, values)
+        await check_references(actor, values)
         if values.get("asset_id") is not None and values.get("site_id") is None:
             asset = await Asset.select(Asset.site).where(Asset.id == values["asset_id"]).first()
             values["site_id"] = asset["site"] if asset else None
@@ -87,6 +90,7 @@ async def create(
             created_at=now,
             updated_at=now,
             version=1,
+            status_history=with_step([], WorkOrderStatus.NEW, now),
             **{_UPDATABLE[name]._meta.name: column_value(v) for name, v in values.items()},
         )
         await work_order.save()
@@ -178,7 +182,7 @@ async def apply_update(
             if column_value(value) != column_value(row[name])
         }
         if changed:
-            await _check_references(actor, changed)
+            await check_references(actor, changed)
             written = await write(
                 actor, row, {name: column_value(value) for name, value in changed.items()}, now
             )

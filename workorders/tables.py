@@ -48,6 +48,8 @@ class WorkOrder(Table, tablename="workorders_work_order"):
     resolved_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
     version = Integer(default=1)
+    # The last status steps ({status, at, hold_reason}) for devices; the timeline is the record.
+    status_history = JSON(default="[]")
 
 
 class WorkOrderEvent(Table, tablename="workorders_event"):

@@ -5,8 +5,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from accounts.tables import User
-from kernel.clock import utcnow
+from kernel.clock import as_utc, utcnow
 from kernel.context import Actor
 from kernel.db import Database
 from kernel.errors import DomainError, InvalidReference
@@ -14,15 +16,28 @@ from media import requirements
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import Role, WorkOrderStatus
 from mobile_contract.errors import ErrorCode
+from mobile_contract.sync import StatusStep
 from workorders import notifications, queries, state_machine
 from workorders.state_machine import Action, Requirement
 from workorders.timeline import Event, record_events
 from workorders.writes import check_version, log_change, write
 
 _TICK = timedelta(microseconds=1)
+HISTORY_KEPT = 20  # status steps a device gets on the work order; the timeline keeps them all
 
 
-async def _check_assignee(actor: Actor, assignee_id: UUID | None) -> UUID:
+def with_step(
+    history: list[dict[str, Any]], status: WorkOrderStatus, at: datetime, hold_reason: Any = None
+) -> list[dict[str, Any]]:
+    """``history`` (the stored ``status_history``) with one more step, the oldest dropped
+    beyond ``HISTORY_KEPT``."""
+    step = StatusStep(status=status, at=as_utc(at), hold_reason=hold_reason)
+    return [*history, msgspec.to_builtins(step)][-HISTORY_KEPT:]
+
+
+async def check_assignee(actor: Actor, assignee_id: UUID | None) -> UUID:
+    """``assignee_id`` when it names an active engineer of the caller's tenant; otherwise the
+    refusal (sync turns it into a conflict before writing anything)."""
     if assignee_id is None:
         raise _missing(Requirement.ASSIGNEE, "Name the engineer to assign (assignee_id).")
     engineer = await (
@@ -75,6 +90,12 @@ async def apply_transitions(
         now = utcnow()
         for request in requests:
             step_changes, event = await _plan_transition(actor, state, request, now)
+            step_changes["status_history"] = with_step(
+                state["status_history"],
+                WorkOrderStatus(step_changes["status"]),
+                request.occurred_at or now,
+                step_changes.get("hold_reason"),
+            )
             state.update(step_changes)
             changes.update(step_changes)
             events.append(event)
@@ -108,7 +129,7 @@ async def _plan_transition(
     before: dict[str, Any] = {"status": current}
     after: dict[str, Any] = {"status": step.target}
     if Requirement.ASSIGNEE in step.requires:
-        assignee = await _check_assignee(actor, request.assignee_id)
+        assignee = await check_assignee(actor, request.assignee_id)
         if step.action is Action.REASSIGN and assignee == row["assignee_id"]:
             raise DomainError(
                 ErrorCode.ILLEGAL_TRANSITION,

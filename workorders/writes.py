@@ -23,7 +23,7 @@ _COLUMNS = {
     "team_id": "team",
     "assignee_id": "assignee",
 }
-_JSON_FIELDS = frozenset({"tags", "metadata"})
+_JSON_FIELDS = frozenset({"tags", "metadata", "status_history"})
 
 
 async def write(
