@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
+from asyncpg.exceptions import TransactionRollbackError, UniqueViolationError
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -188,6 +189,13 @@ class TunedSQLiteEngine(SQLiteEngine):
         ):
             return connection.raw.execute(query, args or []).fetchall()
         return list(await connection.execute_fetchall(query, args or []))
+
+
+def is_contention(error: BaseException) -> bool:
+    """Whether ``error`` is PostgreSQL refusing one of two concurrent transactions (a deadlock,
+    a serialization failure, a unique row the other inserted first): running the use case
+    again sees the other's commit. SQLite runs one writer at a time and never raises these."""
+    return isinstance(error, TransactionRollbackError | UniqueViolationError)
 
 
 def sqlite_path(url: str) -> Path | None:

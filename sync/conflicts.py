@@ -1,7 +1,9 @@
 """Conflict records: every merge that overrode a client value, listable by dispatchers."""
 
+from typing import Any
 from uuid import UUID
 
+import msgspec
 from piccolo.custom_types import Combinable
 
 from kernel.context import DISPATCH_ROLES, Actor, require_role
@@ -37,6 +39,14 @@ async def list_conflicts(
             .where(condition)
             .order_by(SyncConflict.created_at, ascending=False)
             .limit(max(1, min(limit, MAX_LIMIT)))
-            .output(load_json=True)
         )
+    for row in rows:
+        for name in ("client_value", "server_value"):
+            row[name] = _decoded(row[name])
     return SyncConflictList(items=[to_struct(row, SyncConflictRecord) for row in rows])
+
+
+def _decoded(value: Any) -> Any:
+    """A stored JSON value. SQLite gives a JSON column numeric affinity, so a bare number
+    (a checklist position) comes back as a number, not as its JSON text."""
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value

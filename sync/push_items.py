@@ -1,25 +1,34 @@
 """Pushed notes (append-only, inserted per batch) and checklist items (per-field merge)."""
 
+from typing import Any
+from uuid import UUID
+
 from kernel.context import Actor
-from kernel.errors import AlreadyExists, DomainError
+from kernel.errors import AlreadyExists, DomainError, NotFound
 from mobile_contract import work_orders as wo_contract
 from mobile_contract.enums import WorkOrderStatus
 from mobile_contract.errors import ErrorCode
 from mobile_contract.sync import ChecklistItemDocument, NoteDocument
 from sync import changelog
-from sync.collections import CHECKLIST_ITEMS, Document
-from sync.merge import Merge, Override, three_way
+from sync.collections import CHECKLIST_ITEMS, NOTES, Document
+from sync.merge import Override, three_way, unapplied
 from sync.push_rows import (
+    REASSIGNED,
     TOMBSTONE,
     Batch,
+    NewNote,
     Row,
+    answer,
     base_of,
+    check_limits,
     comparable,
     decode,
     for_row,
+    has_left,
     in_sync_scope,
     out_of_scope,
     record_overrides,
+    tombstone,
 )
 from workorders import items, queries, state_machine
 
@@ -28,54 +37,71 @@ CHECKLIST_FIELDS = ("label", "position", "required", "done", "value")
 
 async def push_note(row: Row) -> Document | None:
     """Notes are append-only. New ones are checked here and inserted together at the end of
-    the batch (``insert_new_notes``)."""
+    the batch (``insert_new_notes``). A note made on a work order that was reassigned away is
+    kept for the new assignee (attributed and time-stamped) and leaves the device."""
     document: NoteDocument = decode(row.new, NoteDocument)
     actor, batch = row.actor, row.batch
     stored = batch.stored_notes.get(document.id)
     if stored is not None:
-        if await in_sync_scope(actor, stored["work_order_id"], batch) is None:
-            return await out_of_scope(row, changelog.NOTES, document.id)
-        if document.body == stored["body"] and not document.deleted:
-            return None
-        merge = Merge(
-            overrides=[Override("body", document.body, stored["body"], "notes are append-only")]
-        )
-        await record_overrides(row, changelog.NOTES, document.id, merge)
-        return stored
+        work_order_id = stored["work_order_id"]
+        in_scope = await in_sync_scope(actor, work_order_id, batch) is not None
+        if not in_scope and not await has_left(row, work_order_id):
+            raise NotFound("work order note", document.id)
+        if document.body != stored["body"] or document.deleted:
+            field = TOMBSTONE if document.deleted else "body"
+            client = True if document.deleted else document.body
+            server = False if document.deleted else stored["body"]
+            override = Override(field, client, server, "notes are append-only")
+            await record_overrides(row, changelog.NOTES, document.id, [override])
+        return answer(NOTES, stored, row.new) if in_scope else tombstone(document.id)
     if document.deleted:
         return None  # made and deleted offline: nothing ever reached the server
-    if document.work_order_id is None or not document.body.strip():
+    if document.work_order_id is None:
         raise DomainError(
             ErrorCode.VALIDATION_FAILED,
-            "A new note needs work_order_id and a body.",
-            {"field": "work_order_id" if document.work_order_id is None else "body"},
+            "A new note needs work_order_id.",
+            {"field": "work_order_id", "part": "newDocumentState"},
         )
-    if await in_sync_scope(actor, document.work_order_id, batch) is None:
-        await out_of_scope(row, changelog.WORK_ORDERS, document.work_order_id)
-        return {"id": document.id, TOMBSTONE: True}
-    pending = batch.new_notes.setdefault(document.work_order_id, [])
-    if all(note.id != document.id for _, note in pending):  # the same note twice: once
-        pending.append(
-            (
-                row.index,
-                wo_contract.NoteCreate(
-                    id=document.id, body=document.body, occurred_at=document.device_time
-                ),
+    note = check_limits(
+        {"id": document.id, "body": document.body, "occurred_at": document.device_time},
+        wo_contract.NoteCreate,
+    )
+    left_device = await in_sync_scope(actor, document.work_order_id, batch) is None
+    if left_device:
+        if not await has_left(row, document.work_order_id):
+            raise NotFound("work order", document.work_order_id)
+        if document.work_order_id not in batch.former:
+            batch.former[document.work_order_id] = await queries.load_row_in_tenant(
+                actor.tenant_id, document.work_order_id
             )
-        )
+    if document.id not in batch.new_note_ids:  # the same note twice in a batch: once
+        batch.new_note_ids.add(document.id)
+        pending = batch.new_notes.setdefault(document.work_order_id, [])
+        pending.append(NewNote(row.index, note, row.new, left_device))
     return None
 
 
-async def insert_new_notes(actor: Actor, batch: Batch) -> None:
+async def insert_new_notes(actor: Actor, batch: Batch) -> list[Document]:
+    """Insert the batch's new notes; answers what the devices must adopt (each stored note
+    as a pull carries it, or a tombstone for one whose work order left the device)."""
+    answers: list[Document] = []
     for work_order_id, pending in batch.new_notes.items():
-        work_order = batch.scopes[work_order_id]
-        assert work_order is not None
-        notes = [note for _, note in pending]
+        work_order = batch.scopes.get(work_order_id) or batch.former[work_order_id]
         try:
-            await items.add_new_notes(actor=actor, work_order=work_order, notes=notes)
+            rows = await items.add_new_notes(
+                actor=actor, work_order=work_order, notes=[p.note for p in pending]
+            )
         except AlreadyExists as error:  # a client-made id already used (elsewhere: 409, as the API)
-            index, note = next((i, n) for i, n in pending if str(n.id) == error.details["value"])
-            raise for_row(error, index, str(note.id)) from error
+            taken = next(p for p in pending if str(p.note.id) == error.details["value"])
+            raise for_row(error, taken.index, str(taken.note.id)) from error
+        stored = {document["id"]: document for document in map(NOTES.document, rows)}
+        for new in pending:
+            assert new.note.id is not None  # the device made the id
+            if new.left_device:
+                answers.append(tombstone(new.note.id))
+            elif (document := answer(NOTES, stored[new.note.id], new.new)) is not None:
+                answers.append(document)
+    return answers
 
 
 async def push_checklist_item(row: Row) -> Document | None:
@@ -87,22 +113,33 @@ async def push_checklist_item(row: Row) -> Document | None:
         raise DomainError(
             ErrorCode.VALIDATION_FAILED,
             "A new checklist item needs work_order_id.",
-            {"field": "work_order_id"},
+            {"field": "work_order_id", "part": "newDocumentState"},
         )
+    client = comparable(document, CHECKLIST_FIELDS)
+    server = comparable(stored or ChecklistItemDocument(id=document.id), CHECKLIST_FIELDS)
+    if not document.deleted:
+        _check_item_limits(stored is None, client, server)
     work_order = await in_sync_scope(actor, work_order_id)
     if work_order is None:
-        return await out_of_scope(row, changelog.CHECKLIST_ITEMS, document.id)
+        base = base_of(row, ChecklistItemDocument, CHECKLIST_FIELDS)
+        lost = (
+            []
+            if document.deleted and stored is None
+            else unapplied(base, server, client, CHECKLIST_FIELDS, REASSIGNED)
+        )
+        return await out_of_scope(row, changelog.CHECKLIST_ITEMS, document.id, work_order_id, lost)
+    status = WorkOrderStatus(work_order["status"])
     allowed = state_machine.may_edit_checklist(
-        WorkOrderStatus(work_order["status"]),
-        role=actor.role,
-        is_assignee=queries.is_assignee(actor, work_order),
+        status, role=actor.role, is_assignee=queries.is_assignee(actor, work_order)
     )
-    client = comparable(document, CHECKLIST_FIELDS)
+    locked = f"the checklist is locked while {status}"
     if stored is None:
         if document.deleted:
-            return None
+            return None  # made and deleted offline
         if not allowed:
-            return {"id": document.id, TOMBSTONE: True}
+            lost = unapplied(None, server, client, CHECKLIST_FIELDS, locked)
+            await record_overrides(row, changelog.CHECKLIST_ITEMS, document.id, lost)
+            return tombstone(document.id)
         await items.add_checklist_item(
             db=row.db,
             actor=actor,
@@ -117,18 +154,21 @@ async def push_checklist_item(row: Row) -> Document | None:
                 occurred_at=document.occurred_at,
             ),
         )
-        return None
-    server = comparable(stored, CHECKLIST_FIELDS)
-    if client == server and not document.deleted:
-        return None
+        return await _answer(row, document.id)
+    if document.deleted:
+        reason = "checklist items are not deleted; mark them done or leave them"
+        await record_overrides(
+            row, changelog.CHECKLIST_ITEMS, document.id, [Override(TOMBSTONE, True, False, reason)]
+        )
+        return stored
+    if client == server:
+        return answer(CHECKLIST_ITEMS, stored, row.new)
     merge = three_way(
         base_of(row, ChecklistItemDocument, CHECKLIST_FIELDS), server, client, CHECKLIST_FIELDS
     )
     if not allowed:
         for name in sorted(merge.from_client):
-            merge.refuse(
-                name, server[name], f"the checklist is locked while {work_order['status']}"
-            )
+            merge.refuse(name, server[name], locked)
     if merge.from_client:
         await items.update_checklist_item(
             db=row.db,
@@ -140,6 +180,19 @@ async def push_checklist_item(row: Row) -> Document | None:
                 occurred_at=document.occurred_at,
             ),
         )
-    await record_overrides(row, changelog.CHECKLIST_ITEMS, document.id, merge)
-    final = (await CHECKLIST_ITEMS.load(actor.tenant_id, [document.id]))[document.id]
-    return None if comparable(final, CHECKLIST_FIELDS) == client and not document.deleted else final
+    await record_overrides(row, changelog.CHECKLIST_ITEMS, document.id, merge.overrides)
+    return await _answer(row, document.id)
+
+
+def _check_item_limits(new: bool, client: dict[str, Any], server: dict[str, Any]) -> None:
+    """A new item as the REST API would create it; changed fields as it would update them."""
+    if new:
+        check_limits(client, wo_contract.ChecklistItemCreate)
+    else:
+        changed = {name: value for name, value in client.items() if value != server[name]}
+        check_limits(changed, wo_contract.ChecklistItemUpdate)
+
+
+async def _answer(row: Row, item_id: UUID) -> Document | None:
+    final = (await CHECKLIST_ITEMS.load(row.actor.tenant_id, [item_id]))[item_id]
+    return answer(CHECKLIST_ITEMS, final, row.new)

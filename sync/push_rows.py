@@ -1,4 +1,12 @@
-"""What every row of a push shares: decoding, comparison, scope and conflict records."""
+"""What every row of a push shares: decoding and limits, comparison, scope, conflict records and
+the answer.
+
+Two kinds of outcome, never mixed up: input that is malformed or breaks a limit of the REST
+contract fails the whole batch with a 4xx naming the row (the app has a bug to fix); anything
+the merge or the rules decide is a conflict: the server's document comes back, and what the
+server did not take is recorded for ``/sync/conflicts``. A 4xx for a merge outcome would wedge
+the replica, which retries the same batch forever.
+"""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,12 +21,23 @@ from kernel.errors import DomainError, NotFound
 from mobile_contract import work_orders as wo_contract
 from mobile_contract.enums import Role
 from mobile_contract.errors import ErrorCode
-from sync.collections import Document
-from sync.merge import Merge
+from sync.collections import Collection, Document
+from sync.merge import Override
 from sync.tables import SyncConflict, SyncScopeExit
 from workorders import queries
 
 TOMBSTONE = "_deleted"
+REASSIGNED = "the work order was reassigned to another engineer before this change arrived"
+
+
+@dataclass(slots=True)
+class NewNote:
+    """A note to insert when every row of the batch has been checked."""
+
+    index: int
+    note: wo_contract.NoteCreate
+    new: dict[str, Any]  # what the device sent, to answer against
+    left_device: bool  # made on a work order reassigned away: kept, and answered as gone
 
 
 @dataclass(slots=True)
@@ -28,7 +47,9 @@ class Batch:
 
     scopes: dict[UUID, dict[str, Any] | None] = field(default_factory=dict)
     stored_notes: dict[UUID, Document] = field(default_factory=dict)
-    new_notes: dict[UUID, list[tuple[int, wo_contract.NoteCreate]]] = field(default_factory=dict)
+    new_notes: dict[UUID, list[NewNote]] = field(default_factory=dict)  # by work order
+    new_note_ids: set[UUID] = field(default_factory=set)
+    former: dict[UUID, dict[str, Any]] = field(default_factory=dict)  # reassigned away
 
 
 @dataclass(slots=True)
@@ -53,17 +74,31 @@ def comparable(document: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: builtins.get(name) for name in fields}
 
 
+def _invalid(error: msgspec.ValidationError, message: str, part: str) -> DomainError:
+    text = str(error)
+    field = (
+        text.rsplit("`$.", 1)[1].rstrip("`").split(".")[0].split("[")[0] if "`$." in text else ""
+    )
+    return DomainError(
+        ErrorCode.VALIDATION_FAILED, f"{message}: {text}", {"field": field, "part": part}
+    )
+
+
 def decode(data: dict[str, Any], kind: type[Any], part: str = "newDocumentState") -> Any:
     try:
         return msgspec.convert(data, kind, strict=False)
     except msgspec.ValidationError as error:
-        message = str(error)
-        field = message.rsplit("`$.", 1)[1].rstrip("`") if "`$." in message else ""
-        raise DomainError(
-            ErrorCode.VALIDATION_FAILED,
-            f"{part} is not a valid {kind.__name__}: {message}",
-            {"field": field, "part": part},
-        ) from None
+        raise _invalid(error, f"{part} is not a valid {kind.__name__}", part) from None
+
+
+def check_limits(values: dict[str, Any], kind: type[Any]) -> Any:
+    """``values`` (fields a device wants stored) held to the REST contract's limits, as
+    ``kind`` (the REST request Struct) declares them; a 422 naming the field otherwise."""
+    try:
+        return msgspec.convert(values, kind, strict=False)
+    except msgspec.ValidationError as error:
+        message = "newDocumentState breaks a limit that every client is held to"
+        raise _invalid(error, message, "newDocumentState") from None
 
 
 def base_of(row: Row, kind: type[Any], fields: tuple[str, ...]) -> dict[str, Any] | None:
@@ -72,17 +107,46 @@ def base_of(row: Row, kind: type[Any], fields: tuple[str, ...]) -> dict[str, Any
     return comparable(decode(row.assumed, kind, "assumedMasterState"), fields)
 
 
-async def out_of_scope(row: Row, collection: str, document_id: UUID) -> Document:
-    """A document the caller cannot write: if it left their device (reassigned away), the
-    answer is a tombstone they adopt; if it was never theirs, a 404 like any unknown id."""
-    if await SyncScopeExit.exists().where(
-        (SyncScopeExit.tenant == row.actor.tenant_id)
-        & (SyncScopeExit.collection == collection)
-        & (SyncScopeExit.document_id == document_id)
-        & (SyncScopeExit.user == row.actor.user_id)
-    ):
-        return {"id": document_id, TOMBSTONE: True}
-    raise NotFound(collection.rstrip("s").replace("_", " "), document_id)
+def answer(collection: Collection, stored: Document, new: dict[str, Any]) -> Document | None:
+    """The stored document when it differs from what the device sent in any field a pull
+    carries (the device adopts it as the server's state: a version, a server time, a
+    normalised value, a refused change), None when they are equal. Without this a pull that
+    overtook the push's answer would leave the device with stale fields for good."""
+    server = _builtins(stored)
+    if server.get(TOMBSTONE, False) != new.get(TOMBSTONE, False):
+        return stored
+    for name in collection.fields:
+        if server.get(name) != new.get(name):
+            return stored
+    return None
+
+
+def tombstone(document_id: UUID) -> Document:
+    return {"id": document_id, TOMBSTONE: True}
+
+
+async def has_left(row: Row, work_order_id: UUID) -> bool:
+    """Whether the work order was the caller's and was reassigned away from them."""
+    return bool(
+        await SyncScopeExit.exists().where(
+            (SyncScopeExit.tenant == row.actor.tenant_id)
+            & (SyncScopeExit.collection == "work_orders")
+            & (SyncScopeExit.document_id == work_order_id)
+            & (SyncScopeExit.user == row.actor.user_id)
+        )
+    )
+
+
+async def out_of_scope(
+    row: Row, collection: str, document_id: UUID, work_order_id: UUID, lost: list[Override]
+) -> Document:
+    """A document the caller cannot write. If its work order was reassigned away from them,
+    the answer is a tombstone they adopt and what they changed is recorded (``lost``); if it
+    was never theirs, a 404 like any unknown id."""
+    if not await has_left(row, work_order_id):
+        raise NotFound(collection.rstrip("s").replace("_", " "), document_id)
+    await record_overrides(row, collection, document_id, lost)
+    return tombstone(document_id)
 
 
 async def in_sync_scope(
@@ -107,8 +171,10 @@ def _json_text(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
-async def record_overrides(row: Row, collection: str, document_id: UUID, merge: Merge) -> None:
-    if merge.overrides:
+async def record_overrides(
+    row: Row, collection: str, document_id: UUID, overrides: list[Override]
+) -> None:
+    if overrides:
         await SyncConflict.insert(
             *(
                 SyncConflict(
@@ -123,7 +189,7 @@ async def record_overrides(row: Row, collection: str, document_id: UUID, merge: 
                     reason=override.reason,
                     created_at=row.now,
                 )
-                for override in merge.overrides
+                for override in overrides
             )
         )
 

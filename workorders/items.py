@@ -179,7 +179,12 @@ async def add_checklist_item(
             actor=actor,
             work_order_id=work_order_id,
             action="checklist_item_added",
-            after={"item_id": item_id, "label": data.label, "done": data.done},
+            after={
+                "item_id": item_id,
+                "label": data.label,
+                "done": data.done,
+                "value": data.value,
+            },
             device_time=data.occurred_at,
             now=now,
         )
@@ -259,15 +264,22 @@ _NOTE_INSERT = (
 )
 
 
+_NOTE_RETURNING = (
+    "ON CONFLICT (id) DO NOTHING RETURNING id, work_order AS work_order_id, "
+    "author AS author_id, body, created_at, device_time"
+)
+
+
 async def add_new_notes(
     *, actor: Actor, work_order: dict[str, Any], notes: list[contract.NoteCreate]
-) -> None:
+) -> list[dict[str, Any]]:
     """Insert notes the caller made offline, in bulk: the same rows, timeline entries and
     change-log entries as ``add_note``. Run inside the caller's transaction, which must roll
     back on ``AlreadyExists`` (a client-made id already used, e.g. in another tenant: the
-    insert skips it and the id check costs no query of its own)."""
+    insert skips it and the id check costs no query of its own). Answers the rows as stored
+    (driver values), so sync can answer the device without reading them again."""
     if not notes:
-        return
+        return []
     now = utcnow()
     work_order_id: UUID = work_order["id"]
     inserted = await sql.insert_rows(
@@ -285,7 +297,7 @@ async def add_new_notes(
             ]
             for note in notes
         ],
-        "ON CONFLICT (id) DO NOTHING RETURNING id",
+        _NOTE_RETURNING,
     )
     if len(inserted) < len(notes):
         new = {UUID(str(row["id"])) for row in inserted}
@@ -313,3 +325,4 @@ async def add_new_notes(
             now=now,
             owner=work_order["assignee_id"],
         )
+    return inserted

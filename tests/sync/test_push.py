@@ -30,6 +30,16 @@ async def assigned_to(world: World, engineer: str = "eng_a") -> dict[str, Any]:
     return await server_doc(world, engineer, "work_orders", wo["id"])
 
 
+async def checklist_item(
+    world: World, work_order_id: str, label: str = "Record temperature"
+) -> dict[str, Any]:
+    """A checklist item the dispatcher adds through the API."""
+    url = f"/api/v1/work-orders/{work_order_id}/checklist"
+    response = await world.call("dispatcher", "POST", url, json={"label": label}, expect=201)
+    item: dict[str, Any] = response.json()
+    return item
+
+
 def edited(doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return {**doc, **changes}
 
@@ -44,12 +54,11 @@ async def timeline(world: World, wo_id: str) -> list[str]:
 async def test_an_offline_chain_of_transitions_lands_as_legal_steps(world: World) -> None:
     doc = await assigned_to(world)
     new = edited(doc, status="in_progress", occurred_at="2026-11-25T06:00:00+08:00")
-    assert (
-        await push(
-            world, "eng_a", "work_orders", [{"assumedMasterState": doc, "newDocumentState": new}]
-        )
-        == []
+    answer = await push(
+        world, "eng_a", "work_orders", [{"assumedMasterState": doc, "newDocumentState": new}]
     )
+    assert answer == [await server_doc(world, "eng_a", "work_orders", doc["id"])]
+    assert answer[0]["status"] == "in_progress"
     actions = await timeline(world, doc["id"])
     assert actions[-3:] == ["transition:accept", "transition:arrive", "transition:start"]
     detail = (await world.call("dispatcher", "GET", f"/api/v1/work-orders/{doc['id']}")).json()
@@ -58,7 +67,7 @@ async def test_an_offline_chain_of_transitions_lands_as_legal_steps(world: World
     replay = await push(
         world, "eng_a", "work_orders", [{"assumedMasterState": doc, "newDocumentState": new}]
     )
-    assert replay == []
+    assert replay == answer  # the stored state again, for a device whose answer was lost
     assert await timeline(world, doc["id"]) == actions  # a replay changes nothing
 
 
@@ -194,8 +203,11 @@ async def test_notes_made_offline_land_once_and_stay_append_only(world: World) -
         for i in range(3)
     ]
     rows = [{"assumedMasterState": None, "newDocumentState": n} for n in notes]
-    assert await push(world, "eng_a", "work_order_notes", rows) == []
-    assert await push(world, "eng_a", "work_order_notes", rows) == []  # replay
+    stored = await push(world, "eng_a", "work_order_notes", rows)  # with author and server time
+    assert [n["id"] for n in stored] == [n["id"] for n in notes]
+    assert await push(world, "eng_a", "work_order_notes", rows) == stored  # replay
+    adopted = [{"assumedMasterState": n, "newDocumentState": n} for n in stored]
+    assert await push(world, "eng_a", "work_order_notes", adopted) == []
     listed = (await world.call("eng_a", "GET", f"/api/v1/work-orders/{doc['id']}/notes")).json()
     assert sorted(n["body"] for n in listed["items"]) == ["note 0", "note 1", "note 2"]
     changed = edited(notes[0], body="rewritten")
@@ -210,15 +222,7 @@ async def test_notes_made_offline_land_once_and_stay_append_only(world: World) -
 
 async def test_checklist_ticks_merge_and_lock_after_resolve(world: World) -> None:
     doc = await assigned_to(world)
-    item = (
-        await world.call(
-            "dispatcher",
-            "POST",
-            f"/api/v1/work-orders/{doc['id']}/checklist",
-            json={"label": "Record temperature"},
-            expect=201,
-        )
-    ).json()
+    item = await checklist_item(world, doc["id"])
     await push(
         world,
         "eng_a",
@@ -227,16 +231,14 @@ async def test_checklist_ticks_merge_and_lock_after_resolve(world: World) -> Non
     )
     stored = await server_doc(world, "eng_a", "checklist_items", item["id"])
     ticked = edited(stored, done=True, value="-18.5")
-    assert (
-        await push(
-            world,
-            "eng_a",
-            "checklist_items",
-            [{"assumedMasterState": stored, "newDocumentState": ticked}],
-        )
-        == []
+    answer = await push(
+        world,
+        "eng_a",
+        "checklist_items",
+        [{"assumedMasterState": stored, "newDocumentState": ticked}],
     )
     stored = await server_doc(world, "eng_a", "checklist_items", item["id"])
+    assert answer == [stored]  # a new version, by whom and when
     assert (stored["done"], stored["value"]) == (True, "-18.5")
     await world.add_required_evidence(doc["id"])
     await world.transition("eng_a", doc["id"], "resolved")
@@ -322,7 +324,7 @@ async def test_a_note_id_used_in_another_tenant_fails_the_batch_naming_the_row(
     taken = str(uuid.uuid4())
     note = {"work_order_id": theirs["id"], "body": "theirs", "device_time": None}
     pushed = [{"assumedMasterState": None, "newDocumentState": {"id": taken, **note}}]
-    assert await push(other_world, "eng_a", "work_order_notes", pushed) == []
+    assert len(await push(other_world, "eng_a", "work_order_notes", pushed)) == 1
 
     mine = await assigned_to(world)
     fresh = str(uuid.uuid4())

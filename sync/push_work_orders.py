@@ -1,0 +1,286 @@
+"""A pushed work order: merged, planned and applied through the work-order services (the same
+state machine, role rules and transition lock as the HTTP API), on the row this push holds.
+
+Everything the rules refuse is checked before anything is written (the state machine's paths,
+the assignee, references, the closure checkpoint), so a refusal is a conflict record, never a
+failed batch.
+"""
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from kernel.errors import DomainError
+from media import requirements
+from mobile_contract import work_orders as wo_contract
+from mobile_contract.enums import WorkOrderStatus
+from mobile_contract.errors import ErrorCode
+from mobile_contract.sync import StatusStep, WorkOrderDocument
+from sync import changelog
+from sync.collections import WORK_ORDERS, Document
+from sync.merge import (
+    Merge,
+    Override,
+    Plan,
+    Step,
+    Target,
+    new_steps,
+    plan_status,
+    schedule_edits,
+    three_way,
+    unapplied,
+    who,
+)
+from sync.push_rows import (
+    REASSIGNED,
+    Row,
+    answer,
+    base_of,
+    check_limits,
+    comparable,
+    decode,
+    in_sync_scope,
+    out_of_scope,
+    record_overrides,
+)
+from workorders import queries, services, state_machine, transitions
+
+# Merged per field (status moves through the state machine; assignee_id by (re)assigning).
+FIELDS = (
+    "title",
+    "description",
+    "type",
+    "priority",
+    "site_id",
+    "asset_id",
+    "customer_id",
+    "team_id",
+    "assignee_id",
+    "environment",
+    "tags",
+)
+COMPARED = (*FIELDS, "status", "hold_reason")
+_REFERENCES = ("site_id", "asset_id", "customer_id", "team_id")
+_UNAPPLIED = {
+    "hold_reason": "the hold reason is given when putting the work on hold",
+}
+
+
+async def push_work_order(row: Row) -> Document | None:
+    document: WorkOrderDocument = decode(row.new, WorkOrderDocument)
+    actor = row.actor
+    client = comparable(document, COMPARED)
+    stored_row = await in_sync_scope(actor, document.id)
+    if stored_row is None:
+        return await _left_the_device(row, document, client)
+    stored = WORK_ORDERS.document(stored_row)
+    server = comparable(stored, COMPARED)
+    changed = {n: client[n] for n in FIELDS if client[n] != server[n] and n != "assignee_id"}
+    check_limits(changed, wo_contract.WorkOrderUpdate)
+    if document.deleted:
+        reason = "work orders are cancelled, never deleted"
+        await record_overrides(row, changelog.WORK_ORDERS, document.id, [_deleted(reason)])
+        return stored
+    base = base_of(row, WorkOrderDocument, COMPARED)
+    steps = new_steps(_history(row.assumed or {}), _history(stored), document.status_history)
+    if client == server and not steps:
+        return answer(WORK_ORDERS, stored, row.new)
+    merge = three_way(base, server, client, FIELDS)
+    plan = await _plan(row, document, stored_row, base, merge, steps)
+    mine = queries.is_assignee(actor, stored_row)
+    edits = await _schedule(row, plan, merge, server, is_assignee=mine)
+    current = await _apply(row, document.id, stored_row, plan, edits)
+    final = stored if current is stored_row else WORK_ORDERS.document(current)
+    overrides = [*merge.overrides, *plan.overrides]
+    missed = {o.field for o in overrides}
+    for override in unapplied(base, server, client, COMPARED, ""):
+        after = comparable(final, COMPARED)[override.field]
+        if override.field not in missed and override.client != after:
+            reason = _UNAPPLIED.get(override.field, "the server could not apply this change")
+            overrides.append(Override(override.field, override.client, after, reason))
+    await record_overrides(row, changelog.WORK_ORDERS, document.id, overrides)
+    return answer(WORK_ORDERS, final, row.new)
+
+
+def _deleted(reason: str) -> Override:
+    return Override("_deleted", True, False, reason)
+
+
+def _history(document: dict[str, Any]) -> list[StatusStep]:
+    """The status steps a document holds (decoded; the pushed ones were validated already)."""
+    return msgspec.convert(document.get("status_history") or [], list[StatusStep], strict=False)
+
+
+async def _left_the_device(
+    row: Row, document: WorkOrderDocument, client: dict[str, Any]
+) -> Document:
+    """Changes to a work order reassigned away (or never the caller's: 404): recorded."""
+    lost: list[Override] = []
+    try:
+        stored_row = await queries.load_row_in_tenant(row.actor.tenant_id, document.id)
+    except DomainError:
+        stored_row = None
+    if stored_row is not None:
+        stored = WORK_ORDERS.document(stored_row)
+        server = comparable(stored, COMPARED)
+        base = base_of(row, WorkOrderDocument, COMPARED)
+        lost = unapplied(base, server, client, FIELDS, REASSIGNED)
+        steps = new_steps(_history(row.assumed or {}), _history(stored), document.status_history)
+        targets = _targets(document, base, steps)
+        for target in targets:  # each step the device made
+            lost.append(Override("status", target.status, server["status"], REASSIGNED))
+        if not targets:  # a hold reason changed on its own
+            lost += unapplied(base, server, client, ("hold_reason",), REASSIGNED)
+        if document.deleted:
+            lost.append(_deleted(REASSIGNED))
+    return await out_of_scope(row, changelog.WORK_ORDERS, document.id, document.id, lost)
+
+
+def _targets(
+    document: WorkOrderDocument, base: dict[str, Any] | None, steps: list[StatusStep]
+) -> list[Target]:
+    """The statuses the device moved to, in its order: its new steps, then its final status
+    when no step named it (an app that does not send steps sends only that)."""
+    targets = [Target(s.status, s.at, s.hold_reason) for s in steps]
+    if base is not None and (
+        (targets and targets[-1].status != document.status)
+        or (not targets and document.status.value != base["status"])
+    ):
+        targets.append(Target(document.status, document.occurred_at, document.hold_reason))
+    return targets
+
+
+async def _plan(
+    row: Row,
+    document: WorkOrderDocument,
+    stored_row: dict[str, Any],
+    base: dict[str, Any] | None,
+    merge: Merge,
+    steps: list[StatusStep],
+) -> Plan:
+    """The transitions to make: a dispatcher's reassignment first, then the device's status
+    steps in its order, then its final status; cut before resolving when evidence is missing."""
+    actor, status = row.actor, WorkOrderStatus(stored_row["status"])
+    first = None
+    if "assignee_id" in merge.from_client and actor.dispatches:
+        first = await _reassignment(row, document, status, merge)
+    targets = _targets(document, base, steps)
+    if base is None and document.status.value != stored_row["status"]:
+        reason = "the client never saw this state"
+        merge.overrides.append(Override("status", document.status, status, reason))
+    plan = plan_status(
+        status,
+        targets,
+        role=actor.role,
+        is_assignee=queries.is_assignee(actor, stored_row),
+        first=first,
+    )
+    resolving = [
+        i for i, s in enumerate(plan.steps) if s.transition.target == WorkOrderStatus.RESOLVED
+    ]
+    if resolving:
+        unmet = await requirements.unmet_requirements(tenant_id=actor.tenant_id, row=stored_row)
+        if unmet:  # the closure checkpoint: as far as allowed, and say what is missing
+            listed = "; ".join(f"{s.label} ({s.state})" for s in unmet)
+            reached = plan.states[resolving[0]]
+            reason = f"resolving needs the required evidence: {listed}"
+            plan.overrides.append(Override("status", document.status, reached, reason))
+            plan.cut(resolving[0])
+    return plan
+
+
+async def _reassignment(
+    row: Row, document: WorkOrderDocument, status: WorkOrderStatus, merge: Merge
+) -> Step | None:
+    """A dispatcher's offline (re)assignment as a step, or an override saying why not."""
+    actor, server_value = row.actor, merge.values["assignee_id"]
+    wanted = document.assignee_id
+    try:
+        if wanted is None:
+            raise DomainError(
+                ErrorCode.ILLEGAL_TRANSITION,
+                "a work order is never unassigned: reassign it or cancel it",
+            )
+        transition = state_machine.find_transition(
+            status, WorkOrderStatus.ASSIGNED, role=actor.role, is_assignee=False
+        )
+        await transitions.check_assignee(actor, wanted)
+    except DomainError as refusal:
+        reason = refusal.message.rstrip(".")
+        merge.refuse("assignee_id", server_value, reason[0].lower() + reason[1:])
+        return None
+    merge.from_client.discard("assignee_id")  # moved by the step, not edited
+    return Step(transition, document.occurred_at, assignee_id=wanted)
+
+
+async def _schedule(
+    row: Row, plan: Plan, merge: Merge, server: dict[str, Any], *, is_assignee: bool
+) -> dict[int, dict[str, Any]]:
+    """Each field edit at the first state along the plan where the caller may make it;
+    edits no state allows and references that name nothing usable are refused."""
+    actor = row.actor
+    at, refused = schedule_edits(
+        merge.from_client, plan.states, role=actor.role, is_assignee=is_assignee
+    )
+    states = plan.states
+    for name in refused:
+        where = f"while {states[0]}" if len(states) == 1 else f"from {states[0]} to {states[-1]}"
+        merge.refuse(name, server[name], f"{who(actor.role)} may not change {name} {where}")
+    edits: dict[int, dict[str, Any]] = {}
+    for index, names in at.items():
+        for name in names:
+            if name in _REFERENCES and not await _usable(row, name, merge.values[name]):
+                merge.refuse(name, server[name], f"{name} names nothing this work order can use")
+                continue
+            edits.setdefault(index, {})[name] = merge.values[name]
+    return edits
+
+
+async def _usable(row: Row, name: str, value: Any) -> bool:
+    typed = check_limits({name: value}, wo_contract.WorkOrderUpdate)
+    try:
+        await services.check_references(row.actor, {name: getattr(typed, name)})
+    except DomainError:
+        return False
+    return True
+
+
+async def _apply(
+    row: Row,
+    work_order_id: UUID,
+    current: dict[str, Any],
+    plan: Plan,
+    edits: dict[int, dict[str, Any]],
+) -> dict[str, Any]:
+    """Edits and transitions in plan order, as few writes as the order allows; answers the
+    row after them (the same object when nothing was written)."""
+    pending: list[wo_contract.TransitionRequest] = []
+
+    async def flush(current: dict[str, Any]) -> dict[str, Any]:
+        if not pending:
+            return current
+        requests = list(pending)
+        pending.clear()
+        return await transitions.apply_transitions(
+            db=row.db, actor=row.actor, work_order_id=work_order_id, requests=requests, row=current
+        )
+
+    for index in range(len(plan.states)):
+        if index:
+            step = plan.steps[index - 1]
+            pending.append(
+                wo_contract.TransitionRequest(
+                    target=step.transition.target,
+                    assignee_id=step.assignee_id,
+                    hold_reason=step.hold_reason,
+                    occurred_at=step.at,
+                )
+            )
+        if index in edits:
+            current = await flush(current)
+            update = check_limits(edits[index], wo_contract.WorkOrderUpdate)
+            current = await services.apply_update(
+                db=row.db, actor=row.actor, work_order_id=work_order_id, data=update, row=current
+            )
+    return await flush(current)
