@@ -57,6 +57,14 @@ async def fetch_one(table: type[Table], statement: str, *args: Any) -> Row | Non
     return rows[0] if rows else None
 
 
+def share_lock(table: type[Table]) -> str:
+    """`` FOR SHARE`` on PostgreSQL: the row read stays as read until the transaction ends
+    (a concurrent writer of it waits, or this read waits for its commit). SQLite runs one
+    writer at a time and needs none."""
+    engine: Any = table._meta.db
+    return "" if engine.engine_type == "sqlite" else " FOR SHARE"
+
+
 def placeholders(count: int) -> str:
     """``{}, {}, {}``: an ``IN`` list of ``count`` values."""
     return ", ".join("{}" for _ in range(count))

@@ -179,6 +179,10 @@ class Plan:
         del self.states[index + 1 :]
 
 
+def _key(step: StatusStep) -> tuple[S, datetime]:
+    return step.status, as_utc(step.at)
+
+
 def new_steps(
     base: Sequence[StatusStep], server: Sequence[StatusStep], client: Sequence[StatusStep]
 ) -> list[StatusStep]:
@@ -186,9 +190,41 @@ def new_steps(
     one it knows (from what the device last saw, or from what the server holds now). So a
     replay applies nothing twice, and a step that moved nothing (the work order was already
     there) is not tried again once later steps landed."""
-    known = {(s.status, as_utc(s.at)) for s in (*base, *server)}
-    last = max((i for i, s in enumerate(client) if (s.status, as_utc(s.at)) in known), default=-1)
+    known = {_key(s) for s in (*base, *server)}
+    last = max((i for i, s in enumerate(client) if _key(s) in known), default=-1)
     return list(client[last + 1 :])
+
+
+@dataclass(frozen=True, slots=True)
+class Pushed:
+    """The status part of a pushed work order: its final status and the history it holds."""
+
+    status: S
+    history: Sequence[StatusStep]
+    at: datetime | None = None
+    hold_reason: HoldReason | None = None
+
+
+def targets(
+    pushed: Pushed, base: Pushed | None, server_history: Sequence[StatusStep]
+) -> list[Target]:
+    """The statuses the device moved to that the server has not taken, in the device's order:
+    its new steps, then its final status when no step of its own names it (an app that sends
+    no steps sends only that). The final status is left out when the server moved there
+    after what the device last saw: a replay of a push whose answer was lost must not move
+    the work order back once someone moved it on. Nothing when the device never saw the
+    server's copy (``base`` None)."""
+    if base is None:
+        return []
+    steps = new_steps(base.history, server_history, pushed.history)
+    found = [Target(s.status, s.at, s.hold_reason) for s in steps]
+    own_last = pushed.history[-1].status if pushed.history else None
+    if pushed.status not in (own_last, base.status):
+        seen = {_key(s) for s in base.history}
+        since = {s.status for s in server_history if _key(s) not in seen}
+        if pushed.status not in since:
+            found.append(Target(pushed.status, pushed.at, pushed.hold_reason))
+    return found
 
 
 def plan_status(

@@ -1,5 +1,6 @@
 """Pushed notes (append-only, inserted per batch) and checklist items (per-field merge)."""
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +34,9 @@ from sync.push_rows import (
 from workorders import items, queries, state_machine
 
 CHECKLIST_FIELDS = ("label", "position", "required", "done", "value")
+# A note written offline on a work order that was then reassigned away is kept for the new
+# assignee when it arrives within this time; later, it is recorded as a conflict instead.
+FORMER_ASSIGNEE_NOTES = timedelta(days=7)
 
 
 async def push_note(row: Row) -> Document | None:
@@ -44,7 +48,7 @@ async def push_note(row: Row) -> Document | None:
     stored = batch.stored_notes.get(document.id)
     if stored is not None:
         work_order_id = stored["work_order_id"]
-        in_scope = await in_sync_scope(actor, work_order_id, batch) is not None
+        in_scope = await in_sync_scope(actor, work_order_id, batch, lock=True) is not None
         if not in_scope and not await has_left(row, work_order_id):
             raise NotFound("work order note", document.id)
         if document.body != stored["body"] or document.deleted:
@@ -66,13 +70,21 @@ async def push_note(row: Row) -> Document | None:
         {"id": document.id, "body": document.body, "occurred_at": document.device_time},
         wo_contract.NoteCreate,
     )
-    left_device = await in_sync_scope(actor, document.work_order_id, batch) is None
+    left_device = await in_sync_scope(actor, document.work_order_id, batch, lock=True) is None
     if left_device:
-        if not await has_left(row, document.work_order_id):
+        left_at = await queries.reassigned_away_at(
+            actor.tenant_id, document.work_order_id, actor.user_id
+        )
+        if left_at is None:
             raise NotFound("work order", document.work_order_id)
+        if row.now - left_at > FORMER_ASSIGNEE_NOTES:
+            reason = f"the work order left you more than {FORMER_ASSIGNEE_NOTES.days} days ago"
+            override = Override("body", document.body, None, reason)
+            await record_overrides(row, changelog.NOTES, document.id, [override])
+            return tombstone(document.id)
         if document.work_order_id not in batch.former:
             batch.former[document.work_order_id] = await queries.load_row_in_tenant(
-                actor.tenant_id, document.work_order_id
+                actor.tenant_id, document.work_order_id, lock=True
             )
     if document.id not in batch.new_note_ids:  # the same note twice in a batch: once
         batch.new_note_ids.add(document.id)
@@ -117,9 +129,9 @@ async def push_checklist_item(row: Row) -> Document | None:
         )
     client = comparable(document, CHECKLIST_FIELDS)
     server = comparable(stored or ChecklistItemDocument(id=document.id), CHECKLIST_FIELDS)
-    if not document.deleted:
+    if not (document.deleted and stored is None):
         _check_item_limits(stored is None, client, server)
-    work_order = await in_sync_scope(actor, work_order_id)
+    work_order = await in_sync_scope(actor, work_order_id, lock=True)
     if work_order is None:
         base = base_of(row, ChecklistItemDocument, CHECKLIST_FIELDS)
         lost = (
@@ -155,17 +167,16 @@ async def push_checklist_item(row: Row) -> Document | None:
             ),
         )
         return await _answer(row, document.id)
-    if document.deleted:
-        reason = "checklist items are not deleted; mark them done or leave them"
-        await record_overrides(
-            row, changelog.CHECKLIST_ITEMS, document.id, [Override(TOMBSTONE, True, False, reason)]
-        )
-        return stored
+    # Deleting is refused and recorded; what else the document changed merges as usual.
+    reason = "checklist items are not deleted; mark them done or leave them"
+    refused = [Override(TOMBSTONE, True, False, reason)] if document.deleted else []
     if client == server:
+        await record_overrides(row, changelog.CHECKLIST_ITEMS, document.id, refused)
         return answer(CHECKLIST_ITEMS, stored, row.new)
     merge = three_way(
         base_of(row, ChecklistItemDocument, CHECKLIST_FIELDS), server, client, CHECKLIST_FIELDS
     )
+    merge.overrides[:0] = refused
     if not allowed:
         for name in sorted(merge.from_client):
             merge.refuse(name, server[name], locked)

@@ -150,15 +150,17 @@ async def out_of_scope(
 
 
 async def in_sync_scope(
-    actor: Actor, work_order_id: UUID, batch: Batch | None = None
+    actor: Actor, work_order_id: UUID, batch: Batch | None = None, *, lock: bool = False
 ) -> dict[str, Any] | None:
-    """The work order's row when the caller may sync it (engineers: assigned to them)."""
+    """The work order's row when the caller may sync it (engineers: assigned to them).
+    ``lock`` for rows added under the work order (notes, checklist items): their owner is
+    its assignee, so a reassignment committing meanwhile must wait, or be seen."""
     if batch is not None:
         if work_order_id not in batch.scopes:
-            batch.scopes[work_order_id] = await in_sync_scope(actor, work_order_id)
+            batch.scopes[work_order_id] = await in_sync_scope(actor, work_order_id, lock=lock)
         return batch.scopes[work_order_id]
     try:
-        row = await queries.load_row(actor, work_order_id)
+        row = await queries.load_row(actor, work_order_id, lock=lock)
     except NotFound:
         return None
     if actor.role is Role.ENGINEER and row["assignee_id"] != actor.user_id:

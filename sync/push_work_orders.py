@@ -23,11 +23,12 @@ from sync.merge import (
     Merge,
     Override,
     Plan,
+    Pushed,
     Step,
     Target,
-    new_steps,
     plan_status,
     schedule_edits,
+    targets,
     three_way,
     unapplied,
     who,
@@ -62,9 +63,6 @@ FIELDS = (
 )
 COMPARED = (*FIELDS, "status", "hold_reason")
 _REFERENCES = ("site_id", "asset_id", "customer_id", "team_id")
-_UNAPPLIED = {
-    "hold_reason": "the hold reason is given when putting the work on hold",
-}
 
 
 async def push_work_order(row: Row) -> Document | None:
@@ -78,29 +76,36 @@ async def push_work_order(row: Row) -> Document | None:
     server = comparable(stored, COMPARED)
     changed = {n: client[n] for n in FIELDS if client[n] != server[n] and n != "assignee_id"}
     check_limits(changed, wo_contract.WorkOrderUpdate)
-    if document.deleted:
-        reason = "work orders are cancelled, never deleted"
-        await record_overrides(row, changelog.WORK_ORDERS, document.id, [_deleted(reason)])
-        return stored
+    # Deleting is refused and recorded; what else the document changed merges as usual.
+    overrides = [_deleted("work orders are cancelled, never deleted")] if document.deleted else []
     base = base_of(row, WorkOrderDocument, COMPARED)
-    steps = new_steps(_history(row.assumed or {}), _history(stored), document.status_history)
-    if client == server and not steps:
+    moves = targets(_pushed(document), _base(row, base), _history(stored))
+    if client == server and not moves:
+        await record_overrides(row, changelog.WORK_ORDERS, document.id, overrides)
         return answer(WORK_ORDERS, stored, row.new)
     merge = three_way(base, server, client, FIELDS)
-    plan = await _plan(row, document, stored_row, base, merge, steps)
+    plan = await _plan(row, document, stored_row, base, merge, moves)
     mine = queries.is_assignee(actor, stored_row)
     edits = await _schedule(row, plan, merge, server, is_assignee=mine)
     current = await _apply(row, document.id, stored_row, plan, edits)
     final = stored if current is stored_row else WORK_ORDERS.document(current)
-    overrides = [*merge.overrides, *plan.overrides]
+    overrides += [*merge.overrides, *plan.overrides]
+    after = comparable(final, COMPARED)
     missed = {o.field for o in overrides}
-    for override in unapplied(base, server, client, COMPARED, ""):
-        after = comparable(final, COMPARED)[override.field]
-        if override.field not in missed and override.client != after:
-            reason = _UNAPPLIED.get(override.field, "the server could not apply this change")
-            overrides.append(Override(override.field, override.client, after, reason))
+    for lost in unapplied(base, server, client, FIELDS, "the server could not apply this change"):
+        if lost.field not in missed and lost.client != after[lost.field]:
+            overrides.append(Override(lost.field, lost.client, after[lost.field], lost.reason))
+    if _same_status(base, client):  # a hold reason is given by holding, not on its own
+        reason = "the hold reason is given when putting the work on hold"
+        for lost in unapplied(base, server, client, ("hold_reason",), reason):
+            if lost.client != after["hold_reason"]:
+                overrides.append(Override(lost.field, lost.client, after["hold_reason"], reason))
     await record_overrides(row, changelog.WORK_ORDERS, document.id, overrides)
     return answer(WORK_ORDERS, final, row.new)
+
+
+def _same_status(base: dict[str, Any] | None, client: dict[str, Any]) -> bool:
+    return base is not None and base["status"] == client["status"]
 
 
 def _deleted(reason: str) -> Override:
@@ -110,6 +115,19 @@ def _deleted(reason: str) -> Override:
 def _history(document: dict[str, Any]) -> list[StatusStep]:
     """The status steps a document holds (decoded; the pushed ones were validated already)."""
     return msgspec.convert(document.get("status_history") or [], list[StatusStep], strict=False)
+
+
+def _pushed(document: WorkOrderDocument) -> Pushed:
+    return Pushed(
+        document.status, document.status_history, document.occurred_at, document.hold_reason
+    )
+
+
+def _base(row: Row, base: dict[str, Any] | None) -> Pushed | None:
+    """What the device last saw of the status (None: it never saw the server's copy)."""
+    if base is None or row.assumed is None:
+        return None
+    return Pushed(WorkOrderStatus(base["status"]), _history(row.assumed))
 
 
 async def _left_the_device(
@@ -126,29 +144,14 @@ async def _left_the_device(
         server = comparable(stored, COMPARED)
         base = base_of(row, WorkOrderDocument, COMPARED)
         lost = unapplied(base, server, client, FIELDS, REASSIGNED)
-        steps = new_steps(_history(row.assumed or {}), _history(stored), document.status_history)
-        targets = _targets(document, base, steps)
-        for target in targets:  # each step the device made
-            lost.append(Override("status", target.status, server["status"], REASSIGNED))
-        if not targets:  # a hold reason changed on its own
+        moves = targets(_pushed(document), _base(row, base), _history(stored))
+        for move in moves:  # each step the device made
+            lost.append(Override("status", move.status, server["status"], REASSIGNED))
+        if _same_status(base, client):  # a hold reason changed on its own
             lost += unapplied(base, server, client, ("hold_reason",), REASSIGNED)
         if document.deleted:
             lost.append(_deleted(REASSIGNED))
     return await out_of_scope(row, changelog.WORK_ORDERS, document.id, document.id, lost)
-
-
-def _targets(
-    document: WorkOrderDocument, base: dict[str, Any] | None, steps: list[StatusStep]
-) -> list[Target]:
-    """The statuses the device moved to, in its order: its new steps, then its final status
-    when no step named it (an app that does not send steps sends only that)."""
-    targets = [Target(s.status, s.at, s.hold_reason) for s in steps]
-    if base is not None and (
-        (targets and targets[-1].status != document.status)
-        or (not targets and document.status.value != base["status"])
-    ):
-        targets.append(Target(document.status, document.occurred_at, document.hold_reason))
-    return targets
 
 
 async def _plan(
@@ -157,7 +160,7 @@ async def _plan(
     stored_row: dict[str, Any],
     base: dict[str, Any] | None,
     merge: Merge,
-    steps: list[StatusStep],
+    moves: list[Target],
 ) -> Plan:
     """The transitions to make: a dispatcher's reassignment first, then the device's status
     steps in its order, then its final status; cut before resolving when evidence is missing."""
@@ -165,13 +168,12 @@ async def _plan(
     first = None
     if "assignee_id" in merge.from_client and actor.dispatches:
         first = await _reassignment(row, document, status, merge)
-    targets = _targets(document, base, steps)
     if base is None and document.status.value != stored_row["status"]:
         reason = "the client never saw this state"
         merge.overrides.append(Override("status", document.status, status, reason))
     plan = plan_status(
         status,
-        targets,
+        moves,
         role=actor.role,
         is_assignee=queries.is_assignee(actor, stored_row),
         first=first,
@@ -185,7 +187,7 @@ async def _plan(
             listed = "; ".join(f"{s.label} ({s.state})" for s in unmet)
             reached = plan.states[resolving[0]]
             reason = f"resolving needs the required evidence: {listed}"
-            plan.overrides.append(Override("status", document.status, reached, reason))
+            plan.overrides.append(Override("status", WorkOrderStatus.RESOLVED, reached, reason))
             plan.cut(resolving[0])
     return plan
 
@@ -230,17 +232,23 @@ async def _schedule(
     edits: dict[int, dict[str, Any]] = {}
     for index, names in at.items():
         for name in names:
-            if name in _REFERENCES and not await _usable(row, name, merge.values[name]):
+            if name in _REFERENCES and not await _usable(row, {name: merge.values[name]}):
                 merge.refuse(name, server[name], f"{name} names nothing this work order can use")
                 continue
             edits.setdefault(index, {})[name] = merge.values[name]
+        pair = {name: edits.get(index, {}).get(name) for name in ("site_id", "asset_id")}
+        if None not in pair.values() and not await _usable(row, pair):  # moved meanwhile
+            del edits[index]["asset_id"]
+            merge.refuse("asset_id", server["asset_id"], "the asset is not at that site")
     return edits
 
 
-async def _usable(row: Row, name: str, value: Any) -> bool:
-    typed = check_limits({name: value}, wo_contract.WorkOrderUpdate)
+async def _usable(row: Row, values: dict[str, Any]) -> bool:
+    """Whether the references in ``values`` name what the caller may use (and an asset at
+    the site, when both are given), as the edit will check them."""
+    typed = check_limits(values, wo_contract.WorkOrderUpdate)
     try:
-        await services.check_references(row.actor, {name: getattr(typed, name)})
+        await services.check_references(row.actor, {name: getattr(typed, name) for name in values})
     except DomainError:
         return False
     return True

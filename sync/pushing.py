@@ -54,14 +54,15 @@ async def push(
             f"A push carries at most {MAX_BATCH} documents; send the rest in another batch.",
             {"max_documents": MAX_BATCH, "documents": len(rows)},
         )
-    for attempt in range(1, ATTEMPTS + 1):
+    attempts = 1 if db.is_sqlite else ATTEMPTS  # one writer at a time: nothing to race
+    for attempt in range(1, attempts + 1):
         try:
             return await _push_once(db=db, actor=actor, collection=collection, rows=rows)
         except Exception as error:
             contended = is_contention(error) or (
                 isinstance(error, DomainError) and error.code in _CONTENDED
             )
-            if attempt == ATTEMPTS or not contended:
+            if attempt == attempts or not contended:
                 raise
     raise AssertionError("unreachable")
 

@@ -10,7 +10,7 @@ from kernel import sql
 from kernel.clock import utcnow
 from kernel.context import Actor
 from kernel.db import Database
-from kernel.errors import AlreadyExists, DomainError, NotFound
+from kernel.errors import AlreadyExists, DomainError, NotFound, VersionConflict
 from kernel.rows import to_struct
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import WorkOrderStatus
@@ -230,14 +230,28 @@ async def update_checklist_item(
         }
         if not changed:
             return item
-        await ChecklistItem.update(
-            {
-                **{_ITEM_FIELDS[name]: value for name, value in changed.items()},
-                ChecklistItem.updated_by: actor.user_id,
-                ChecklistItem.updated_at: now,
-                ChecklistItem.version: item.version + 1,
-            }
-        ).where((ChecklistItem.tenant == actor.tenant_id) & (ChecklistItem.id == item_id))
+        # Compare-and-set on the version: two writers of one item never overwrite each other.
+        written = await (
+            ChecklistItem.update(
+                {
+                    **{_ITEM_FIELDS[name]: value for name, value in changed.items()},
+                    ChecklistItem.updated_by: actor.user_id,
+                    ChecklistItem.updated_at: now,
+                    ChecklistItem.version: item.version + 1,
+                }
+            )
+            .where(
+                (ChecklistItem.tenant == actor.tenant_id)
+                & (ChecklistItem.id == item_id)
+                & (ChecklistItem.version == item.version)
+            )
+            .returning(ChecklistItem.id)
+        )
+        if not written:
+            now_at = await ChecklistItem.select(ChecklistItem.version).where(
+                ChecklistItem.id == item_id
+            )
+            raise VersionConflict("checklist item", item.version, now_at[0]["version"])
         await record_event(
             actor=actor,
             work_order_id=work_order_id,

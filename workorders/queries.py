@@ -94,9 +94,10 @@ def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-async def load_row(actor: Actor, work_order_id: UUID) -> dict[str, Any]:
+async def load_row(actor: Actor, work_order_id: UUID, *, lock: bool = False) -> dict[str, Any]:
     """The work order as a row, or 404 when it is another tenant's or out of the caller's
-    scope (the same answer, so existence never leaks)."""
+    scope (the same answer, so existence never leaks). ``lock``: held as read until the
+    transaction ends (for rows added under it, whose owner is its assignee)."""
     statement, arguments = _ROW, [actor.tenant_id, work_order_id]
     if actor.role is Role.ENGINEER:
         teams = sorted(actor.team_ids)
@@ -104,19 +105,45 @@ async def load_row(actor: Actor, work_order_id: UUID) -> dict[str, Any]:
             f" OR team IN ({sql.placeholders(len(teams))}))" if teams else ")"
         )
         arguments += [actor.user_id, *teams]
+    if lock:
+        statement += sql.share_lock(WO)
     row = await sql.fetch_one(WO, statement, *arguments)
     if row is None:
         raise NotFound("work order", work_order_id)
     return _decoded(row)
 
 
-async def load_row_in_tenant(tenant_id: UUID, work_order_id: UUID) -> dict[str, Any]:
+async def load_row_in_tenant(
+    tenant_id: UUID, work_order_id: UUID, *, lock: bool = False
+) -> dict[str, Any]:
     """The row regardless of the caller's role scope (after a reassignment the actor may no
     longer be in scope of what they just changed); still never across tenants."""
-    row = await sql.fetch_one(WO, _ROW, tenant_id, work_order_id)
+    statement = _ROW + (sql.share_lock(WO) if lock else "")
+    row = await sql.fetch_one(WO, statement, tenant_id, work_order_id)
     if row is None:
         raise NotFound("work order", work_order_id)
     return _decoded(row)
+
+
+async def reassigned_away_at(
+    tenant_id: UUID, work_order_id: UUID, user_id: UUID
+) -> datetime | None:
+    """When the work order was last reassigned away from ``user_id`` (None: it never was)."""
+    events = await (
+        WorkOrderEvent.select(WorkOrderEvent.server_time, WorkOrderEvent.before)
+        .where(
+            (WorkOrderEvent.tenant == tenant_id)
+            & (WorkOrderEvent.work_order == work_order_id)
+            & (WorkOrderEvent.action == "transition:reassign")
+        )
+        .order_by(WorkOrderEvent.server_time, ascending=False)
+        .output(load_json=True)
+    )
+    for event in events:
+        if event["before"].get("assignee_id") == str(user_id):
+            moment: datetime = event["server_time"]
+            return moment
+    return None
 
 
 def to_work_order(row: dict[str, Any]) -> contract.WorkOrder:

@@ -40,6 +40,22 @@ async def checklist_item(
     return item
 
 
+def row(base: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    return {"assumedMasterState": base, "newDocumentState": new}
+
+
+async def conflicts_of(world: World, document_id: str) -> list[dict[str, Any]]:
+    response = await world.call(
+        "dispatcher", "GET", "/api/v1/sync/conflicts", params={"document_id": document_id}
+    )
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def dispatcher_doc(world: World, work_order_id: str) -> dict[str, Any]:
+    return await server_doc(world, "dispatcher", "work_orders", work_order_id)
+
+
 def edited(doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return {**doc, **changes}
 
