@@ -12,7 +12,7 @@ from mobile_contract.enums import HoldReason, Role
 from mobile_contract.enums import WorkOrderStatus as S
 from mobile_contract.sync import StatusStep
 from sync.collections import WORK_ORDERS
-from sync.merge import Target, new_steps, plan_status, schedule_edits, three_way
+from sync.merge import Pushed, Target, new_steps, plan_status, schedule_edits, targets, three_way
 from sync.push_work_orders import FIELDS
 from workorders import state_machine
 from workorders.state_machine import Requirement
@@ -149,4 +149,44 @@ def test_replaying_a_status_chain_applies_nothing_twice(
         is_assignee=is_assignee,
     )
     assert replan.steps == []
-    assert len(replan.overrides) == len(plan.overrides)
+
+
+def _distinct_walk(current: S, statuses: list[S]) -> list[S]:
+    """Statuses each other than the one before (no step stays where it is)."""
+    walk: list[S] = []
+    for status in statuses:
+        if status != (walk[-1] if walk else current):
+            walk.append(status)
+    return walk
+
+
+@settings(max_examples=300)
+@given(
+    STATUSES,
+    st.lists(STATUSES, max_size=5),
+    ROLES,
+    st.booleans(),
+    st.booleans(),
+    st.lists(STATUSES, max_size=4),
+)
+def test_a_replay_after_the_server_moved_on_moves_nothing_again(
+    current, wanted, role, is_assignee, sends_steps, later
+) -> None:
+    """A push landed, its answer was lost, others moved the work order on, and the device
+    sends the same push again: whether its app appends steps or sends only its final
+    status, nothing is moved a second time."""
+    start = datetime(2026, 11, 25, 6, tzinfo=UTC)
+    walk = _distinct_walk(current, wanted)
+    seen = [StatusStep(status=current, at=start - timedelta(hours=1))]
+    appended = [StatusStep(status=s, at=start + timedelta(minutes=i)) for i, s in enumerate(walk)]
+    final = walk[-1] if walk else current
+    pushed = Pushed(final, [*seen, *appended] if sends_steps else seen, start)
+    base = Pushed(current, seen)
+    plan = plan_status(current, targets(pushed, base, seen), role=role, is_assignee=is_assignee)
+    applied = [StatusStep(status=s.transition.target, at=s.at or start) for s in plan.steps]
+    moved_on = [
+        StatusStep(status=s, at=start + timedelta(days=1, minutes=i)) for i, s in enumerate(later)
+    ]
+    replay = targets(pushed, base, [*seen, *applied, *moved_on])
+    if not plan.overrides:
+        assert replay == []

@@ -2,7 +2,8 @@
 // offline changes (legal and illegal status steps, field edits in every state, notes, checklist
 // edits and new items, reassignments), the dispatcher also acts through REST (reassigns, cancels,
 // new work orders), the devices reconnect in random order and at the same time, and some push
-// answers are held back while a pull overtakes them (a slow mobile link). After every round:
+// answers are held back while a pull overtakes them (a slow mobile link) or lost after the server
+// committed (the device sends the same push again). After every round:
 //   - no replica is wedged: every push and pull was answered 2xx;
 //   - every replica equals what a fresh device of the same user pulls (its scope);
 //   - every offline change was applied (on the timeline, or the note/item exists) or is listed in
@@ -97,8 +98,10 @@ async function run(seed, devices) {
     const replica = await createReplica(session, COLLECTIONS, {
       pushBatchSize: 10,
       pushHook: async ({ send }) => {
-        if (!timing.chance(0.35)) return send();
+        const roll = timing.int(100);
+        if (roll >= 45) return send();
         const answer = await send();
+        if (roll < 10) throw new Error('the answer was lost (test)'); // RxDB sends it again
         holder.replica.reSync(); // this pull sees the push's commit before the device hears of it
         await delay(200 + timing.int(400));
         return answer;
@@ -275,6 +278,8 @@ async function restChange(rng, dispatch, id, engineers) {
     await move({ target: 'assigned', assignee_id: other.me.id });
   } else if (roll < 5) {
     await move({ target: 'cancelled', reason: 'the customer fixed it' });
+  } else if (roll < 7) {
+    await move({ target: 'in_progress', reason: 'still too warm' }); // reopen, when resolved
   } else {
     await api(dispatch, 'PATCH', `/work-orders/${id}`, { description: `dispatcher ${tag(rng)}` });
   }
@@ -302,9 +307,10 @@ async function accountFor(dispatch, expectations) {
       const transitions = timeline.filter((e) => e.action.startsWith('transition:') && e.after.status === change.status);
       applied = transitions.some((e) => e.actor_id === change.actor && (!change.history || sameTime(e.device_time, change.at)))
         || listed.some((c) => c.field === 'status' && c.client_value === change.status)
-        // Someone else had put the work order there (another device's push, the dispatcher's
-        // REST call) before this push came: the step moved nothing.
-        || transitions.some((e) => e.actor_id !== change.actor || e.device_time === null);
+        // Someone else (another device, or a REST call after the device made its step) had put
+        // the work order there before this push came: the step moved nothing.
+        || transitions.some((e) => e.actor_id !== change.actor
+          || (e.device_time === null && Date.parse(e.server_time) > Date.parse(change.at)));
     } else if (change.collection === 'work_order_notes') {
       applied = notes.some((n) => n.id === change.id && n.body === change.body) || listed.length > 0;
     } else {
