@@ -23,7 +23,7 @@ from mobile_contract.enums import Role
 from mobile_contract.errors import ErrorCode
 from sync.collections import Collection, Document
 from sync.merge import Override
-from sync.tables import SyncConflict, SyncScopeExit
+from sync.tables import SyncConflict
 from workorders import queries
 
 TOMBSTONE = "_deleted"
@@ -127,14 +127,8 @@ def tombstone(document_id: UUID) -> Document:
 
 async def has_left(row: Row, work_order_id: UUID) -> bool:
     """Whether the work order was the caller's and was reassigned away from them."""
-    return bool(
-        await SyncScopeExit.exists().where(
-            (SyncScopeExit.tenant == row.actor.tenant_id)
-            & (SyncScopeExit.collection == "work_orders")
-            & (SyncScopeExit.document_id == work_order_id)
-            & (SyncScopeExit.user == row.actor.user_id)
-        )
-    )
+    away = await queries.reassigned_away_at(row.actor.tenant_id, work_order_id, row.actor.user_id)
+    return away is not None
 
 
 async def out_of_scope(

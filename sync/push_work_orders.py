@@ -37,7 +37,6 @@ from sync.push_rows import (
     REASSIGNED,
     Row,
     answer,
-    base_of,
     check_limits,
     comparable,
     decode,
@@ -63,6 +62,7 @@ FIELDS = (
 )
 COMPARED = (*FIELDS, "status", "hold_reason")
 _REFERENCES = ("site_id", "asset_id", "customer_id", "team_id")
+_UNAPPLIED = {"hold_reason": "the hold reason is given when putting the work on hold"}
 
 
 async def push_work_order(row: Row) -> Document | None:
@@ -78,8 +78,8 @@ async def push_work_order(row: Row) -> Document | None:
     check_limits(changed, wo_contract.WorkOrderUpdate)
     # Deleting is refused and recorded; what else the document changed merges as usual.
     overrides = [_deleted("work orders are cancelled, never deleted")] if document.deleted else []
-    base = base_of(row, WorkOrderDocument, COMPARED)
-    moves = targets(_pushed(document), _base(row, base), _history(stored))
+    base, seen = _seen(row)
+    moves = targets(_pushed(document), seen, _history(stored))
     if client == server and not moves:
         await record_overrides(row, changelog.WORK_ORDERS, document.id, overrides)
         return answer(WORK_ORDERS, stored, row.new)
@@ -92,14 +92,12 @@ async def push_work_order(row: Row) -> Document | None:
     overrides += [*merge.overrides, *plan.overrides]
     after = comparable(final, COMPARED)
     missed = {o.field for o in overrides}
-    for lost in unapplied(base, server, client, FIELDS, "the server could not apply this change"):
+    # A hold reason changed without a status change: it is given by holding, not on its own.
+    checked = (*FIELDS, "hold_reason") if _same_status(base, client) else FIELDS
+    for lost in unapplied(base, server, client, checked, ""):
         if lost.field not in missed and lost.client != after[lost.field]:
-            overrides.append(Override(lost.field, lost.client, after[lost.field], lost.reason))
-    if _same_status(base, client):  # a hold reason is given by holding, not on its own
-        reason = "the hold reason is given when putting the work on hold"
-        for lost in unapplied(base, server, client, ("hold_reason",), reason):
-            if lost.client != after["hold_reason"]:
-                overrides.append(Override(lost.field, lost.client, after["hold_reason"], reason))
+            reason = _UNAPPLIED.get(lost.field, "the server could not apply this change")
+            overrides.append(Override(lost.field, lost.client, after[lost.field], reason))
     await record_overrides(row, changelog.WORK_ORDERS, document.id, overrides)
     return answer(WORK_ORDERS, final, row.new)
 
@@ -112,8 +110,8 @@ def _deleted(reason: str) -> Override:
     return Override("_deleted", True, False, reason)
 
 
-def _history(document: dict[str, Any]) -> list[StatusStep]:
-    """The status steps a document holds (decoded; the pushed ones were validated already)."""
+def _history(document: Document) -> list[StatusStep]:
+    """The status steps of a stored document (JSON builtins, as the column holds them)."""
     return msgspec.convert(document.get("status_history") or [], list[StatusStep], strict=False)
 
 
@@ -123,11 +121,13 @@ def _pushed(document: WorkOrderDocument) -> Pushed:
     )
 
 
-def _base(row: Row, base: dict[str, Any] | None) -> Pushed | None:
-    """What the device last saw of the status (None: it never saw the server's copy)."""
-    if base is None or row.assumed is None:
-        return None
-    return Pushed(WorkOrderStatus(base["status"]), _history(row.assumed))
+def _seen(row: Row) -> tuple[dict[str, Any] | None, Pushed | None]:
+    """What the device last saw (``assumedMasterState``), decoded once: its fields to merge
+    against and its status part (both None when it never saw the server's copy)."""
+    if row.assumed is None:
+        return None, None
+    seen: WorkOrderDocument = decode(row.assumed, WorkOrderDocument, "assumedMasterState")
+    return comparable(seen, COMPARED), Pushed(seen.status, seen.status_history)
 
 
 async def _left_the_device(
@@ -142,9 +142,9 @@ async def _left_the_device(
     if stored_row is not None:
         stored = WORK_ORDERS.document(stored_row)
         server = comparable(stored, COMPARED)
-        base = base_of(row, WorkOrderDocument, COMPARED)
+        base, seen = _seen(row)
         lost = unapplied(base, server, client, FIELDS, REASSIGNED)
-        moves = targets(_pushed(document), _base(row, base), _history(stored))
+        moves = targets(_pushed(document), seen, _history(stored))
         for move in moves:  # each step the device made
             lost.append(Override("status", move.status, server["status"], REASSIGNED))
         if _same_status(base, client):  # a hold reason changed on its own
