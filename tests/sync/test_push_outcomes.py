@@ -198,3 +198,28 @@ async def test_conflict_reasons_read_well(world: World) -> None:
     await push(world, "eng_a", "work_orders", [row(doc, edited(doc, title="Mine now"))])
     (record,) = await conflicts_of(world, doc["id"])
     assert record["reason"].startswith("an engineer may not change title")
+
+
+async def test_hostile_status_steps_are_refused_naming_the_field(world: World) -> None:
+    doc = await assigned_to(world)
+    step = {"status": "accepted", "at": "2026-11-25T06:00:00Z"}
+    for steps in (
+        [step] * 101,
+        [{**step, "status": "flying"}],
+        [{"status": "accepted"}],
+        [{**step, "at": "not a time"}],
+        [[[[]]]],
+        "nope",
+        [{**step, "status": "on_hold", "hold_reason": "x" * 10_000}],
+    ):
+        new = edited(doc, status="accepted", status_history=steps)
+        error = (await push(world, "eng_a", "work_orders", [row(doc, new)], expect=422))["error"]
+        assert (error["code"], error["details"]["field"]) == ("validation_failed", "status_history")
+    stale = edited(doc, status_history="x")
+    error = (
+        await push(
+            world, "eng_a", "work_orders", [row(stale, edited(doc, status="accepted"))], expect=422
+        )
+    )["error"]
+    assert error["details"]["part"] == "assumedMasterState"
+    assert (await server_doc(world, "eng_a", "work_orders", doc["id"]))["status"] == "assigned"
