@@ -8,7 +8,7 @@ push needs little of that: a POST of a few hundred bytes, its status, headers an
 This keeps what a push does need: ALPN ``h2`` over TLS, the server's concurrent-stream limit,
 flow control both ways, a timeout per request (the stream is reset, the connection kept),
 GOAWAY (streams the server never saw fail as retryable, the next request reconnects) and
-reconnects after a lost connection.
+reconnects after a lost connection, and a PING when the server has been silent a while.
 """
 
 import asyncio
@@ -16,7 +16,7 @@ import contextlib
 import ssl
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import h2.config
 import h2.connection
@@ -25,10 +25,10 @@ import h2.events
 import h2.exceptions
 import hpack
 
+PING_TIMEOUT = 5.0  # seconds for a PING ACK (keep-alive, or after a stream timed out)
+
 # Our own request headers are built well-formed, so h2's per-header normalisation and checks
 # (a fifth of the client's CPU, measured) are skipped for them; answers are still validated.
-PING_TIMEOUT = 5.0  # seconds for a PING ACK after a stream timed out
-
 _CONFIG = h2.config.H2Configuration(
     client_side=True,
     header_encoding="utf-8",
@@ -91,8 +91,11 @@ class _Stream:
 class _Connection(asyncio.Protocol):
     """One HTTP/2 connection; requests wait for a free stream when the server's limit is hit."""
 
-    def __init__(self, authority: str) -> None:
-        self.authority = authority
+    def __init__(self, authority: str, keepalive: float, ping_timeout: float) -> None:
+        self.authority, self.keepalive, self.ping_timeout = authority, keepalive, ping_timeout
+        self.loop = asyncio.get_running_loop()  # protocols are made inside the loop
+        self.heard = self.loop.time()  # when the server last sent anything
+        self._idle: asyncio.TimerHandle | None = None  # the keep-alive check
         self.h2 = _ClientConnection(config=_CONFIG)
         self.h2.encoder = _PlainLiteralEncoder()
         self.streams: dict[int, _Stream] = {}
@@ -103,18 +106,20 @@ class _Connection(asyncio.Protocol):
         self._ping: asyncio.TimerHandle | None = None  # a liveness PING awaiting its ACK
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # Duck-typed: uvloop's TLS transport has every method used here but does not derive
+        # from asyncio.Transport, and uvicorn serves the API on uvloop.
+        self.transport = cast(asyncio.Transport, transport)
         self.h2.initiate_connection()
         self._flush()
+        self._idle = self.loop.call_later(self.keepalive, self._check_idle)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.usable = False
-        if self._ping is not None:
-            self._ping.cancel()
+        self._stop_timers()
         self._fail_all(Http2Error(f"connection lost: {exc or 'closed by the server'}"))
 
     def data_received(self, data: bytes) -> None:
+        self.heard = self.loop.time()  # any frame is a sign of life
         try:
             events = self.h2.receive_data(data)
         except h2.exceptions.ProtocolError as error:
@@ -219,6 +224,7 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         self.usable = False
+        self._stop_timers()
         if self.transport is not None and not self.transport.is_closing():
             self.h2.close_connection()
             self._flush()
@@ -249,10 +255,29 @@ class _Connection(asyncio.Protocol):
         if stream_id in self.streams:
             self._fail(stream_id, Http2Timeout("no answer in time"))
             self._reset(stream_id, h2.errors.ErrorCodes.CANCEL)
-            if self._ping is None and self.usable:
-                self.h2.ping(b"liveness")
-                self._ping = asyncio.get_running_loop().call_later(PING_TIMEOUT, self._dead)
-            self._flush()
+            self._probe()
+
+    def _check_idle(self) -> None:
+        """Keep-alive: a connection a NAT or firewall dropped silently would otherwise cost
+        the next pushes a full request timeout; a PING finds out while nobody waits."""
+        now, due = self.loop.time(), self.heard + self.keepalive
+        if now >= due:
+            self._probe()
+            due = now + self.keepalive
+        self._idle = self.loop.call_later(due - now, self._check_idle)
+
+    def _probe(self) -> None:
+        """A PING, unless one is already out: no ACK within ``ping_timeout`` is death."""
+        if self._ping is None and self.usable:
+            self.h2.ping(b"liveness")
+            self._ping = self.loop.call_later(self.ping_timeout, self._dead)
+        self._flush()
+
+    def _stop_timers(self) -> None:
+        for timer in (self._idle, self._ping):
+            if timer is not None:
+                timer.cancel()
+        self._idle = self._ping = None
 
     def _dead(self) -> None:
         """No PING ACK in time: the connection is gone; its streams fail, the next request
@@ -324,10 +349,17 @@ class Http2Client:
     """HTTP/2 to a few origins (APNs production and sandbox, FCM), one connection each."""
 
     def __init__(
-        self, *, ssl_context: ssl.SSLContext, timeout: float, connect_timeout: float = 10.0
+        self,
+        *,
+        ssl_context: ssl.SSLContext,
+        timeout: float,
+        connect_timeout: float = 10.0,
+        keepalive_seconds: float = 30.0,  # PING after this long without a frame from the server
+        ping_timeout: float = PING_TIMEOUT,
     ) -> None:
         ssl_context.set_alpn_protocols(["h2"])
         self.ssl_context, self.timeout, self.connect_timeout = ssl_context, timeout, connect_timeout
+        self.keepalive, self.ping_timeout = keepalive_seconds, ping_timeout
         self._connections: dict[tuple[str, int], _Connection] = {}
         self._all: set[_Connection] = set()  # including replaced ones still finishing streams
         self._connecting: dict[tuple[str, int], asyncio.Future[_Connection]] = {}
@@ -385,7 +417,7 @@ class Http2Client:
         try:
             transport, connection = await asyncio.wait_for(
                 loop.create_connection(
-                    lambda: _Connection(authority),
+                    lambda: _Connection(authority, self.keepalive, self.ping_timeout),
                     host,
                     port,
                     ssl=self.ssl_context,

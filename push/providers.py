@@ -7,13 +7,16 @@ notification to the server log and records it as ``logged``, never as ``delivere
 """
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any, Protocol
 from uuid import UUID
 
+from kernel.clock import as_utc, utcnow
 from push.http2 import Http2Client, Http2Error, Http2Timeout, Origin, Response
 
 log = logging.getLogger("fieldops.push")
@@ -27,6 +30,11 @@ class Verdict(StrEnum):
     DEAD = "dead"  # permanent for this notification (bad payload, too large ...)
     PROVIDER_AUTH = "provider_auth"  # the provider refuses our credentials: every send fails
     HELD = "held"  # not sent: the provider's circuit is open
+
+
+# How urgently a notification must reach the device: URGENT (a P0: wakes the device and breaks
+# through Focus / Do Not Disturb), HIGH (at once), NORMAL (when the device sees fit).
+URGENT, HIGH, NORMAL = "urgent", "high", "normal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,7 @@ class Answer:
     response: str = ""  # the provider's body, kept on the delivery for whoever investigates
     retry_after_seconds: float | None = None
     token_dead_since: datetime | None = None  # APNs 410: when Apple learned it was dead
+    outage: bool = False  # the provider itself failed (5xx, timeout, lost connection)
 
 
 class Provider(Protocol):
@@ -86,12 +95,21 @@ class LogProvider:
         """Nothing is open."""
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """A ``Retry-After`` header in seconds (both providers send delta-seconds)."""
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
+def retry_after_seconds(value: str | None, *, now: Callable[[], datetime] = utcnow) -> float | None:
+    """A ``Retry-After`` header in seconds. RFC 9110 §10.2.3 allows delta-seconds (what APNs
+    and FCM send) or an HTTP-date (what a proxy or load balancer in front may send): a date
+    is the seconds from ``now``, never negative. Anything else gives no hint (None)."""
+    if value is None:
         return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = as_utc(parsedate_to_datetime(value))  # a date without a zone is GMT
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, (when - now()).total_seconds())
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 async def post(
@@ -107,7 +125,7 @@ async def post(
     try:
         response = await client.post(origin, path, headers, body)
     except Http2Timeout as error:
-        return Answer(Verdict.RETRY, reason=f"timeout: {error}")
+        return Answer(Verdict.RETRY, reason=f"timeout: {error}", outage=True)
     except Http2Error as error:
-        return Answer(Verdict.RETRY, reason=f"connection: {error}")
+        return Answer(Verdict.RETRY, reason=f"connection: {error}", outage=True)
     return classify(response)

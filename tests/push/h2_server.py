@@ -56,6 +56,8 @@ class Scripts(Generic[R]):
 
 class LocalH2Server:
     url = ""
+    connections = 0  # accepted so far (a client that reconnects shows here)
+    pings = 0  # PINGs received (the client's keep-alive and liveness checks)
 
     def answer(self, headers: dict[str, str], body: bytes) -> Response:
         raise NotImplementedError
@@ -67,6 +69,7 @@ class LocalH2Server:
         context.set_alpn_protocols(["h2"])
         self._ca_file = tempfile.NamedTemporaryFile(suffix=".pem")  # noqa: SIM115 - kept open
         ca.cert_pem.write_to_path(self._ca_file.name)
+        self._stopping = asyncio.Event()  # frozen connections thaw (and close) at stop
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=context)
         port = self._server.sockets[0].getsockname()[1]
         self.url = f"https://127.0.0.1:{port}"
@@ -76,12 +79,14 @@ class LocalH2Server:
         return self._ca_file.name
 
     async def stop(self) -> None:
+        self._stopping.set()
         self._server.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._server.wait_closed(), 2)
         self._ca_file.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         config = h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
         connection = h2.connection.H2Connection(config=config)
         connection.initiate_connection()
@@ -90,7 +95,9 @@ class LocalH2Server:
         try:
             while data := await reader.read(65535):
                 for event in connection.receive_data(data):
-                    if isinstance(event, h2.events.RequestReceived):
+                    if isinstance(event, h2.events.PingReceived):
+                        self.pings += 1
+                    elif isinstance(event, h2.events.RequestReceived):
                         streams[event.stream_id] = (dict(event.headers), bytearray())
                     elif isinstance(event, h2.events.DataReceived):
                         streams[event.stream_id][1].extend(event.data)
@@ -100,8 +107,9 @@ class LocalH2Server:
                     elif isinstance(event, h2.events.StreamEnded):
                         headers, body = streams.pop(event.stream_id)
                         response = self.answer(headers, bytes(body))
-                        if response.freeze:
-                            await asyncio.Event().wait()  # until the client gives up on it
+                        if response.freeze:  # until the server stops (not cancelled at exit)
+                            await self._stopping.wait()
+                            return
                         if response.goaway:
                             connection.close_connection()
                             writer.write(connection.data_to_send())
