@@ -16,11 +16,12 @@ from mobile_contract import auth as contract
 from mobile_contract.enums import Role
 
 
-async def create_tenant(*, db: Database, slug: str, name: str) -> UUID:
+async def create_tenant(*, db: Database, slug: str, name: str, locale: str = "zh-CN") -> UUID:
+    """A tenant; ``locale`` (zh-CN or en) is the language of its on-call alerts."""
     async with db.transaction():
         if await Tenant.exists().where(Tenant.slug == slug):
             raise AlreadyExists("tenant", "slug", slug)
-        tenant = Tenant(slug=slug, name=name, created_at=utcnow())
+        tenant = Tenant(slug=slug, name=name, locale=locale, created_at=utcnow())
         await tenant.save()
         return UUID(str(tenant.id))
 

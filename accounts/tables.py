@@ -17,6 +17,8 @@ class Tenant(Table, tablename="accounts_tenant"):
     id = UUID(primary_key=True)
     slug = Varchar(length=63, unique=True)
     name = Varchar(length=200)
+    # The language of what the server writes for people, e.g. on-call alerts: "zh-CN" or "en".
+    locale = Varchar(length=16, default="zh-CN")
     created_at = Timestamptz()
 
 

@@ -1,48 +1,76 @@
-"""The on-call channel: alerts about deliveries that failed for good, sent apart from pushes.
+"""The on-call channel: alerts about pushes that failed for good, sent apart from pushes.
 
-An alert row is written in the transaction that declares the failure; the sender posts it to
-every configured channel (generic JSON, DingTalk robot, WeCom robot webhooks; the server log
-when none is configured), retrying with backoff until every channel took it. A failing push
-provider cannot silence its own failure: alerts never go through the push path.
+An alert row is written in the transaction that declares the failure; the sender posts what is
+pending as one digest per channel (every tenant's alerts, grouped, in each tenant's language),
+at most once per ``min_interval`` per channel: a robot such as DingTalk's takes 20 messages a
+minute and then blocks for 10, and an alert storm must not hide a credentials alert behind
+it. A channel that fails backs off; a retry skips the channels that took an alert
+(``delivered_to``). A failing push provider cannot silence its own failure: alerts never go
+through the push path.
 """
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID, uuid4
 
-import httpx
 import msgspec
 
+from accounts.tables import Tenant
 from kernel import sql
 from kernel.clock import utcnow
 from kernel.db import Database, after_commit
+from push.alert_texts import (
+    DEAD_LETTER,
+    PROVIDER_AUTH,
+    PROVIDER_OUTAGE,
+    UNACKNOWLEDGED,
+    Pending,
+    rank,
+    render,
+    render_digest,
+)
 from push.outbox import WAKEUP
 from push.tables import Alert
+from push.webhooks import Channel, Digest, LogChannel, WebhookChannel
+
+__all__ = [
+    "DEAD_LETTER",
+    "MAX_ATTEMPTS",
+    "PROVIDER_AUTH",
+    "PROVIDER_OUTAGE",
+    "UNACKNOWLEDGED",
+    "AlertSender",
+    "Channel",
+    "Digest",
+    "LogChannel",
+    "WebhookChannel",
+    "raise_alert",
+]
 
 log = logging.getLogger("fieldops.alerts")
 
-DEAD_LETTER = "dead_letter"
-PROVIDER_AUTH = "provider_auth"  # a provider refused our credentials: every push stopped
-UNACKNOWLEDGED = "unacknowledged"  # a P0 assignment no device acknowledged in time
-MAX_ATTEMPTS = 10
+MAX_ATTEMPTS = 10  # posts of an alert that failed before it is given up ("failed")
+_BATCH = 500  # alerts per round; the text lists at most 10 per group, the rest are counted
 
 _INSERT = (
     "INSERT INTO push_alert (id, tenant, kind, delivery, subject_id, message, details, status,"
     " attempts, next_attempt_at, last_error, created_at)"
 )
 _CLAIM = (
-    "UPDATE push_alert SET attempts = attempts + 1, next_attempt_at = {} WHERE id IN"
+    "UPDATE push_alert SET next_attempt_at = {} WHERE id IN"
     " (SELECT id FROM push_alert WHERE status = 'pending' AND next_attempt_at <= {}"
-    " ORDER BY next_attempt_at LIMIT 50{})"
+    " ORDER BY next_attempt_at LIMIT {}{})"
     " RETURNING id, tenant, kind, delivery, subject_id, message, details, attempts, created_at,"
-    " delivered_to"
+    " delivered_to, last_error"
 )
 _RECORD = (
-    "UPDATE push_alert SET status = {}, next_attempt_at = {}, last_error = {}, sent_at = {},"
-    " delivered_to = {} WHERE id = {}"
+    "UPDATE push_alert SET status = {}, attempts = {}, next_attempt_at = {}, last_error = {},"
+    " sent_at = {}, delivered_to = {} WHERE id = {}"
 )
+_TENANTS = "SELECT id, name, locale FROM accounts_tenant WHERE id IN ({})"
 
 
 async def raise_alert(
@@ -55,76 +83,26 @@ async def raise_alert(
     delivery_id: UUID | None = None,
     subject_id: UUID | None = None,
 ) -> None:
-    """Queue an alert in the caller's transaction; the sender is woken after commit."""
+    """Queue an alert in the caller's transaction; the sender is woken after commit.
+    ``message`` is the English fallback; the text sent is rendered from ``details``."""
     encoded = msgspec.json.encode(details or {}).decode()
-    await sql.insert_rows(
-        Alert,
-        _INSERT,
-        [
-            [
-                uuid4(),
-                tenant_id,
-                kind,
-                delivery_id,
-                subject_id,
-                message,
-                encoded,
-                "pending",
-                0,
-                now,
-                "",
-                now,
-            ]
-        ],
-    )
+    row = [uuid4(), tenant_id, kind, delivery_id, subject_id, message, encoded, "pending", 0]
+    await sql.insert_rows(Alert, _INSERT, [[*row, now, "", now]])
     after_commit(WAKEUP.wake)
 
 
-class Channel(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    async def post(self, alert: dict[str, Any]) -> None:
-        """Deliver one alert; raise when the channel did not take it."""
-
-
-class LogChannel:
-    """The embedded default: an ERROR line in the server log, where operators look."""
-
-    name = "log"
-
-    async def post(self, alert: dict[str, Any]) -> None:
-        log.error("ALERT %s: %s %s", alert["kind"], alert["message"], alert["details"])
-
-
 @dataclass
-class WebhookChannel:
-    """A webhook in one of three shapes: ``generic`` (the alert as JSON), ``dingtalk`` and
-    ``wecom`` (their group robots' text messages; both answer ``errcode`` 0 when they took it)."""
+class _Claimed:
+    """A claimed alert: its row, what the channels see of it, and this round's outcome."""
 
-    style: str
-    url: str
-    client: httpx.AsyncClient
-
-    @property
-    def name(self) -> str:
-        return f"{self.style} webhook"
-
-    async def post(self, alert: dict[str, Any]) -> None:
-        text = f"[fieldops] {alert['kind']}: {alert['message']}"
-        body: dict[str, Any] = (
-            alert if self.style == "generic" else {"msgtype": "text", "text": {"content": text}}
-        )
-        response = await self.client.post(
-            self.url,
-            content=msgspec.json.encode(body),
-            headers={"content-type": "application/json"},
-        )
-        response.raise_for_status()
-        if self.style != "generic":
-            answer = msgspec.json.decode(response.content) if response.content else {}
-            if not isinstance(answer, dict) or answer.get("errcode", 0) != 0:
-                raise RuntimeError(f"{self.style} refused the alert: {response.text[:200]}")
+    row: dict[str, Any]
+    json: dict[str, Any]
+    pending: Pending
+    locale: str
+    tenant: str
+    delivered: list[str]
+    tried: bool = False
+    errors: list[str] = field(default_factory=list)
 
 
 class AlertSender:
@@ -133,12 +111,16 @@ class AlertSender:
         *,
         db: Database,
         channels: list[Channel],
-        clock: Any = utcnow,
+        clock: Callable[[], datetime] = utcnow,
+        min_interval: timedelta = timedelta(seconds=20),
         retry_seconds: float = 5.0,
         lease: timedelta = timedelta(seconds=60),
     ) -> None:
         self.db, self.channels, self.clock = db, channels, clock
-        self.retry_seconds, self.lease = retry_seconds, lease
+        self.min_interval, self.retry_seconds, self.lease = min_interval, retry_seconds, lease
+        # Per channel, in this process: when it may post next, and its failures in a row.
+        self._ready_at: dict[str, datetime] = {}
+        self._failures: dict[str, int] = {}
 
     async def close(self) -> None:
         clients = {id(c.client): c.client for c in self.channels if isinstance(c, WebhookChannel)}
@@ -146,56 +128,127 @@ class AlertSender:
             await client.aclose()
 
     async def run_once(self) -> int:
+        """One round: a digest to each channel that may post now. Answers how many alerts
+        went out in a post (taken or not); alerts waiting for a paced channel do not count."""
         now = self.clock()
+        ready = [c for c in self.channels if self._ready_at.get(c.name, now) <= now]
+        if not ready:
+            return 0  # nothing claimed: what arrived waits for the next digest
         skip_locked = "" if self.db.is_sqlite else " FOR UPDATE SKIP LOCKED"
+        statement = _CLAIM.format("{}", "{}", "{}", skip_locked)
         async with self.db.transaction():
-            rows = await sql.fetch(
-                Alert, _CLAIM.format("{}", "{}", skip_locked), now + self.lease, now
-            )
-        for row in rows:
-            await self._send(row)
-        return len(rows)
+            rows = await sql.fetch(Alert, statement, now + self.lease, now, _BATCH)
+        if not rows:
+            return 0
+        claimed = await self._prepare(rows)
+        for channel in ready:
+            todo = [alert for alert in claimed if channel.name not in alert.delivered]
+            if todo:
+                await self._post(channel, todo)
+        await self._record(claimed)
+        return sum(1 for alert in claimed if alert.tried)
 
-    async def _send(self, row: dict[str, Any]) -> None:
-        details = row["details"]
-        alert = {
-            "id": str(row["id"]),
-            "tenant_id": str(row["tenant"]),
-            "kind": row["kind"],
-            "message": row["message"],
-            "subject_id": str(row["subject_id"]) if row["subject_id"] else None,
-            "delivery_id": str(row["delivery"]) if row["delivery"] else None,
-            "details": msgspec.json.decode(details) if isinstance(details, str) else details,
-            "created_at": str(row["created_at"]),
-        }
-        taken = row["delivered_to"]
-        delivered: list[str] = list(msgspec.json.decode(taken) if isinstance(taken, str) else taken)
-        errors = []
-        for channel in self.channels:
-            if channel.name in delivered:
-                continue  # it has this alert already: a retry is for the others
-            try:
-                await channel.post(alert)
-                delivered.append(channel.name)
-            except Exception as error:  # one channel down must not hold back the others
-                errors.append(f"{channel.name}: {type(error).__name__}: {error}")
-        now = self.clock()
-        if not errors:
-            status, next_at, sent_at = "sent", now, now
-        elif row["attempts"] >= MAX_ATTEMPTS:
-            status, next_at, sent_at = "failed", now, None
-            log.critical("ALERT could not be delivered to on-call: %s (%s)", alert, errors)
-        else:
-            delay = min(self.retry_seconds * 2 ** (row["attempts"] - 1), 600.0)
-            status, next_at, sent_at = "pending", now + timedelta(seconds=delay), None
-        async with self.db.transaction():
-            await sql.fetch(
-                Alert,
-                _RECORD,
-                status,
-                next_at,
-                "; ".join(errors)[:2000],
-                sent_at,
-                msgspec.json.encode(delivered).decode(),
-                row["id"],
+    async def _prepare(self, rows: list[dict[str, Any]]) -> list[_Claimed]:
+        tenant_ids = list({str(row["tenant"]): row["tenant"] for row in rows}.values())
+        tenants = {
+            str(t["id"]): t
+            for t in await sql.fetch(
+                Tenant, _TENANTS.format(sql.placeholders(len(tenant_ids))), *tenant_ids
             )
+        }
+        claimed = []
+        for row, details in sorted(((r, _object(r["details"])) for r in rows), key=_urgency):
+            tenant = tenants.get(str(row["tenant"]), {})
+            locale = str(tenant.get("locale") or "")
+            alert = {
+                "id": str(row["id"]),
+                "tenant_id": str(row["tenant"]),
+                "tenant": tenant.get("name", ""),
+                "locale": locale,
+                "kind": row["kind"],
+                "message": row["message"],
+                "text": render(row["kind"], details, locale, fallback=row["message"]),
+                "subject_id": str(row["subject_id"]) if row["subject_id"] else None,
+                "delivery_id": str(row["delivery"]) if row["delivery"] else None,
+                "details": details,
+                "created_at": str(row["created_at"]),
+            }
+            pending = Pending(row["kind"], details, row["message"])
+            taken = list(_json(row["delivered_to"]))
+            claimed.append(_Claimed(row, alert, pending, locale, str(alert["tenant"]), taken))
+        return claimed
+
+    async def _post(self, channel: Channel, alerts: list[_Claimed]) -> None:
+        """One digest to ``channel``; it may post again after ``min_interval``, or after a
+        backoff (at least that) when it did not take this one."""
+        now = self.clock()
+        try:
+            await channel.post(Digest(text=_text(alerts), alerts=[a.json for a in alerts]))
+        except Exception as error:  # one channel down must not hold back the others
+            failures = self._failures.get(channel.name, 0) + 1
+            self._failures[channel.name] = failures
+            backoff = timedelta(seconds=min(self.retry_seconds * 2 ** (failures - 1), 600.0))
+            self._ready_at[channel.name] = now + max(self.min_interval, backoff)
+            for alert in alerts:
+                alert.tried = True
+                alert.errors.append(f"{channel.name}: {type(error).__name__}: {error}")
+            return
+        self._failures.pop(channel.name, None)
+        self._ready_at[channel.name] = now + self.min_interval
+        for alert in alerts:
+            alert.tried = True
+            alert.delivered.append(channel.name)
+
+    async def _record(self, claimed: list[_Claimed]) -> None:
+        """Every alert of a digest together: sent when every channel took it, else due again
+        when the first channel it still needs may post."""
+        now = self.clock()
+        async with self.db.transaction():
+            for alert in claimed:
+                row = alert.row
+                attempts = row["attempts"] + (1 if alert.tried else 0)
+                missing = [c.name for c in self.channels if c.name not in alert.delivered]
+                error = "; ".join(alert.errors)[:2000] if alert.errors else row["last_error"]
+                sent_at = None
+                if not missing:
+                    status, next_at, error, sent_at = "sent", now, "", now
+                elif alert.errors and attempts >= MAX_ATTEMPTS:
+                    status, next_at = "failed", now
+                    log.critical(
+                        "ALERT could not be delivered to on-call: %s (%s)", alert.json, error
+                    )
+                else:
+                    status = "pending"
+                    next_at = max(now, min(self._ready_at.get(name, now) for name in missing))
+                delivered = msgspec.json.encode(alert.delivered).decode()
+                await sql.fetch(
+                    Alert, _RECORD, status, attempts, next_at, error, sent_at, delivered, row["id"]
+                )
+
+
+def _text(alerts: list[_Claimed]) -> str:
+    """A section per tenant, in its language; tenants with the most urgent alerts first."""
+    tenants: dict[str, list[_Claimed]] = {}
+    for alert in alerts:  # already in order: urgency, then age
+        tenants.setdefault(str(alert.row["tenant"]), []).append(alert)
+    return "\n\n".join(
+        render_digest(group[0].tenant, [a.pending for a in group], group[0].locale)
+        for group in tenants.values()
+    )
+
+
+def _urgency(entry: tuple[dict[str, Any], dict[str, Any]]) -> tuple[int, datetime, str, str]:
+    """Credentials and outages first, then the oldest; alerts raised together (one relay
+    round) by work order number."""
+    row, details = entry
+    number = str(details.get("work_order_number") or "")
+    return rank(row["kind"]), row["created_at"], number, str(row["id"])
+
+
+def _object(value: Any) -> dict[str, Any]:
+    decoded = _json(value)
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def _json(value: Any) -> Any:
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value

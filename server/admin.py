@@ -11,6 +11,7 @@ from uuid import UUID
 import msgspec
 
 from accounts import services as accounts
+from accounts.tables import Tenant
 from directory import services as directory
 from kernel.context import Actor
 from kernel.db import Database
@@ -30,6 +31,7 @@ from workorders import items, services, transitions
 
 DEMO_TENANT = "demo"
 DEMO_PASSWORD = "fieldops-demo"
+DEMO_LOCALE = "zh-CN"  # on-call alerts in Chinese, as for the customers the demo stands for
 DEMO_USERS = (
     ("admin", "Admin Chen", Role.ADMIN, "+86 21 5555 0100", None),
     ("dispatch", "Zhang Wei (dispatcher)", Role.DISPATCHER, "+86 21 5555 0101", None),
@@ -41,7 +43,9 @@ DEMO_USERS = (
 
 async def create_tenant(*, db: Database, args: argparse.Namespace) -> None:
     try:
-        tenant_id = await accounts.create_tenant(db=db, slug=args.slug, name=args.name)
+        tenant_id = await accounts.create_tenant(
+            db=db, slug=args.slug, name=args.name, locale=args.locale
+        )
     except DomainError as error:
         sys.exit(f"fieldops: {error.message}")
     print(f"tenant {args.slug} created: {tenant_id}")
@@ -93,6 +97,8 @@ def print_demo_credentials() -> None:
 
 async def _build_demo(db: Database) -> None:
     tenant = await accounts.create_tenant(db=db, slug=DEMO_TENANT, name="Demo Cold Chain Services")
+    async with db.transaction():
+        await Tenant.update({Tenant.locale: DEMO_LOCALE}).where(Tenant.id == tenant)
     teams = {
         name: (
             await accounts.create_team(

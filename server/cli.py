@@ -162,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
     tenant = commands.add_parser("create-tenant", help="create a tenant")
     tenant.add_argument("slug")
     tenant.add_argument("name")
+    tenant.add_argument(
+        "--locale",
+        choices=["zh-CN", "en"],
+        default="zh-CN",
+        help="the language of the tenant's on-call alerts (default zh-CN)",
+    )
     user = commands.add_parser("create-user", help="create a user in a tenant")
     user.add_argument("tenant", help="tenant slug")
     user.add_argument("username")
@@ -193,6 +199,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
+    # httpx logs each request's URL at INFO: an on-call robot's URL carries its access token
+    # and signature, which do not belong in a log.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
     if args.command == "serve":
         _serve(settings, args.workers)
     elif args.command == "migrate":

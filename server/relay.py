@@ -1,17 +1,19 @@
 """The push relay composed from the settings, for the API process and ``fieldops worker``."""
 
 import json
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
 from kernel.db import Database
-from push.alerts import AlertSender, Channel, LogChannel, WebhookChannel
+from push.alerts import AlertSender
 from push.apns import ApnsConfig, ApnsProvider
 from push.fcm import FcmConfig, FcmProvider
 from push.providers import LogProvider, Provider
 from push.relay import Relay, RetryPolicy
+from push.webhooks import Channel, LogChannel, WebhookChannel
 from server.settings import Settings
 
 
@@ -42,12 +44,11 @@ def build_relay(*, db: Database, settings: Settings) -> Relay:
         )
     policy = RetryPolicy(max_retries=settings.push_max_retries)
     lease = timedelta(seconds=settings.push_lease_seconds)
-    channels: list[Channel] = [LogChannel()]
-    webhooks = settings.alert_webhook_list()
-    if webhooks:
-        client = httpx.AsyncClient(timeout=10)
-        channels = [WebhookChannel(style, url, client) for style, url in webhooks]
-    sender = AlertSender(db=db, channels=channels)
+    sender = AlertSender(
+        db=db,
+        channels=build_alert_channels(settings),
+        min_interval=timedelta(seconds=settings.alert_min_interval_seconds),
+    )
     return Relay(
         db=db,
         providers=providers,
@@ -56,3 +57,29 @@ def build_relay(*, db: Database, settings: Settings) -> Relay:
         alert_sender=sender,
         ack_timeout=timedelta(seconds=settings.push_ack_timeout_seconds),
     )
+
+
+def build_alert_channels(settings: Settings) -> list[Channel]:
+    """The configured webhooks (the server log when none). A second robot of one style is
+    named ``dingtalk webhook 2``: alerts record each channel that took them by name."""
+    webhooks = settings.alert_webhook_list()
+    if not webhooks:
+        return [LogChannel()]
+    client = httpx.AsyncClient(timeout=10)
+    channels: list[Channel] = []
+    seen: Counter[str] = Counter()
+    for hook in webhooks:
+        seen[hook.style] += 1
+        channels.append(
+            WebhookChannel(
+                hook.style,
+                hook.url,
+                client,
+                secret=hook.secret,
+                at_mobiles=hook.at_mobiles,
+                at_all=hook.at_all,
+                label=f"{hook.style} webhook"
+                + (f" {seen[hook.style]}" if seen[hook.style] > 1 else ""),
+            )
+        )
+    return channels

@@ -1,11 +1,13 @@
 """One typed settings object, read from environment variables when asked (never at import)."""
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 
 class SettingsError(ValueError):
@@ -26,6 +28,68 @@ def _positive_int(raw: str) -> int:
     if value <= 0:
         raise ValueError(f"expected a positive integer, got {raw!r}")
     return value
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(f"expected 0 or a positive integer, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class AlertWebhook:
+    """One on-call webhook of ``FIELDOPS_ALERT_WEBHOOKS``."""
+
+    style: str  # generic, dingtalk, wecom
+    url: str
+    secret: str = ""  # DingTalk 加签 (SEC…)
+    at_mobiles: tuple[str, ...] = ()  # mentioned in every post (DingTalk, WeCom)
+    at_all: bool = False
+
+
+_ALERT_STYLES = ("generic", "dingtalk", "wecom")
+_URL_KEY = {"dingtalk": "access_token", "wecom": "key"}  # the robot's token, in its URL
+_MOBILE = re.compile(r"\+?[0-9][0-9-]{4,19}")
+
+
+def parse_alert_webhooks(raw: str) -> list[AlertWebhook]:
+    """Comma-separated ``STYLE=URL[;secret=SEC…][;at=MOBILE|MOBILE|all]`` entries. Errors name
+    the entry by position and never repeat its URL or secret (they end up in logs)."""
+    webhooks = []
+    entries = [entry.strip() for entry in raw.split(",") if entry.strip()]
+    for number, entry in enumerate(entries, start=1):
+        head, *options = [part.strip() for part in entry.split(";")]
+        style, _, url = (part.strip() for part in head.partition("="))
+        where = f"entry {number} ({style or '?'})"
+        if style not in _ALERT_STYLES or not url.startswith(("http://", "https://")):
+            raise ValueError(
+                f"{where}: expected STYLE=URL, STYLE one of {', '.join(_ALERT_STYLES)} and an "
+                "http(s) URL"
+            )
+        token = _URL_KEY.get(style)
+        if token and not parse_qs(urlsplit(url).query).get(token):
+            raise ValueError(f"{where}: the robot's webhook URL carries ?{token}=…; it has none")
+        found: dict[str, str] = {}
+        for option in options:
+            name, equals, value = (part.strip() for part in option.partition("="))
+            if not equals or not value or name not in ("secret", "at") or name in found:
+                raise ValueError(f"{where}: options are secret=… and at=…, each once")
+            found[name] = value
+        secret = found.get("secret", "")
+        if secret and (style != "dingtalk" or not secret.startswith("SEC")):
+            raise ValueError(
+                f"{where}: secret= is DingTalk's 加签 secret (SEC…, from the robot's security "
+                "settings); WeCom's key goes in its URL"
+            )
+        mentions = [m.strip() for m in found.get("at", "").split("|") if m.strip()]
+        if mentions and style == "generic":
+            raise ValueError(f"{where}: at= mentions are for dingtalk and wecom robots")
+        mobiles = tuple(m for m in mentions if m != "all")
+        if not all(_MOBILE.fullmatch(mobile) for mobile in mobiles):
+            raise ValueError(f"{where}: at= takes mobile numbers separated by |, or all")
+        webhooks.append(AlertWebhook(style, url, secret, mobiles, "all" in mentions))
+    return webhooks
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +126,7 @@ class Settings:
     fcm_ca_file: str = ""
     push_ack_timeout_seconds: int = 300
     alert_webhooks: str = ""
+    alert_min_interval_seconds: int = 20  # per channel: DingTalk's robots take 20 a minute
     public_url: str = ""  # how clients reach this server (signed local media links)
     media_store: str = "local"  # local (a directory) or s3 (MinIO or any S3)
     media_dir: str = ""  # the local store's directory; default: FIELDOPS_VAR_DIR/media
@@ -98,12 +163,10 @@ class Settings:
                 "APNs needs FIELDOPS_APNS_TEAM_ID, FIELDOPS_APNS_KEY_ID and "
                 "FIELDOPS_APNS_KEY_FILE together (or none: the log provider)."
             )
-        for entry in settings.alert_webhook_list():
-            if entry[0] not in {"generic", "dingtalk", "wecom"} or not entry[1].startswith("http"):
-                raise SettingsError(
-                    "FIELDOPS_ALERT_WEBHOOKS: comma-separated STYLE=URL entries, STYLE one of "
-                    f"generic, dingtalk, wecom; got {'='.join(entry)!r}"
-                )
+        try:
+            settings.alert_webhook_list()
+        except ValueError as error:
+            raise SettingsError(f"FIELDOPS_ALERT_WEBHOOKS: {error}") from None
         if settings.media_store not in {"local", "s3"}:
             raise SettingsError("FIELDOPS_MEDIA_STORE: local or s3.")
         if settings.media_store == "s3" and not (
@@ -125,13 +188,9 @@ class Settings:
     def media_root(self) -> Path:
         return Path(self.media_dir) if self.media_dir else self.var_dir / "media"
 
-    def alert_webhook_list(self) -> list[tuple[str, str]]:
-        """``[(style, url)]`` of the on-call webhooks."""
-        entries = [entry.strip() for entry in self.alert_webhooks.split(",") if entry.strip()]
-        return [
-            (style.strip(), url.strip())
-            for style, _, url in (entry.partition("=") for entry in entries)
-        ]
+    def alert_webhook_list(self) -> list[AlertWebhook]:
+        """The on-call webhooks (``ValueError`` when malformed; ``from_env`` checks them)."""
+        return parse_alert_webhooks(self.alert_webhooks)
 
     def signing_key(self) -> str:
         """The configured key; in dev mode one generated once and kept under ``var_dir``."""
@@ -176,6 +235,7 @@ ENV_NAMES: dict[str, str] = {
     "fcm_ca_file": "FIELDOPS_FCM_CA_FILE",
     "push_ack_timeout_seconds": "FIELDOPS_PUSH_ACK_TIMEOUT_SECONDS",
     "alert_webhooks": "FIELDOPS_ALERT_WEBHOOKS",
+    "alert_min_interval_seconds": "FIELDOPS_ALERT_MIN_INTERVAL_SECONDS",
     "public_url": "FIELDOPS_PUBLIC_URL",
     "media_store": "FIELDOPS_MEDIA_STORE",
     "media_dir": "FIELDOPS_MEDIA_DIR",
@@ -203,5 +263,6 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "push_max_retries": int,
     "push_lease_seconds": _positive_int,
     "push_ack_timeout_seconds": _positive_int,
+    "alert_min_interval_seconds": _non_negative_int,
     "evidence_retention_days": _positive_int,
 }

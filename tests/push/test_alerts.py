@@ -1,6 +1,6 @@
-"""Dead letters reach on-call: an alert per dead delivery, posted to generic, DingTalk and WeCom
-webhooks on 127.0.0.1 (retried while a webhook fails), listed through the API; supervisors and
-admins replay dead letters."""
+"""Dead letters reach on-call: an alert per dead delivery, posted in a digest to generic,
+DingTalk and WeCom webhooks on 127.0.0.1 (retried while a webhook fails, only to the webhooks
+that did not take it), listed through the API; supervisors and admins replay dead letters."""
 
 import json
 import threading
@@ -16,6 +16,7 @@ from push.alerts import AlertSender, WebhookChannel
 from push.providers import Answer, Verdict
 from push.relay import RetryPolicy
 from tests.factories import World
+from tests.push.test_alert_robots import settle
 from tests.push.test_outbox_and_relay import Clock, Scripted, assign, deliveries, device, relay
 
 
@@ -59,6 +60,7 @@ def webhooks() -> Iterator[tuple[Webhooks, str]]:
 
 async def test_a_dead_letter_alerts_every_on_call_channel(world: World, webhooks) -> None:
     hooks, base = webhooks
+    await settle(world)  # what earlier tests left pending would share the digest
     await device(world)
     wo = await assign(world)
     clock = Clock()
@@ -92,7 +94,9 @@ async def test_a_dead_letter_alerts_every_on_call_channel(world: World, webhooks
         assert mine[0]["status"] == "pending"  # DingTalk refused: tried again later
         assert "dingtalk" in mine[0]["last_error"]
         clock.advance(5)
-        await alerting.run_once()
+        assert await alerting.run_once() == 0  # every channel posted or failed 5 s ago: paced
+        clock.advance(15)
+        assert await alerting.run_once() == 1
     (alert,) = [
         a
         for a in (await world.call("supervisor", "GET", "/api/v1/push/alerts")).json()["items"]
@@ -101,11 +105,22 @@ async def test_a_dead_letter_alerts_every_on_call_channel(world: World, webhooks
     assert alert["status"] == "sent"
     assert alert["kind"] == "dead_letter"
     assert "ServiceUnavailable" in alert["message"]
-    (generic,) = [b for b in hooks.received["/generic"] if b["delivery_id"] == dead["id"]]
+    assert alert["attempts"] == 2
+    # One post per webhook: the retry went to DingTalk alone.
+    assert [len(hooks.received[f"/{style}"]) for style in ("generic", "dingtalk", "wecom")] == [
+        1,
+        1,
+        1,
+    ]
+    (digest,) = hooks.received["/generic"]
+    (generic,) = digest["alerts"]
+    assert generic["delivery_id"] == dead["id"]
     assert generic["details"]["status_code"] == 503
     assert generic["subject_id"] == wo
-    assert any("ServiceUnavailable" in b["text"]["content"] for b in hooks.received["/dingtalk"])
-    assert all(b["msgtype"] == "text" for b in hooks.received["/wecom"])
+    assert digest["count"] == 1
+    assert "ServiceUnavailable" in digest["text"]
+    assert "ServiceUnavailable" in hooks.received["/dingtalk"][0]["text"]["content"]
+    assert hooks.received["/wecom"][0]["msgtype"] == "text"
 
 
 async def test_supervisors_replay_dead_letters(world: World) -> None:

@@ -211,6 +211,11 @@ async def test_operator_sets_up_a_tenant_and_a_user(
     duplicate = refused(fieldops(cli_env, "create-tenant", "acme", "Acme again"))
     assert "acme" in duplicate
     assert "already exists" in duplicate
+    # The language of its on-call alerts: zh-CN unless told otherwise.
+    ok(fieldops(cli_env, "create-tenant", "globex", "Globex", "--locale", "en"))
+    assert "invalid choice: 'fr'" in refused(
+        fieldops(cli_env, "create-tenant", "initech", "Initech", "--locale", "fr")
+    )
 
     with_password = {**cli_env, "FIELDOPS_NEW_PASSWORD": "bobs-secret-pass"}
     out = ok(
