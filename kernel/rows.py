@@ -25,6 +25,12 @@ def as_uuid(value: Any) -> UUID | None:
     return None if value is None else uuid_of(value)
 
 
+def json_object(value: Any) -> dict[str, Any]:
+    """A JSON object column's value as a dict (raw SQL hands back its text on both drivers)."""
+    decoded = msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+    return dict(decoded) if isinstance(decoded, dict) else {}
+
+
 def column_value(value: Any) -> Any:
     """A contract value as a column takes it: enums by value, lists/Structs as JSON builtins."""
     if isinstance(value, Enum):

@@ -15,7 +15,7 @@ from kernel.clock import utcnow
 from kernel.context import Actor
 from kernel.db import Database
 from kernel.errors import NotFound
-from kernel.rows import as_uuid, to_struct, uuid_of
+from kernel.rows import as_uuid, json_object, to_struct, uuid_of
 from mobile_contract import push as contract
 from mobile_contract.enums import AckEvent
 from push import alerts
@@ -37,12 +37,18 @@ _ACK_NOTIFICATIONS = (
     "UPDATE push_notification SET acknowledged_at = {}"
     " WHERE tenant = {} AND acknowledged_at IS NULL AND needs_ack AND "
 )
+_WITHDRAW = (
+    "UPDATE push_notification SET withdrawn_at = {} WHERE tenant = {} AND subject_id = {}"
+    " AND needs_ack AND acknowledged_at IS NULL AND withdrawn_at IS NULL"
+)
 _UNACKNOWLEDGED = (
     "UPDATE push_notification SET ack_alerted_at = {} WHERE id IN (SELECT id FROM"
     " push_notification WHERE needs_ack AND acknowledged_at IS NULL AND ack_alerted_at IS NULL"
-    " AND created_at <= {} AND expires_at > {} ORDER BY created_at LIMIT 100{})"
-    " RETURNING id, tenant, recipient, subject_id, title, created_at"
+    " AND withdrawn_at IS NULL AND created_at <= {} AND expires_at > {}"
+    " ORDER BY created_at LIMIT 100{})"
+    " RETURNING id, tenant, recipient, subject_id, title, params, created_at"
 )
+_NAMES = "SELECT id, display_name FROM accounts_user WHERE id IN ({})"
 _DELIVERIES_OF = (
     "SELECT d.notification, d.status, d.last_reason, v.platform FROM push_delivery d"
     " JOIN device_registry_device v ON v.id = d.device WHERE d.notification IN ({})"
@@ -100,6 +106,16 @@ async def acknowledge_subject(
     )
 
 
+async def withdraw_subject(
+    *, tenant_id: UUID, subject_id: UUID, keep_recipient: UUID | None, now: datetime
+) -> None:
+    """In the caller's transaction: ``subject_id`` no longer concerns the recipients of its
+    notifications (but ``keep_recipient``), so no acknowledgement is awaited from them."""
+    keep = " AND recipient <> {}" if keep_recipient is not None else ""
+    values = [keep_recipient] if keep_recipient is not None else []
+    await sql.fetch(Notification, _WITHDRAW + keep, now, tenant_id, subject_id, *values)
+
+
 async def alert_unacknowledged(*, db: Database, within: timedelta, now: datetime) -> int:
     """Alert on-call about each notification that needs an acknowledgement and has had none
     ``within`` (once per notification); answers how many."""
@@ -115,25 +131,43 @@ async def alert_unacknowledged(*, db: Database, within: timedelta, now: datetime
             Delivery, _DELIVERIES_OF.format(sql.placeholders(len(ids))), *ids
         ):
             by_notification.setdefault(str(delivery["notification"]), []).append(delivery)
+        recipients = list({str(row["recipient"]): row["recipient"] for row in rows}.values())
+        names = {
+            str(user["id"]): user["display_name"]
+            for user in await sql.fetch(
+                Notification, _NAMES.format(sql.placeholders(len(recipients))), *recipients
+            )
+        }
         for row in rows:
-            await _alert(row, by_notification.get(str(row["id"]), []), now)
+            engineer = names.get(str(row["recipient"]), "")
+            await _alert(row, engineer, by_notification.get(str(row["id"]), []), now)
     return len(rows)
 
 
-async def _alert(row: dict[str, Any], deliveries: list[dict[str, Any]], now: datetime) -> None:
+async def _alert(
+    row: dict[str, Any], engineer: str, deliveries: list[dict[str, Any]], now: datetime
+) -> None:
     minutes = int((now - row["created_at"]).total_seconds() // 60)
+    params = json_object(row["params"])
+    number = params.get("number")
     if deliveries:
         states = ", ".join(f"{d['platform']}: {d['status']}" for d in deliveries)
         reach = f"no device acknowledged it ({states})"
     else:
-        reach = "the engineer has no device registered for push"
+        reach = f"{engineer} has no device registered for push"
+    priority = params.get("priority", "")
+    what = f"{priority} {number} assigned to {engineer}" if number else row["title"]
     await alerts.raise_alert(
         tenant_id=uuid_of(row["tenant"]),
         kind=alerts.UNACKNOWLEDGED,
-        message=f"Not acknowledged after {minutes} min: {row['title']}; {reach}.",
+        message=f"Not acknowledged after {minutes} min: {what.strip()}; {reach}.",
         details={
             "notification_id": str(row["id"]),
             "recipient_id": str(row["recipient"]),
+            "engineer": engineer,
+            "work_order_number": number,
+            "priority": params.get("priority"),
+            "minutes": minutes,
             "deliveries": [
                 {"platform": d["platform"], "status": d["status"], "reason": d["last_reason"]}
                 for d in deliveries

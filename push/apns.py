@@ -14,7 +14,7 @@ import jwt
 import msgspec
 
 from push.http2 import Http2Client, Origin, Response, tls_context
-from push.providers import Answer, Outgoing, Verdict, post, retry_after_seconds
+from push.providers import NORMAL, URGENT, Answer, Outgoing, Verdict, post, retry_after_seconds
 
 MAX_PAYLOAD_BYTES = 4096
 # Apple rejects provider tokens older than an hour and throttles refreshes more frequent than
@@ -30,7 +30,8 @@ _PROVIDER_AUTH = {
     "BadCertificate",
     "BadCertificateEnvironment",
 }
-_TRANSIENT_STATUS = {429, 500, 503}
+_TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+_OUTAGE_STATUS = {500, 502, 503, 504}  # Apple's side failed (429 is about one device)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +83,20 @@ class ProviderToken:
 
 
 def payload_of(item: Outgoing) -> bytes:
-    """Apple's ``aps`` dictionary plus the app's routing data as top-level custom keys."""
-    aps: dict[str, object] = {"alert": {"title": item.title, "body": item.body}, "sound": "default"}
+    """Apple's ``aps`` dictionary plus the app's routing data as top-level custom keys.
+
+    ``mutable-content`` lets the app's notification service extension run for every push, in
+    the background too: that is where the app acknowledges receipt (without it every P0 would
+    look unacknowledged). An urgent push is ``time-sensitive``: it breaks through Focus modes.
+    """
+    aps: dict[str, object] = {
+        "alert": {"title": item.title, "body": item.body},
+        "sound": "default",
+        "mutable-content": 1,
+        "interruption-level": "time-sensitive" if item.priority == URGENT else "active",
+    }
+    if item.collapse_key:
+        aps["thread-id"] = item.collapse_key  # groups a work order's pushes on the lock screen
     return msgspec.json.encode({**item.data, "aps": aps})
 
 
@@ -128,7 +141,8 @@ class ApnsProvider:
             ("authorization", f"bearer {token}"),
             ("apns-id", str(item.delivery_id)),
             ("apns-push-type", "alert"),
-            ("apns-priority", "10" if item.priority == "high" else "5"),
+            # 10: at once; 5: when the device sees fit (Apple's advice for non-urgent alerts)
+            ("apns-priority", "5" if item.priority == NORMAL else "10"),
             ("apns-expiration", str(int(item.expires_at.timestamp()))),
             ("apns-topic", item.app_bundle_id),
         ]
@@ -157,5 +171,8 @@ def classify(response: Response) -> Answer:
     if reason in _PROVIDER_AUTH or status == 403:
         return Answer(Verdict.PROVIDER_AUTH, status, reason, text)
     if status in _TRANSIENT_STATUS:
-        return Answer(Verdict.RETRY, status, reason or f"HTTP {status}", text, retry_after)
+        outage = status in _OUTAGE_STATUS
+        return Answer(
+            Verdict.RETRY, status, reason or f"HTTP {status}", text, retry_after, outage=outage
+        )
     return Answer(Verdict.DEAD, status, reason or f"HTTP {status}", text)

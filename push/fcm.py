@@ -20,13 +20,14 @@ from google.oauth2 import service_account
 
 from kernel.clock import utcnow
 from push.http2 import Http2Client, Origin, Response, tls_context
-from push.providers import Answer, Outgoing, Verdict, post, retry_after_seconds
+from push.providers import NORMAL, URGENT, Answer, Outgoing, Verdict, post, retry_after_seconds
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
-MAX_PAYLOAD_BYTES = 4096  # notification + data, as FCM counts it
+MAX_PAYLOAD_BYTES = 4000  # FCM's limit on a message's data
 _TOKEN_DEAD = {"UNREGISTERED", "SENDER_ID_MISMATCH"}
 _PROVIDER_AUTH = {"THIRD_PARTY_AUTH_ERROR"}
 _TRANSIENT = {"UNAVAILABLE", "INTERNAL", "QUOTA_EXCEEDED"}
+_OUTAGE = {"UNAVAILABLE", "INTERNAL"}  # FCM's side failed (a quota is about us or a device)
 _FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 _BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
 
@@ -73,24 +74,34 @@ class AccessToken:
             self.refreshes += 1
 
 
+# The Android notification channels the app creates (README): urgent work sounds through Do
+# Not Disturb where the user allowed it; everything else uses the ordinary channel.
+CHANNEL_URGENT, CHANNEL_DEFAULT = "fieldops_urgent", "fieldops_work_orders"
+
+
 def message_of(item: Outgoing, now: datetime) -> dict[str, Any]:
-    """The v1 ``Message``: a notification the system shows, the app's data (strings only),
-    and Android delivery options (priority, TTL, collapse key; ``tag`` replaces the shown
-    notification the way ``apns-collapse-id`` does on iOS)."""
+    """The v1 ``Message``: data only, so ``onMessageReceived`` runs in the background too and
+    the app acknowledges receipt before it shows the notification itself (a message with a
+    ``notification`` block is shown by the system instead, and the app never hears of it).
+    The data carries what the app shows (title, body, channel, tag: ``tag`` replaces a shown
+    notification the way ``apns-collapse-id`` does on iOS) and the app's routing ids; Android
+    options carry priority, TTL and the collapse key."""
     ttl = max(0, int((item.expires_at - now).total_seconds()))
     android: dict[str, Any] = {
-        "priority": "HIGH" if item.priority == "high" else "NORMAL",
+        "priority": "NORMAL" if item.priority == NORMAL else "HIGH",
         "ttl": f"{ttl}s",
     }
     if item.collapse_key:
         android["collapse_key"] = item.collapse_key
-        android["notification"] = {"tag": item.collapse_key}
-    return {
-        "token": item.push_token,
-        "notification": {"title": item.title, "body": item.body},
-        "data": {key: str(value) for key, value in item.data.items()},
-        "android": android,
+    shown = {
+        "title": item.title,
+        "body": item.body,
+        "channel_id": CHANNEL_URGENT if item.priority == URGENT else CHANNEL_DEFAULT,
+        "tag": item.collapse_key,
+        "urgency": item.priority,
     }
+    data = {key: str(value) for key, value in item.data.items()}
+    return {"token": item.push_token, "data": {**data, **shown}, "android": android}
 
 
 class FcmProvider:
@@ -116,7 +127,7 @@ class FcmProvider:
 
     async def send(self, item: Outgoing) -> Answer:
         message = message_of(item, self.clock())
-        size = len(msgspec.json.encode([message["notification"], message["data"]]))
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in message["data"].items())
         if size > MAX_PAYLOAD_BYTES:
             return Answer(Verdict.DEAD, reason=f"message too big: {size} bytes (checked before)")
         body = msgspec.json.encode({"message": message})
@@ -153,7 +164,8 @@ def classify(response: Response) -> Answer:
     if error_code in _PROVIDER_AUTH or status in (401, 403):
         return Answer(Verdict.PROVIDER_AUTH, status, reason, text)
     if error_code in _TRANSIENT or status in (429, 500, 502, 503, 504):
-        return Answer(Verdict.RETRY, status, reason, text, retry_after)
+        outage = error_code in _OUTAGE or status in (500, 502, 503, 504)
+        return Answer(Verdict.RETRY, status, reason, text, retry_after, outage=outage)
     return Answer(Verdict.DEAD, status, reason, text)
 
 

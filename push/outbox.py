@@ -15,6 +15,7 @@ from device_registry import services as devices
 from kernel import sql
 from kernel.db import after_commit
 from kernel.wakeup import Wakeup
+from push.providers import HIGH
 from push.tables import Delivery, Notification
 
 PENDING = "pending"
@@ -28,7 +29,8 @@ class Message:
     body: str = ""
     subject_id: UUID | None = None  # what it is about, e.g. the work order
     data: dict[str, str] = field(default_factory=dict)  # ids for the app, never content
-    priority: str = "high"  # high wakes the device; normal waits for a convenient moment
+    params: dict[str, str] = field(default_factory=dict)  # the kind's text in each language
+    priority: str = HIGH  # URGENT, HIGH (wake the device) or NORMAL (when convenient)
     collapse_key: str = ""  # a newer notification with the same key replaces an older one
     time_to_live: timedelta = timedelta(hours=24)
     needs_ack: bool = False  # on-call hears of it when no device acknowledges it in time
@@ -38,7 +40,7 @@ WAKEUP = Wakeup()  # the push relays of this process
 
 _NOTIFICATION_INSERT = (
     "INSERT INTO push_notification (id, tenant, recipient, kind, subject_id, title, body, data,"
-    " priority, collapse_key, expires_at, created_at, needs_ack)"
+    " priority, collapse_key, expires_at, created_at, needs_ack, params)"
 )
 _DELIVERY_INSERT = (
     "INSERT INTO push_delivery (id, tenant, notification, device, provider, status, attempts,"
@@ -54,6 +56,7 @@ async def enqueue(
     unreachable)."""
     targets = await devices.enabled_devices(tenant_id=tenant_id, user_ids=recipients)
     data = msgspec.json.encode(message.data).decode()
+    params = msgspec.json.encode(message.params).decode()
     notifications = {user_id: uuid4() for user_id in recipients}
     await sql.insert_rows(
         Notification,
@@ -73,6 +76,7 @@ async def enqueue(
                 now + message.time_to_live,
                 now,
                 message.needs_ack,
+                params,
             ]
             for user_id, notification_id in notifications.items()
         ],

@@ -2,13 +2,17 @@
 
 A claim is a lease (``claimed_until``) taken in one short transaction; on PostgreSQL with
 ``FOR UPDATE SKIP LOCKED``, so relays in several processes never take the same row. A relay
-killed between sending and recording loses its lease, and the delivery is sent again with the
-same ``apns-id`` / collapse key: at least once, never lost. Transient failures retry with
-exponential backoff and full jitter, honouring ``Retry-After``, up to ``max_retries`` and never
-past the notification's expiry; then the delivery is dead with the provider's last answer.
+killed between sending and recording loses its lease, and the delivery is sent again: at least
+once (APNs and FCM do not de-duplicate a resend; the same collapse id replaces the banner and
+the same ``delivery_id`` lets the app ignore it). A failure of the delivery's own retries with
+backoff (``RetryPolicy``), honouring ``Retry-After``, up to ``max_retries`` and never past the
+notification's expiry; then it is dead with the provider's last answer. A provider that is down
+(``push.breaker``) holds its deliveries without using up their retries, and releases them as
+soon as it answers again.
 """
 
 import asyncio
+import dataclasses
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -17,16 +21,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import msgspec
-
 from device_registry import services as devices
 from kernel import sql
 from kernel.clock import utcnow
 from kernel.db import Database
-from kernel.rows import as_uuid, uuid_of
+from kernel.rows import json_object, uuid_of
 from kernel.wakeup import run_rounds
-from push import acks, alerts
-from push.breaker import CircuitBreaker
+from push import acks, alerts, failures, texts
+from push.breaker import Cause, CircuitBreaker
 from push.outbox import PROVIDER_OF_PLATFORM, WAKEUP
 from push.providers import Answer, Outgoing, Provider, Verdict
 from push.tables import Delivery
@@ -42,10 +44,12 @@ _CLAIM = (
 )
 _DETAILS = (
     "SELECT d.id AS delivery_id, d.device AS device_id, v.platform, v.push_token,"
-    " v.apns_environment, v.app_bundle_id, v.locale, n.kind, n.title, n.body, n.data,"
-    " n.priority, n.collapse_key, n.expires_at, v.enabled, d.tenant AS tenant_id, n.subject_id"
-    " FROM push_delivery d JOIN push_notification n ON n.id = d.notification"
-    " JOIN device_registry_device v ON v.id = d.device WHERE d.id IN ({})"
+    " v.apns_environment, v.app_bundle_id, v.locale, n.kind, n.title, n.body, n.data, n.params,"
+    " n.priority, n.collapse_key, n.expires_at, v.enabled, d.tenant AS tenant_id, n.subject_id,"
+    " u.display_name AS engineer, d.last_status_code, d.last_reason FROM push_delivery d"
+    " JOIN push_notification n ON n.id = d.notification"
+    " JOIN device_registry_device v ON v.id = d.device"
+    " JOIN accounts_user u ON u.id = n.recipient WHERE d.id IN ({})"
 )
 # Recorded only while this relay's claim stands (``attempts`` unchanged: a relay that took the
 # row over after the lease has the say) and the device has not acknowledged the push.
@@ -67,6 +71,19 @@ _RECORD_MANY = (
 )
 
 
+# After an outage: deliveries waiting out a backoff from a provider-side failure (5xx, no
+# answer, or held by the circuit) go now. A wait a Retry-After of a 429 imposed is kept.
+_RELEASE = (
+    "UPDATE push_delivery SET next_attempt_at = {}, updated_at = {} WHERE provider = {}"
+    " AND status = 'retrying' AND next_attempt_at > {} AND received_at IS NULL"
+    " AND (last_status_code IS NULL OR last_status_code >= 500)"
+)
+_WAITING = (
+    "SELECT tenant, count(*) AS waiting FROM push_delivery WHERE provider = {}"
+    " AND status IN ('pending', 'retrying') AND received_at IS NULL GROUP BY tenant"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     delivery_id: UUID
@@ -80,14 +97,22 @@ class _Outcome:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
+    """Retries 20 s, 80 s and 320 s after the failures (each ±20 %, never under the provider's
+    ``Retry-After``): the three retries span more than five minutes, so a delivery rides out a
+    provider outage of that length even in a relay that never saw enough failures to open the
+    outage circuit. Bounded jitter, not full jitter: full jitter on a growing ceiling may retry
+    at once or leave a long tail; ±20 % still spreads a burst of failures apart."""
+
     max_retries: int = 3
-    base_seconds: float = 2.0
-    cap_seconds: float = 300.0
+    base_seconds: float = 20.0
+    factor: float = 4.0
+    cap_seconds: float = 600.0
+    jitter: float = 0.2
 
     def delay(self, attempt: int, retry_after: float | None, rand: Callable[[], float]) -> float:
-        """Full jitter: uniform in [0, min(cap, base·2^(attempt-1))], at least Retry-After."""
-        ceiling = min(self.cap_seconds, self.base_seconds * 2.0 ** max(attempt - 1, 0))
-        return max(ceiling * rand(), retry_after or 0.0)
+        nominal = min(self.cap_seconds, self.base_seconds * self.factor ** max(attempt - 1, 0))
+        spread = 1.0 + self.jitter * (2.0 * rand() - 1.0)
+        return max(nominal * spread, retry_after or 0.0)
 
 
 class Relay:
@@ -104,6 +129,7 @@ class Relay:
         rand: Callable[[], float] = random.random,
         alert_sender: alerts.AlertSender | None = None,
         ack_timeout: timedelta = timedelta(minutes=5),
+        outage_alert_after: timedelta = timedelta(minutes=2),
     ) -> None:
         self.db, self.providers = db, providers
         self.policy = policy or RetryPolicy()
@@ -116,6 +142,8 @@ class Relay:
             provider.name: CircuitBreaker(clock=clock) for provider in providers.values()
         }
         self._opened: set[str] = set()  # circuits this round opened: alert on-call
+        self.outage_alert_after = outage_alert_after
+        self._outages_alerted: set[str] = set()  # providers whose current outage was told
 
     async def run(self) -> None:
         """Until cancelled: drain what is due, then sleep until woken or the next poll."""
@@ -150,14 +178,52 @@ class Relay:
         return await acks.alert_unacknowledged(db=self.db, within=self.ack_timeout, now=now)
 
     async def run_once(self) -> int:
-        """One round: claim, send, record. Answers how many deliveries it handled."""
+        """One round: claim, send, record; then act on providers that went down or came
+        back. Answers how many deliveries it handled."""
         claimed = await self._claim()
-        if not claimed:
-            return 0
-        items = await self._details(list(claimed))
-        answers = await asyncio.gather(*(self._send(item) for item in items))
-        await self._record(items, answers, claimed)
+        items = await self._details(list(claimed)) if claimed else []
+        if items:
+            answers = await asyncio.gather(*(self._send(item) for item in items))
+            await self._record(items, answers, claimed)
+        await self._watch_outages()
         return len(items)
+
+    async def _watch_outages(self) -> None:
+        """A provider that answers again releases the deliveries still waiting out a backoff
+        from its outage (delivered soon after recovery, not minutes later); one that has been
+        failing for ``outage_alert_after`` tells on-call once per outage and tenant, with how
+        many pushes wait (one alert, not one per delivery)."""
+        now = self.clock()
+        for name, breaker in self.breakers.items():
+            if breaker.take_recovery():
+                self._outages_alerted.discard(name)
+                async with self.db.transaction():
+                    await sql.fetch(Delivery, _RELEASE, now, now, name, now)
+                continue
+            since, failure = breaker.failing_since, breaker.last_failure
+            if (
+                breaker.cause is Cause.OUTAGE
+                and since is not None
+                and failure is not None
+                and now - since >= self.outage_alert_after
+                and name not in self._outages_alerted
+            ):
+                await self._alert_outage(name, since, failure, now)
+                self._outages_alerted.add(name)
+
+    async def _alert_outage(
+        self, name: str, since: datetime, failure: Answer, now: datetime
+    ) -> None:
+        async with self.db.transaction():
+            for row in await sql.fetch(Delivery, _WAITING, name):
+                await failures.outage(
+                    provider=name,
+                    tenant_id=uuid_of(row["tenant"]),
+                    waiting=row["waiting"],
+                    since=since,
+                    failure=failure,
+                    now=now,
+                )
 
     async def _claim(self) -> dict[UUID, int]:
         now = self.clock()
@@ -182,7 +248,9 @@ class Relay:
         if not row["enabled"]:
             return Answer(Verdict.DEAD, reason="the device was unregistered or its token moved")
         if item.expires_at <= self.clock():
-            return Answer(Verdict.DEAD, reason="expired before it could be delivered")
+            last = f"; last answer: {row['last_reason']}" if row["last_reason"] else ""
+            reason = f"expired before it could be delivered{last}"
+            return Answer(Verdict.DEAD, row["last_status_code"], reason)
         provider = self._provider_for(item)
         if provider is None:
             return Answer(Verdict.DEAD, reason=f"no provider for {item.platform}")
@@ -213,7 +281,6 @@ class Relay:
         async with self.db.transaction():
             outcomes: list[_Outcome] = []
             for (item, _), answer in zip(items, answers, strict=True):
-                status, next_at = self._status(item, answer, attempts[item.delivery_id], now)
                 if answer.verdict is Verdict.TOKEN_DEAD:
                     still_dead = await devices.disable(
                         device_id=item.device_id,
@@ -221,7 +288,10 @@ class Relay:
                         unless_registered_after=answer.token_dead_since,
                     )
                     if not still_dead and answer.token_dead_since is not None:
-                        status, next_at = "retrying", now  # re-registered since: send again
+                        # Registered again since Apple saw it die: worth another try, within
+                        # the retry budget (Apple may keep answering with the old timestamp).
+                        answer = dataclasses.replace(answer, verdict=Verdict.RETRY)
+                status, next_at = self._status(item, answer, attempts[item.delivery_id], now)
                 provider = self._provider_for(item)
                 claimed = attempts[item.delivery_id]
                 not_tried = answer.verdict in (Verdict.HELD, Verdict.PROVIDER_AUTH)
@@ -239,7 +309,14 @@ class Relay:
             recorded = await self._write(outcomes, now)
             for (item, row), outcome in zip(items, outcomes, strict=True):
                 if outcome.status == "dead" and item.delivery_id in recorded:
-                    await self._dead_letter(item, row, outcome.answer, outcome.claimed, now)
+                    await failures.dead_letter(
+                        item=item,
+                        row=row,
+                        provider=outcome.provider,
+                        answer=outcome.answer,
+                        attempts=outcome.claimed,
+                        now=now,
+                    )
             alerted = await self._alert_opened_circuits(items, answers, now)
         self._opened -= alerted  # only once the alerts are committed
 
@@ -287,50 +364,14 @@ class Relay:
             if answer.verdict is Verdict.PROVIDER_AUTH and provider and provider.name in opened:
                 failed.setdefault((provider.name, uuid_of(row["tenant_id"])), answer)
         for (name, tenant_id), answer in failed.items():
-            breaker = self.breakers[name]
-            code = f" (HTTP {answer.status_code})" if answer.status_code else ""
-            await alerts.raise_alert(
+            await failures.credentials_refused(
+                provider=name,
                 tenant_id=tenant_id,
-                kind=alerts.PROVIDER_AUTH,
-                message=(
-                    f"{name.upper()} refused the server's credentials: {answer.reason}{code}. "
-                    f"Pushes through {name.upper()} are held until it accepts them again "
-                    "(check the key, team/project id and its expiry)."
-                ),
-                details={
-                    "provider": name,
-                    "status_code": answer.status_code,
-                    "reason": answer.reason,
-                    "response": answer.response[:1000],
-                    "held_until": breaker.open_until.isoformat() if breaker.open_until else None,
-                },
+                answer=answer,
+                held_until=self.breakers[name].open_until,
                 now=now,
             )
         return {name for name, _ in failed}
-
-    async def _dead_letter(
-        self, item: Outgoing, row: dict[str, Any], answer: Answer, attempts: int, now: datetime
-    ) -> None:
-        """A delivery given up on is a person's problem now: alert on-call, in this transaction."""
-        code = f" (HTTP {answer.status_code})" if answer.status_code else ""
-        await alerts.raise_alert(
-            tenant_id=uuid_of(row["tenant_id"]),
-            kind=alerts.DEAD_LETTER,
-            message=(
-                f"A {item.kind} push to a {item.platform} device was not delivered after "
-                f"{attempts} attempt(s): {answer.reason or 'no answer'}{code}. {item.title}"
-            ),
-            details={
-                "delivery_id": str(item.delivery_id),
-                "device_id": str(item.device_id),
-                "status_code": answer.status_code,
-                "reason": answer.reason,
-                "response": answer.response[:1000],
-            },
-            delivery_id=item.delivery_id,
-            subject_id=as_uuid(row["subject_id"]),
-            now=now,
-        )
 
     def _status(
         self, item: Outgoing, answer: Answer, attempt: int, now: datetime
@@ -360,9 +401,10 @@ class Relay:
 
 
 def _outgoing(row: dict[str, Any]) -> Outgoing:
-    data = row["data"]
-    data = msgspec.json.decode(data) if isinstance(data, str | bytes) else dict(data)
+    data = json_object(row["data"])
     data["delivery_id"] = str(row["delivery_id"])  # what the app acknowledges
+    text = texts.render(row["kind"], json_object(row["params"]), row["locale"])
+    title, body = text or (row["title"], row["body"])
     return Outgoing(
         delivery_id=uuid_of(row["delivery_id"]),
         device_id=uuid_of(row["device_id"]),
@@ -372,8 +414,8 @@ def _outgoing(row: dict[str, Any]) -> Outgoing:
         app_bundle_id=row["app_bundle_id"],
         locale=row["locale"],
         kind=row["kind"],
-        title=row["title"],
-        body=row["body"],
+        title=title,
+        body=body,
         data=data,
         priority=row["priority"],
         collapse_key=row["collapse_key"],

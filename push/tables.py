@@ -22,7 +22,8 @@ class Notification(Table, tablename="push_notification"):
     title = Varchar(length=200)
     body = Text(default="")
     data = JSON(default="{}")  # the app's routing data (ids, not content)
-    priority = Varchar(length=10, default="high")  # high: wake the device; normal: when convenient
+    params = JSON(default="{}")  # the values of the kind's text, rendered per device language
+    priority = Varchar(length=10, default="high")  # urgent, high (wake the device) or normal
     collapse_key = Varchar(length=64, default="")
     expires_at = Timestamptz()
     created_at = Timestamptz()
@@ -31,6 +32,8 @@ class Notification(Table, tablename="push_notification"):
     needs_ack = Boolean(default=False)
     acknowledged_at = Timestamptz(null=True, default=None)
     ack_alerted_at = Timestamptz(null=True, default=None)
+    # The subject no longer concerns the recipient (reassigned away, cancelled): no ack is due.
+    withdrawn_at = Timestamptz(null=True, default=None)
 
 
 class Delivery(Table, tablename="push_delivery"):

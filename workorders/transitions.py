@@ -109,6 +109,7 @@ async def apply_transitions(
             await notifications.assigned(actor=actor, row=after_row, now=events[-1].now)
         if row["status"] == WorkOrderStatus.ASSIGNED and row["assignee_id"] == actor.user_id:
             await notifications.responded(actor=actor, work_order_id=row["id"], now=now)
+        await notifications.moved_on(actor=actor, before=row, after=after_row, now=now)
         return after_row
 
 

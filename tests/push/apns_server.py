@@ -71,6 +71,8 @@ class ApnsServer(LocalH2Server):
     tokens_seen: set[str] = field(default_factory=set)  # provider JWTs presented
     clock: Callable[[], float] = time.time  # tests may move time (token age)
     record: bool = True  # keep every request (a long benchmark turns it off)
+    # Consulted before the scripts: a reply for every token, e.g. while a timed outage lasts.
+    override: Callable[[], Reply | None] = lambda: None
     _verified: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def script(self, token: str, *replies: Reply) -> None:
@@ -86,7 +88,7 @@ class ApnsServer(LocalH2Server):
         record = Received(token, headers, payload)
         if self.record:
             self.received.append(record)
-        reply = self._check(headers, body, path) or self.scripts.next(token)
+        reply = self._check(headers, body, path) or self.override() or self.scripts.next(token)
         record.status = reply.status
         if reply.goaway or reply.stall or reply.refuse or reply.freeze:
             return Response(

@@ -197,9 +197,17 @@ class FcmServer(LocalH2Server):
             return FcmReply(400, "INVALID_ARGUMENT", "message.android.priority")
         if "ttl" in android and not _TTL.match(str(android["ttl"])):
             return FcmReply(400, "INVALID_ARGUMENT", "message.android.ttl")
-        if not all(isinstance(value, str) for value in message.get("data", {}).values()):
+        data = message.get("data", {})
+        if not all(isinstance(value, str) for value in data.values()):
             return FcmReply(400, "INVALID_ARGUMENT", "message.data")
+        if any(key in _RESERVED or key.startswith(("google.", "gcm.")) for key in data):
+            return FcmReply(400, "INVALID_ARGUMENT", "message.data")
+        if sum(len(key.encode()) + len(value.encode()) for key, value in data.items()) > 4000:
+            return FcmReply(400, "INVALID_ARGUMENT", "message")  # "Message is too big"
         return None
+
+
+_RESERVED = {"from", "notification", "message_type"}  # FCM refuses these data keys
 
 
 def _status(reply: FcmReply) -> dict[str, Any]:

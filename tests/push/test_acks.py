@@ -103,3 +103,27 @@ async def test_a_p0_assignment_nobody_acknowledges_alerts_on_call_once(world: Wo
     assert "no device registered" in raised[nobody["id"]]["message"]
     clock.advance(301)
     assert await sender.check_acknowledgements() == 0  # once per notification
+
+
+async def test_the_unacknowledged_alert_concerns_only_the_current_holder(world: World) -> None:
+    """Reassigned to another engineer: only the new holder's silence is alerted, by name and
+    number. Cancelled: nobody's."""
+    await device(world)
+    await device(world, "eng_b")
+    moved = await world.create_work_order(priority="P0")
+    await world.transition(
+        "dispatcher", moved["id"], "assigned", assignee_id=str(world.users["eng_a"])
+    )
+    await world.transition(
+        "dispatcher", moved["id"], "assigned", assignee_id=str(world.users["eng_b"])
+    )
+    cancelled = await assign(world)
+    await world.transition("dispatcher", cancelled, "cancelled", reason="duplicate alarm")
+    clock = Clock()
+    sender = relay(world, Scripted(DELIVERED), clock)
+    await sender.run_once()
+    clock.advance(301)
+    assert await sender.check_acknowledgements() == 1
+    (alert,) = [a for a in await alerts(world) if a["kind"] == "unacknowledged"]
+    assert alert["subject_id"] == moved["id"]
+    assert f"P0 {moved['number']} assigned to Eng B" in alert["message"]

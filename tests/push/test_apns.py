@@ -62,9 +62,29 @@ async def test_a_delivery_carries_apples_headers_and_a_valid_provider_token(apns
     assert headers["apns-priority"] == "10"
     assert headers["apns-collapse-id"] == "wo:1"
     assert int(headers["apns-expiration"]) == int(item.expires_at.timestamp())
-    assert received.payload["aps"]["alert"]["title"] == item.title
+    aps = received.payload["aps"]
+    assert aps["alert"]["title"] == item.title
+    assert aps["mutable-content"] == 1  # the app's service extension runs and acknowledges
+    assert aps["interruption-level"] == "active"
+    assert aps["thread-id"] == "wo:1"
     assert received.payload["work_order_id"] == item.data["work_order_id"]
     assert len(server.tokens_seen) == 1  # verified ES256, kid and iss
+
+
+@pytest.mark.parametrize(
+    ("priority", "apns_priority", "interruption"),
+    [("urgent", "10", "time-sensitive"), ("high", "10", "active"), ("normal", "5", "active")],
+)
+async def test_urgency_sets_apples_priority_and_interruption_level(
+    apns, priority: str, apns_priority: str, interruption: str
+) -> None:
+    server, config = apns
+    provider = ApnsProvider(config)
+    assert (await provider.send(outgoing(priority=priority))).verdict is Verdict.DELIVERED
+    await provider.close()
+    (received,) = server.received
+    assert received.headers["apns-priority"] == apns_priority
+    assert received.payload["aps"]["interruption-level"] == interruption
 
 
 @pytest.mark.parametrize(

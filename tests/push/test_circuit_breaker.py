@@ -125,3 +125,36 @@ async def test_after_a_good_probe_the_held_sends_go_together() -> None:
 
 async def _answer(answer: Answer) -> Answer:
     return answer
+
+
+async def test_an_outage_opens_the_circuit_and_probes_back_within_half_a_minute() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(clock=clock)
+    down = Answer(Verdict.RETRY, 503, "ServiceUnavailable", outage=True)
+    busy = Answer(Verdict.RETRY, 429, "TooManyRequests")  # one device's limit, not an outage
+    up = Answer(Verdict.DELIVERED, 200)
+
+    async def send(answer: Answer) -> Answer:
+        return (await breaker.call(lambda: asyncio.sleep(0, answer)))[0]
+
+    for answer in (down, down, up, down, busy, down):  # a success or a 429 is no outage yet
+        assert (await send(answer)).verdict is answer.verdict
+    assert not breaker.is_open()
+    assert (await send(down)).verdict is Verdict.RETRY  # the third in a row opens it
+    assert breaker.is_open()
+    assert breaker.cause == "outage"
+    assert (await send(up)).verdict is Verdict.HELD  # nothing is sent while open
+    waits = []
+    for _ in range(5):
+        clock.advance((breaker.open_until - clock()).total_seconds())
+        probe = await send(down)
+        assert (probe.verdict, probe.status_code) == (Verdict.HELD, 503)  # no retry used up
+        waits.append((breaker.open_until - clock()).total_seconds())
+    assert waits == [10, 20, 30, 30, 30]
+    assert not breaker.take_recovery()
+    clock.advance(30)
+    assert (await send(up)).verdict is Verdict.DELIVERED
+    assert not breaker.is_open()
+    assert breaker.failing_since is None
+    assert breaker.take_recovery()
+    assert not breaker.take_recovery()  # taken once

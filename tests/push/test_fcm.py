@@ -31,11 +31,20 @@ async def test_a_message_carries_the_android_options_and_an_oauth_token(fcm) -> 
     (received,) = server.received
     message = received.message
     assert message["token"] == item.push_token
-    assert message["notification"] == {"title": item.title, "body": item.body}
-    assert message["data"] == item.data
+    # Data only: onMessageReceived runs in the background too, so the app acknowledges it and
+    # shows the notification itself, on the channel and with the tag given.
+    assert "notification" not in message
+    assert "notification" not in message["android"]
+    assert message["data"] == {
+        **item.data,
+        "title": item.title,
+        "body": item.body,
+        "channel_id": "fieldops_work_orders",
+        "tag": "wo:1",
+        "urgency": "high",
+    }
     assert message["android"]["priority"] == "HIGH"
     assert message["android"]["collapse_key"] == "wo:1"
-    assert message["android"]["notification"]["tag"] == "wo:1"
     assert 3590 <= int(message["android"]["ttl"].removesuffix("s")) <= 3600
     assert received.headers["authorization"].startswith("Bearer ya29.local-")
     # The token is fetched once (a real jwt-bearer grant, checked by the endpoint) and shared.
@@ -44,7 +53,10 @@ async def test_a_message_carries_the_android_options_and_an_oauth_token(fcm) -> 
     options = server.received[1].message["android"]
     assert options["priority"] == "NORMAL"
     assert "collapse_key" not in options
-    assert "notification" not in options
+    urgent = android(priority="urgent")
+    assert (await provider.send(urgent)).verdict is Verdict.DELIVERED
+    assert server.received[2].message["android"]["priority"] == "HIGH"
+    assert server.received[2].message["data"]["channel_id"] == "fieldops_urgent"
     assert server.oauth.requests == 1
     assert provider.token.credentials.scopes == [SCOPE]
     await provider.close()
@@ -156,3 +168,16 @@ async def test_settings_choose_fcm_with_a_service_account_file(fcm, tmp_path) ->
     assert relay.providers["apns"].name == "log"
     assert (await provider.send(android())).verdict is Verdict.DELIVERED
     await relay.close()
+
+
+async def test_a_message_over_fcms_4000_byte_data_limit_is_dead_before_sending(fcm) -> None:
+    server, config = fcm
+    provider = FcmProvider(config)
+    fits = android(data={"work_order_id": "x" * 3800})
+    assert (await provider.send(fits)).verdict is Verdict.DELIVERED
+    too_big = android(data={"work_order_id": "x" * 3960})  # under 4096, over 4000 with the rest
+    answer = await provider.send(too_big)
+    assert answer.verdict is Verdict.DEAD
+    assert "too big" in answer.reason
+    assert len(server.received) == 1  # refused here, not by FCM
+    await provider.close()

@@ -163,9 +163,39 @@ async def test_a_dead_token_disables_the_device_unless_registered_again_since(wo
     (retried,) = await deliveries(world, subject_id=wo2)
     assert retried["device_id"] == fresh
     assert retried["status"] == "retrying"
+    clock.advance(25)  # the first retry's backoff (20 s, +20 % at most)
     await sender.run_once()
     (done,) = await deliveries(world, subject_id=wo2)
     assert done["status"] == "delivered"
+
+
+async def test_a_stale_410_that_keeps_coming_is_retried_within_the_budget(world: World) -> None:
+    """Apple may answer 410 with the same old timestamp every time: each resend is a retry
+    with backoff, and the delivery ends dead after the budget (not thousands of requests)."""
+    phone = await device(world)
+    wo = await assign(world)
+    clock = Clock()
+    stale = Answer(
+        Verdict.TOKEN_DEAD, 410, "Unregistered", token_dead_since=clock.now - timedelta(days=1)
+    )
+    provider = Scripted(stale)
+    sender = relay(world, provider, clock)
+    for _ in range(15):
+        await sender.run_once()
+        clock.advance(1)
+    assert len(provider.sent) == 1  # the retry waits for its backoff (20 s ± 20 %)
+    for _ in range(10):
+        clock.advance(700)
+        await sender.run_once()
+    assert len(provider.sent) == 4  # the first send and three retries
+    (dead,) = await deliveries(world, subject_id=wo)
+    assert (dead["status"], dead["last_status_code"]) == ("dead", 410)
+    (listed,) = [
+        d
+        for d in (await world.call("eng_a", "GET", "/api/v1/devices")).json()["items"]
+        if d["id"] == phone
+    ]
+    assert listed["enabled"]  # registered after Apple's verdict: the device is kept
 
 
 async def test_a_relay_killed_after_claiming_loses_nothing(world: World) -> None:

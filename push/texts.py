@@ -1,0 +1,38 @@
+"""What a push says, in the device's language.
+
+A notification is stored with its kind and the values its text needs (``params``); the relay
+renders title and body for each device from its registered locale when it sends, so one
+assignment reaches a Chinese and an English phone each in its own words. The stored title and
+body (English) are what the API and the board list.
+"""
+
+from collections.abc import Mapping
+
+ENGLISH, CHINESE = "en", "zh-CN"
+
+# kind → locale → (title, body), ``str.format`` templates over the notification's params.
+_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
+    "assignment": {
+        ENGLISH: ("{priority} {number} assigned to you", "{title}"),
+        CHINESE: ("{priority} 工单 {number} 已派给您", "{title}"),
+    },
+}
+
+
+def language_of(locale: str) -> str:
+    """The catalogue language for a device locale (``zh-CN``, ``zh_Hans_CN``, ``zh-TW`` …
+    read Chinese; anything else English)."""
+    return CHINESE if locale.replace("_", "-").lower().startswith("zh") else ENGLISH
+
+
+def render(kind: str, params: Mapping[str, str], locale: str) -> tuple[str, str] | None:
+    """(title, body) of a ``kind`` notification in ``locale``; None when the catalogue has no
+    text for it or the params lack a value (the stored text is used then)."""
+    templates = _TEMPLATES.get(kind)
+    if templates is None:
+        return None
+    title, body = templates[language_of(locale)]
+    try:
+        return title.format_map(params), body.format_map(params)
+    except (KeyError, IndexError, ValueError):
+        return None
