@@ -1,7 +1,8 @@
 """A real server process for end-to-end tests: the CLI migrates a fresh database (SQLite file or
 PostgreSQL database, following FIELDOPS_TEST_DB), creates the demo tenant and serves it with
 uvicorn on a free port. One server per test module: starting one costs seconds, and e2e tests
-isolate themselves by what they create, not by a fresh database each."""
+isolate themselves by what they create, not by a fresh database each. A module configures its
+server (push providers ...) by overriding ``live_server_extra_env``."""
 
 import os
 import socket
@@ -36,6 +37,15 @@ class LiveServer:
 
     url: str
     env: dict[str, str]
+    pid: int = 0  # the serving process (uvicorn runs in it: one worker)
+    log: Path | None = None  # its stdout and stderr, for failure messages
+
+
+@pytest.fixture(scope="module")
+def live_server_extra_env() -> dict[str, str]:
+    """Environment added to the module's server (and its ``LiveServer.env``): none by default.
+    A module overrides this fixture, e.g. to point the push providers at local servers."""
+    return {}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +60,9 @@ async def live_server_database(tmp_path_factory: pytest.TempPathFactory) -> Asyn
 
 @pytest.fixture(scope="module")
 def live_server_process(
-    live_server_database: str, tmp_path_factory: pytest.TempPathFactory
+    live_server_database: str,
+    live_server_extra_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
     port = free_port()
     env = {
@@ -59,6 +71,7 @@ def live_server_process(
         "FIELDOPS_VAR_DIR": str(tmp_path_factory.mktemp("e2e-var")),
         # Real clients log in often (one session per replica); the default 30/min is for people.
         "FIELDOPS_AUTH_RATE_LIMIT_PER_MINUTE": "100000",
+        **live_server_extra_env,
     }
     full_env = {**os.environ, **env, "FIELDOPS_PORT": str(port)}
     for command in ("migrate", "demo"):
@@ -92,7 +105,7 @@ def live_server_process(
         else:
             process.kill()
             pytest.fail(f"server did not become ready:\n{log.read_text()}")
-        yield LiveServer(url=base, env=env)
+        yield LiveServer(url=base, env=env, pid=process.pid, log=log)
     finally:
         process.terminate()
         try:
