@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 import jwt
 import msgspec
 
-from push.http2 import Http2Client, Origin, Response, tls_context
+from push.http2 import Response
+from push.http2_client import Http2Client, Origin, tls_context
 from push.providers import NORMAL, URGENT, Answer, Outgoing, Verdict, post, retry_after_seconds
 
 MAX_PAYLOAD_BYTES = 4096

@@ -19,7 +19,8 @@ import urllib3
 from google.oauth2 import service_account
 
 from kernel.clock import utcnow
-from push.http2 import Http2Client, Origin, Response, tls_context
+from push.http2 import Response
+from push.http2_client import Http2Client, Origin, tls_context
 from push.providers import NORMAL, URGENT, Answer, Outgoing, Verdict, post, retry_after_seconds
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"

@@ -17,7 +17,8 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from kernel.clock import as_utc, utcnow
-from push.http2 import Http2Client, Http2Error, Http2Timeout, Origin, Response
+from push.http2 import Http2Error, Http2Timeout, Response
+from push.http2_client import Http2Client, Origin
 
 log = logging.getLogger("fieldops.push")
 

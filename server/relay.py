@@ -12,7 +12,8 @@ from push.alerts import AlertSender
 from push.apns import ApnsConfig, ApnsProvider
 from push.fcm import FcmConfig, FcmProvider
 from push.providers import LogProvider, Provider
-from push.relay import Relay, RetryPolicy
+from push.relay import Relay
+from push.retry import RetryPolicy
 from push.webhooks import Channel, LogChannel, WebhookChannel
 from server.settings import Settings
 

@@ -14,7 +14,7 @@ import pytest
 
 from push.alerts import AlertSender, WebhookChannel
 from push.providers import Answer, Verdict
-from push.relay import RetryPolicy
+from push.retry import RetryPolicy
 from tests.factories import World
 from tests.push.test_alert_robots import settle
 from tests.push.test_outbox_and_relay import Clock, Scripted, assign, deliveries, device, relay

@@ -14,7 +14,8 @@ import pytest
 import trustme
 
 from push.apns import ProviderToken
-from push.http2 import Http2Client, Http2Error, Http2Timeout, Origin, tls_context
+from push.http2 import Http2Error, Http2Timeout
+from push.http2_client import Http2Client, Origin, tls_context
 from tests.push.apns_server import Reply
 from tests.push.loops import LOOPS, on_loop
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from push.providers import Answer, LogProvider, Outgoing, Provider, Verdict
-from push.relay import Relay, RetryPolicy
+from push.relay import Relay
+from push.retry import RetryPolicy
 from tests.factories import World
 
 
