@@ -12,6 +12,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import LiveServer
-from tests.push.apns_server import KEY_ID, TEAM_ID, ApnsServer, Received, es256_key_pair
+from tests.push.apns_server import KEY_ID, TEAM_ID, ApnsServer, Received, Reply, es256_key_pair
 from tests.push.fcm_server import PROJECT_ID, FcmReceived, FcmServer, OAuthServer, service_account
 
 PASSWORD = "fieldops-demo"
@@ -252,3 +253,53 @@ async def test_a_p0_assignment_reaches_a_chinese_iphone(
     assert aps["alert"]["body"] == "Compressor 2 tripped"
     assert aps["interruption-level"] == "time-sensitive"  # a P0 breaks through Focus
     assert aps["mutable-content"] == 1  # the service extension acknowledges in the background
+
+
+OUTAGE_SECONDS = 15.0
+RECOVERY_WITHIN = timedelta(seconds=60)
+
+
+async def test_the_served_relay_rides_out_a_503_outage_with_its_defaults(
+    server: LiveServer, providers: Providers
+) -> None:
+    """The article's outage against the real process and its default settings: 23
+    assignments while APNs answers 503. All arrive soon after APNs recovers, without a
+    replay, no dead letter, and at most one alert."""
+    started = datetime.now(UTC)
+    recovery = started + timedelta(seconds=OUTAGE_SECONDS)
+    providers.apns.override = lambda: (
+        Reply(503, "ServiceUnavailable") if datetime.now(UTC) < recovery else None
+    )
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+            engineer = await login(client, "eng.li")
+            iphone = await register(client, engineer, "ios", app_bundle_id=BUNDLE_ID)
+            dispatcher = await login(client, "dispatch")
+            orders = {
+                await assign_new_work_order(
+                    client, dispatcher, "eng.li", title=f"Cold store {index} too warm"
+                )
+                for index in range(23)
+            }
+            deadline = recovery + RECOVERY_WITHIN + timedelta(seconds=10)
+            mine: list[dict[str, Any]] = []
+            while datetime.now(UTC) < deadline:
+                listed = await client.get(
+                    "/api/v1/push/deliveries", headers=dispatcher, params={"limit": 200}
+                )
+                items = listed.json()["items"]
+                mine = [d for d in items if d["device_id"] == iphone["id"]]
+                if len(mine) == 23 and all(d["status"] == "delivered" for d in mine):
+                    break
+                await asyncio.sleep(1)
+            raised = (await client.get("/api/v1/push/alerts", headers=dispatcher)).json()["items"]
+    finally:
+        providers.apns.override = lambda: None
+    assert {d["subject_id"] for d in mine} == orders
+    assert {d["status"] for d in mine} == {"delivered"}, [d["last_reason"] for d in mine]
+    assert max(datetime.fromisoformat(d["sent_at"]) for d in mine) <= recovery + RECOVERY_WITHIN
+    failed = [r for r in apns_requests(providers, iphone["push_token"]) if r.status == 503]
+    assert failed  # the outage really happened to these pushes
+    new = [a for a in raised if datetime.fromisoformat(a["created_at"]) >= started]
+    assert [a for a in new if a["kind"] == "dead_letter"] == []
+    assert len(new) <= 1
