@@ -151,6 +151,10 @@ class Settings:
                 values[field.name] = parse(env[name])
             except ValueError as error:
                 raise SettingsError(f"{name}: {error}") from None
+        if "database_url" not in values:  # the embedded database lives with the local state
+            default_var_dir = next(f.default for f in fields(cls) if f.name == "var_dir")
+            var_dir = values.get("var_dir", default_var_dir)
+            values["database_url"] = f"sqlite:///{Path(var_dir) / 'fieldops.db'}"
         settings = cls(**values)
         if not settings.dev_mode and not settings.secret_key:
             raise SettingsError(

@@ -104,6 +104,15 @@ def test_a_short_secret_is_refused_even_in_dev_mode() -> None:
     assert Settings.from_env({"FIELDOPS_SECRET_KEY": "x" * 32}).signing_key() == "x" * 32
 
 
+def test_the_embedded_database_lives_in_the_var_dir_unless_told_otherwise(tmp_path: Path) -> None:
+    dev = {"FIELDOPS_DEV_MODE": "true"}
+    assert Settings.from_env(dev).database_url == "sqlite:///var/fieldops.db"
+    placed = Settings.from_env({**dev, "FIELDOPS_VAR_DIR": str(tmp_path / "state")})
+    assert placed.database_url == f"sqlite:///{tmp_path / 'state' / 'fieldops.db'}"
+    told = {**dev, "FIELDOPS_VAR_DIR": str(tmp_path), "DATABASE_URL": "sqlite:///elsewhere.db"}
+    assert Settings.from_env(told).database_url == "sqlite:///elsewhere.db"
+
+
 def test_dev_mode_generates_a_key_once_and_keeps_it(tmp_path: Path) -> None:
     var_dir = tmp_path / "var" / "nested"
     settings = Settings.from_env({"FIELDOPS_DEV_MODE": "true", "FIELDOPS_VAR_DIR": str(var_dir)})
