@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     UPLOAD_INCOMPLETE = "upload_incomplete"  # parts missing or of the wrong size: send them
     UPLOAD_REJECTED = "upload_rejected"  # what arrived is not what was declared: start over
     EVIDENCE_MISSING = "evidence_missing"  # resolving needs the evidence in details.missing
+    LAST_ADMIN = "last_admin"  # the tenant's last active admin: make another admin first
     QUOTA_EXCEEDED = "quota_exceeded"  # a portal link sent all the files it may send
 
 

@@ -9,13 +9,14 @@ import msgspec
 from msgspec import Meta
 
 from mobile_contract.enums import EvidenceKind, EvidenceState, UploadStatus, WorkOrderType
+from mobile_contract.types import LINE_PATTERN, TEXT_PATTERN
 
-Sha256 = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")]
-ClientKey = Annotated[str, Meta(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Sha256 = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$(?!\n)")]
+ClientKey = Annotated[str, Meta(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$(?!\n)")]
 ContentType = Annotated[
-    str, Meta(min_length=3, max_length=100, pattern=r"^[a-z0-9.+-]+/[a-z0-9.+-]+$")
+    str, Meta(min_length=3, max_length=100, pattern=r"^[a-z0-9.+-]+/[a-z0-9.+-]+$(?!\n)")
 ]
-RequirementCode = Annotated[str, Meta(max_length=40, pattern=r"^[a-z0-9_]*$")]
+RequirementCode = Annotated[str, Meta(max_length=40, pattern=r"^[a-z0-9_]*$(?!\n)")]
 
 
 class UploadCreate(msgspec.Struct, kw_only=True):
@@ -73,8 +74,8 @@ class UploadSession(msgspec.Struct, kw_only=True):
 class EvidenceRequirement(msgspec.Struct, kw_only=True):
     """One piece of evidence a work-order type needs before it may be resolved."""
 
-    code: Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
-    label: Annotated[str, Meta(min_length=1, max_length=200)]
+    code: Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$(?!\n)")]
+    label: Annotated[str, Meta(min_length=1, max_length=200, pattern=LINE_PATTERN)]
     kinds: Annotated[list[EvidenceKind], Meta(min_length=1)]
     reading_ok: bool = False  # a recorded reading value answers it too
 
@@ -109,8 +110,8 @@ class ReadingCreate(msgspec.Struct, kw_only=True):
     temperature), recorded in the evidence ledger."""
 
     requirement: RequirementCode
-    value: Annotated[str, Meta(min_length=1, max_length=100)]
-    unit: Annotated[str, Meta(max_length=20)] = ""
+    value: Annotated[str, Meta(min_length=1, max_length=100, pattern=LINE_PATTERN)]
+    unit: Annotated[str, Meta(max_length=20, pattern=LINE_PATTERN)] = ""
 
 
 class EvidenceEntry(msgspec.Struct, kw_only=True):
@@ -167,4 +168,4 @@ class DownloadAuditList(msgspec.Struct, kw_only=True):
 class EvidenceRemoval(msgspec.Struct, kw_only=True):
     """``POST /api/v1/evidence/{id}/remove``: a tombstone in the ledger, with the reason."""
 
-    reason: Annotated[str, Meta(min_length=3, max_length=1000)]
+    reason: Annotated[str, Meta(min_length=3, max_length=1000, pattern=TEXT_PATTERN)]

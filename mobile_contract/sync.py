@@ -1,6 +1,9 @@
 """Sync documents and RxDB's replication wire shapes (pull, push).
 
 Documents carry RxDB's ``_deleted`` flag; binary media never travels here, only references.
+Their text refuses control characters other than tab, CR and LF (``types.TEXT_PATTERN``), so a
+push can never carry what PostgreSQL cannot store; the tighter REST limits (length, one line)
+apply to the fields a push changes, so a value the server already holds never fails a push.
 """
 
 from datetime import datetime
@@ -17,6 +20,7 @@ from mobile_contract.enums import (
     WorkOrderStatus,
     WorkOrderType,
 )
+from mobile_contract.types import AnyText
 
 
 class StatusStep(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -37,9 +41,9 @@ class WorkOrderDocument(msgspec.Struct, kw_only=True):
     document comes back in the push's answer, for the device to adopt."""
 
     id: UUID
-    number: str = ""
-    title: str = ""
-    description: str = ""
+    number: AnyText = ""
+    title: AnyText = ""
+    description: AnyText = ""
     type: WorkOrderType = WorkOrderType.COLD_STORAGE_REPAIR
     priority: Priority = Priority.P2
     status: WorkOrderStatus = WorkOrderStatus.NEW
@@ -50,8 +54,8 @@ class WorkOrderDocument(msgspec.Struct, kw_only=True):
     customer_id: UUID | None = None
     team_id: UUID | None = None
     assignee_id: UUID | None = None
-    environment: str = ""
-    tags: list[str] = []
+    environment: AnyText = ""
+    tags: list[AnyText] = []
     created_at: datetime | None = None
     updated_at: datetime | None = None
     resolved_at: datetime | None = None
@@ -70,7 +74,7 @@ class NoteDocument(msgspec.Struct, kw_only=True):
     id: UUID
     work_order_id: UUID | None = None
     author_id: UUID | None = None
-    body: str = ""
+    body: AnyText = ""
     created_at: datetime | None = None
     device_time: datetime | None = None
     deleted: bool = msgspec.field(default=False, name="_deleted")
@@ -82,10 +86,10 @@ class ChecklistItemDocument(msgspec.Struct, kw_only=True):
     id: UUID
     work_order_id: UUID | None = None
     position: int = 0
-    label: str = ""
+    label: AnyText = ""
     required: bool = False
     done: bool = False
-    value: str = ""
+    value: AnyText = ""
     updated_by_id: UUID | None = None
     updated_at: datetime | None = None
     version: int = 0

@@ -15,7 +15,7 @@ from mobile_contract.enums import (
     WorkOrderStatus,
     WorkOrderType,
 )
-from mobile_contract.types import LongText, Name, ShortText, Tags
+from mobile_contract.types import TEXT_PATTERN, LongText, Name, ShortText, Tags
 
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
@@ -116,7 +116,7 @@ class Note(msgspec.Struct, kw_only=True):
 class NoteCreate(msgspec.Struct, kw_only=True):
     """``id`` may be a client-made UUID, so an offline retry never adds the note twice."""
 
-    body: Annotated[str, Meta(min_length=1, max_length=20_000)]
+    body: Annotated[str, Meta(min_length=1, max_length=20_000, pattern=TEXT_PATTERN)]
     id: UUID | None = None
     occurred_at: datetime | None = None
 

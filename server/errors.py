@@ -18,6 +18,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from kernel.errors import DomainError
 from mobile_contract.errors import ErrorBody, ErrorCode, ErrorEnvelope
+from mobile_contract.types import readable
 from server.request_meta import trace_id_of
 
 log = logging.getLogger("fieldops.errors")
@@ -40,6 +41,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.ALREADY_EXISTS: 409,
     ErrorCode.ILLEGAL_TRANSITION: 409,
+    ErrorCode.LAST_ADMIN: 409,
     ErrorCode.VERSION_CONFLICT: 409,
     ErrorCode.INVALID_REFERENCE: 422,
     ErrorCode.UNKNOWN_COLLECTION: 404,
@@ -77,7 +79,7 @@ def _field_error(item: dict[str, Any]) -> dict[str, str]:
         path = f"{path}.{missing['name']}" if path else missing["name"]
     if path and (field in ("", "data") or source == "body"):
         field = path
-    return {"field": field, "source": source, "message": message}
+    return {"field": field, "source": source, "message": readable(message)}
 
 
 def _validation(exc: ValidationException) -> tuple[ErrorCode, str, dict[str, Any]]:
@@ -108,8 +110,21 @@ _HTTP_CODES: tuple[tuple[type[HTTPException], ErrorCode, str], ...] = (
 )
 
 
+# msgspec's message when a document nests deeper than the interpreter's recursion limit lets
+# it decode (about 1,000 levels, less the stack in use); raised while Litestar reads the body.
+_TOO_DEEP = "while deserializing"
+
+
 def classify(exc: Exception) -> tuple[int, ErrorBody]:
     """Turn any exception into (status, error body)."""
+    if isinstance(exc, RecursionError) and _TOO_DEEP in str(exc):
+        # The client's document, not our bug: a 400 it can act on, not a 500 with a traceback.
+        # Any other RecursionError stays a 500 (logged), as it would be a bug of ours.
+        return 400, ErrorBody(
+            code=ErrorCode.MALFORMED_JSON,
+            message="The request body is not valid JSON for this API: it nests too deeply. "
+            "Send documents nested at most a few levels deep.",
+        )
     if isinstance(exc, DomainError):
         return STATUS[exc.code], ErrorBody(code=exc.code, message=exc.message, details=exc.details)
     if isinstance(exc, ValidationException):

@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent
 
 from mobile_contract.sync import PullResponse, PushRow, SyncConflictList
+from mobile_contract.types import LINE_PATTERN
 from server.http import BEARER, DB, CurrentActor
 from sync import conflicts, pushing, stream
 from sync import pull as pulling
@@ -23,7 +24,9 @@ class SyncController(Controller):
         self,
         collection: FromPath[str],
         actor: CurrentActor,
-        checkpoint: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        checkpoint: Annotated[
+            str | None, QueryParameter(max_length=200, pattern=LINE_PATTERN)
+        ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=pulling.MAX_LIMIT)] = 100,
     ) -> PullResponse:
         """Documents changed after ``checkpoint`` (absent on the first pull), in commit

@@ -21,6 +21,7 @@ from kernel.errors import DomainError, NotFound
 from mobile_contract import work_orders as wo_contract
 from mobile_contract.enums import Role
 from mobile_contract.errors import ErrorCode
+from mobile_contract.types import readable
 from sync.collections import Collection, Document
 from sync.merge import Override
 from sync.tables import SyncConflict
@@ -75,7 +76,7 @@ def comparable(document: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _invalid(error: msgspec.ValidationError, message: str, part: str) -> DomainError:
-    text = str(error)
+    text = readable(str(error))  # the text rules said for people, not as a regex
     field = (
         text.rsplit("`$.", 1)[1].rstrip("`").split(".")[0].split("[")[0] if "`$." in text else ""
     )

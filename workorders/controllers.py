@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import Priority, WorkOrderStatus
+from mobile_contract.types import LINE_PATTERN
 from server.http import BEARER, DB, CurrentActor
 from workorders import items, services, transitions
 from workorders.queries import ListFilters
@@ -37,8 +38,8 @@ class WorkOrderController(Controller):
         site_id: FromQuery[UUID | None] = None,
         asset_id: FromQuery[UUID | None] = None,
         customer_id: FromQuery[UUID | None] = None,
-        q: Annotated[str, QueryParameter(max_length=200)] = "",
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        q: Annotated[str, QueryParameter(max_length=200, pattern=LINE_PATTERN)] = "",
+        cursor: Annotated[str | None, QueryParameter(max_length=200, pattern=LINE_PATTERN)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE)] = 50,
     ) -> contract.WorkOrderPage:
         """Newest first; pass ``next_cursor`` back as ``cursor`` for the next page."""

@@ -420,3 +420,25 @@ async def test_bad_query_parameters_are_422(world: World) -> None:
     assert error_of(cursor, 422, "validation_failed")["details"]["field"] == "cursor"
     teams = await world.call("admin", "GET", "/api/v1/users?team_id=not-a-uuid")
     assert error_fields(error_of(teams, 422, "validation_failed")) == ["team_id"]
+
+
+# Control characters -------------------------------------------------------------------------
+
+
+async def test_a_nul_in_login_device_id_is_422_before_any_token(world: World) -> None:
+    """PostgreSQL cannot store U+0000: refused by the contract on both databases, naming the
+    field, instead of a 500 from the driver."""
+    response = await world.client.post(
+        "/api/v1/auth/login",
+        json={
+            "tenant": world.slug,
+            "username": "admin",
+            "password": "wrong-password",
+            "device_id": "phone\x00",
+        },
+    )
+    error = error_of(response, 422, "validation_failed")
+    assert error_fields(error) == ["device_id"]
+    assert "control characters" in error["details"]["errors"][0]["message"]
+    search = await world.call("dispatcher", "GET", f"{WORK_ORDERS}?q=%00")
+    assert error_fields(error_of(search, 422, "validation_failed")) == ["q"]

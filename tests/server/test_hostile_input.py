@@ -1,0 +1,708 @@
+"""Hostile input on every JSON route of the schema: never a 5xx.
+
+For every operation of the served OpenAPI schema that takes a JSON body, as a caller who gets
+past authentication and role checks, with a body that is otherwise valid: JSON nested 1,000
+deep, control characters (U+0000 first: PostgreSQL cannot store it) in every string property
+the schema lists, strings beyond ``maxLength``, invalid UTF-8, and a string where an object is
+expected; and U+0000 in every string query parameter. Every answer must be a 4xx with a stable
+error code and the error envelope, the refused field named, and nothing logged at ERROR.
+
+The walk is generic over the schema: a route with a JSON body that the table below does not
+know fails the walk, so every new route must be added here.
+"""
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import pytest
+
+from mobile_contract import sync as sync_contract
+from mobile_contract import work_orders as wo_contract
+from mobile_contract.errors import ErrorCode
+from tests.factories import PASSWORD, World
+
+CODES = {code.value for code in ErrorCode}
+DEPTH = 1_000
+SENTINEL = "@@hostile@@"
+CONTROL = ("\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f")
+#: Single-line text (names, titles, ids) refuses these too; long text keeps them.
+LINE_BREAKS = ("\t", "\n", "\r")
+#: String properties that are not text the server stores, so the text rule does not apply
+#: (they only must never answer 5xx): compared with a hash, never stored as sent. Both are in
+#: ``mobile_contract/auth.py`` (``Password``, ``RefreshRequest.refresh_token``).
+NOT_STORED = {"password", "refresh_token"}
+
+Key = tuple[str, str]
+Fill = Callable[["Scene"], Any]
+
+
+@dataclass
+class Scene:
+    """A tenant with a work order assigned to eng_a (a checklist item, verified evidence, a
+    portal link), so every route's valid body gets as far as the database."""
+
+    world: World
+    work_order_id: str
+    item_id: str
+    evidence_id: str
+    portal: dict[str, str]
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who calls the route (None: no token; "portal": the portal link), its path values and
+    a valid body."""
+
+    who: str | None
+    body: Fill
+    path: dict[str, Fill] = field(default_factory=dict)
+
+
+def _upload(scene: Scene) -> dict[str, Any]:
+    return {
+        "client_key": f"key-{uuid.uuid4().hex}",
+        "kind": "photo",
+        "content_type": "image/jpeg",
+        "size": 1000,
+        "sha256": "0" * 64,
+    }
+
+
+def _wo(scene: Scene) -> str:
+    return scene.work_order_id
+
+
+ROUTES: dict[Key, Route] = {
+    ("POST", "/api/v1/auth/login"): Route(
+        None,
+        lambda s: {
+            "tenant": s.world.slug,
+            "username": "admin",
+            "password": PASSWORD,
+            "device_id": "hostile-phone",
+        },
+    ),
+    ("POST", "/api/v1/auth/refresh"): Route(
+        None, lambda s: {"refresh_token": "not-a-token", "device_id": "hostile-phone"}
+    ),
+    ("POST", "/api/v1/auth/logout"): Route("eng_b", lambda s: {"all_devices": False}),
+    ("POST", "/api/v1/users"): Route(
+        "admin",
+        lambda s: {
+            "username": f"u{uuid.uuid4().hex[:10]}",
+            "display_name": "New Person",
+            "password": "long-enough-password",
+            "role": "engineer",
+            "phone": "+86 138 0000 0001",
+        },
+    ),
+    ("PATCH", "/api/v1/users/{user_id}"): Route(
+        "admin",
+        lambda s: {"display_name": "Renamed", "phone": "+86 1"},
+        {"user_id": lambda s: str(s.world.users["eng_a2"])},
+    ),
+    ("POST", "/api/v1/teams"): Route("admin", lambda s: {"name": f"team {uuid.uuid4().hex}"}),
+    ("PATCH", "/api/v1/teams/{team_id}"): Route(
+        "admin",
+        lambda s: {"name": "Renamed team"},
+        {"team_id": lambda s: str(s.world.teams["team_b"])},
+    ),
+    ("POST", "/api/v1/customers"): Route(
+        "admin",
+        lambda s: {"name": "Customer", "contacts": [{"name": "Mr. Wu", "email": "wu@example.com"}]},
+    ),
+    ("PATCH", "/api/v1/customers/{customer_id}"): Route(
+        "admin",
+        lambda s: {"name": "Customer", "contacts": [{"name": "Mr. Wu", "role": "manager"}]},
+        {"customer_id": lambda s: str(s.world.customer_id)},
+    ),
+    ("POST", "/api/v1/sites"): Route(
+        "admin", lambda s: {"name": "Site", "address": "1 Cold Road", "timezone": "Asia/Shanghai"}
+    ),
+    ("PATCH", "/api/v1/sites/{site_id}"): Route(
+        "admin",
+        lambda s: {"name": "Site", "address": "2 Cold Road"},
+        {"site_id": lambda s: str(s.world.site_id)},
+    ),
+    ("POST", "/api/v1/assets"): Route(
+        "admin",
+        lambda s: {"site_id": str(s.world.site_id), "device_code": f"CS-{uuid.uuid4().hex[:8]}"},
+    ),
+    ("PATCH", "/api/v1/assets/{asset_id}"): Route(
+        "admin", lambda s: {"name": "Compressor"}, {"asset_id": lambda s: str(s.world.asset_id)}
+    ),
+    ("POST", "/api/v1/work-orders"): Route(
+        "dispatcher", lambda s: {"title": "Freezer too warm", "description": "It is -12 °C"}
+    ),
+    ("PATCH", "/api/v1/work-orders/{work_order_id}"): Route(
+        "dispatcher", lambda s: {"title": "Freezer too warm"}, {"work_order_id": _wo}
+    ),
+    ("POST", "/api/v1/work-orders/{work_order_id}/transitions"): Route(
+        "eng_a",
+        lambda s: {"target": "on_hold", "hold_reason": "parts", "reason": "waiting"},
+        {"work_order_id": _wo},
+    ),
+    ("POST", "/api/v1/work-orders/{work_order_id}/notes"): Route(
+        "eng_a", lambda s: {"body": "Checked the fan"}, {"work_order_id": _wo}
+    ),
+    ("POST", "/api/v1/work-orders/{work_order_id}/checklist"): Route(
+        "eng_a", lambda s: {"label": "Check seals", "value": "ok"}, {"work_order_id": _wo}
+    ),
+    ("PATCH", "/api/v1/work-orders/{work_order_id}/checklist/{item_id}"): Route(
+        "eng_a",
+        lambda s: {"label": "Check seals", "value": "ok"},
+        {"work_order_id": _wo, "item_id": lambda s: s.item_id},
+    ),
+    ("POST", "/api/v1/devices"): Route(
+        "eng_a",
+        lambda s: {
+            "id": str(uuid.uuid4()),
+            "platform": "ios",
+            "push_token": uuid.uuid4().hex * 2,
+            "app_bundle_id": "com.example.fieldops",
+            "app_version": "9.9",
+            "time_zone": "Asia/Shanghai",
+        },
+    ),
+    ("POST", "/api/v1/push/deliveries/{delivery_id}/ack"): Route(
+        "eng_a", lambda s: {"event": "received"}, {"delivery_id": lambda s: str(uuid.uuid4())}
+    ),
+    ("POST", "/api/v1/work-orders/{work_order_id}/uploads"): Route(
+        "eng_a", _upload, {"work_order_id": _wo}
+    ),
+    ("POST", "/api/v1/work-orders/{work_order_id}/readings"): Route(
+        "eng_a",
+        lambda s: {"requirement": "temperature_reading", "value": "-18.5", "unit": "C"},
+        {"work_order_id": _wo},
+    ),
+    ("POST", "/api/v1/evidence/{evidence_id}/remove"): Route(
+        "dispatcher",
+        lambda s: {"reason": "a duplicate photo"},
+        {"evidence_id": lambda s: s.evidence_id},
+    ),
+    ("PUT", "/api/v1/evidence-rules/{work_order_type}"): Route(
+        "admin",
+        lambda s: {"requirements": [{"code": "photo_x", "label": "A photo", "kinds": ["photo"]}]},
+        {"work_order_type": lambda s: "cold_storage_repair"},
+    ),
+    ("POST", "/api/v1/work-orders/{work_order_id}/portal-links"): Route(
+        "dispatcher",
+        lambda s: {"contact_name": "Mr. Wu", "contact_phone": "+86 1"},
+        {"work_order_id": _wo},
+    ),
+    ("POST", "/api/v1/portal/uploads"): Route("portal", _upload),
+    # Walked per writable collection below (the documents' own schemas).
+    ("POST", "/api/v1/sync/{collection}/push"): Route(
+        "eng_a", lambda s: [], {"collection": lambda s: "work_orders"}
+    ),
+}
+
+SYNC_PUSH: Key = ("POST", "/api/v1/sync/{collection}/push")
+#: Each writable collection: its document Struct and the REST Struct whose limits a push obeys.
+SYNC_DOCUMENTS: dict[str, tuple[type[msgspec.Struct], type[msgspec.Struct]]] = {
+    "work_orders": (sync_contract.WorkOrderDocument, wo_contract.WorkOrderUpdate),
+    "work_order_notes": (sync_contract.NoteDocument, wo_contract.NoteCreate),
+    "checklist_items": (sync_contract.ChecklistItemDocument, wo_contract.ChecklistItemUpdate),
+}
+
+
+# The schema -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    template: str
+    body_schema: dict[str, Any] | None
+    string_queries: tuple[str, ...]
+
+    @property
+    def key(self) -> Key:
+        return (self.method, self.template)
+
+
+class Schemas:
+    """Resolves ``$ref`` against the components of one schema document."""
+
+    def __init__(self, components: dict[str, Any], prefix: str) -> None:
+        self.components, self.prefix = components, prefix
+
+    def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in schema:
+            schema = self.components[schema["$ref"].removeprefix(self.prefix)]
+        return schema
+
+    def options(self, schema: dict[str, Any]) -> list[dict[str, Any]]:
+        """The alternatives of a union (``anyOf``/``oneOf``), each resolved, nulls left out."""
+        schema = self.resolve(schema)
+        alternatives = schema.get("anyOf") or schema.get("oneOf")
+        if not alternatives:
+            return [schema]
+        found = [self.resolve(s) for s in alternatives]
+        return [s for s in found if s.get("type") != "null"]
+
+
+def _is_string(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "string"
+
+
+def text_paths(schemas: Schemas, schema: dict[str, Any], path: str = "") -> Iterator[Any]:
+    """(path, string schema) of every string the body may carry: properties, list items and
+    properties of nested objects (one list element deep). Paths are tuples of keys/indexes."""
+    for option in schemas.options(schema):
+        if _is_string(option):
+            yield (), option
+        elif option.get("type") == "object":
+            for name, sub in option.get("properties", {}).items():
+                for rest, leaf in text_paths(schemas, sub):
+                    yield (name, *rest), leaf
+        elif option.get("type") == "array" and isinstance(option.get("items"), dict):
+            for rest, leaf in text_paths(schemas, option["items"]):
+                yield (0, *rest), leaf
+
+
+def object_paths(schemas: Schemas, schema: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """Paths to every place an object is expected (the body itself included)."""
+    options = schemas.options(schema)
+    if any(o.get("type") == "object" for o in options):
+        yield ()
+    for option in options:
+        if option.get("type") == "object":
+            for name, sub in option.get("properties", {}).items():
+                for rest in object_paths(schemas, sub):
+                    yield (name, *rest)
+        elif option.get("type") == "array" and isinstance(option.get("items"), dict):
+            for rest in object_paths(schemas, option["items"]):
+                yield (0, *rest)
+
+
+async def load_operations(world: World) -> tuple[list[Operation], Schemas]:
+    response = await world.client.get("/schema/openapi.json")
+    assert response.status_code == 200, response.text
+    schema = response.json()
+    schemas = Schemas(schema["components"]["schemas"], "#/components/schemas/")
+    operations = []
+    for template, item in schema["paths"].items():
+        for method, spec in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            content = spec.get("requestBody", {}).get("content", {})
+            body = content.get("application/json", {}).get("schema")
+            strings = tuple(
+                p["name"]
+                for p in [*item.get("parameters", []), *spec.get("parameters", [])]
+                if p["in"] == "query"
+                and any(
+                    _is_string(o) and "format" not in o and "enum" not in o
+                    for o in schemas.options(p["schema"])
+                )
+            )
+            operations.append(Operation(method.upper(), template, body, strings))
+    return operations, schemas
+
+
+# Requests and checks ------------------------------------------------------------------------------
+
+
+def with_value(body: Any, path: tuple[Any, ...], value: Any) -> Any:
+    """A copy of ``body`` with ``value`` at ``path`` (missing objects and list items made)."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(head, int):
+        items = list(body) if isinstance(body, list) and body else [{}]
+        items[0] = with_value(items[0], rest, value)
+        return items
+    copy = dict(body) if isinstance(body, dict) else {}
+    copy[head] = with_value(copy.get(head, {}), rest, value)
+    return copy
+
+
+def dotted(path: tuple[Any, ...]) -> str:
+    """``("contacts", 0, "name")`` -> ``contacts[0].name``, as errors name fields."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def deep(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+class Walker:
+    """Sends each hostile request and collects every problem, so one run shows them all."""
+
+    def __init__(self, scene: Scene) -> None:
+        self.scene = scene
+        self.problems: list[str] = []
+        self.sent = 0
+
+    def headers(self, who: str | None) -> dict[str, str]:
+        if who is None:
+            return {}
+        if who == "portal":
+            return dict(self.scene.portal)
+        return dict(self.scene.world.headers[who])
+
+    async def send(
+        self, method: str, url: str, who: str | None, content: bytes, params: Any = None
+    ) -> Any:
+        self.sent += 1
+        headers = {**self.headers(who), "Content-Type": "application/json"}
+        return await self.scene.world.client.request(
+            method, url, content=content, headers=headers, params=params
+        )
+
+    def check(
+        self,
+        shown: str,
+        response: Any,
+        status: int | None = None,
+        code: str | None = None,
+        field_name: str | None = None,
+    ) -> None:
+        """A 4xx with the envelope and a stable code; the status, code and field if given."""
+        problem = _envelope_problem(response)
+        if problem is None and status is not None and response.status_code != status:
+            problem = f"expected {status}"
+        if problem is None and code is not None and response.json()["error"]["code"] != code:
+            problem = f"expected {code}"
+        if problem is None and field_name is not None:
+            named = _named_fields(response.json()["error"]["details"])
+            if field_name not in named:
+                problem = f"the error does not name {field_name!r} (names {sorted(named)})"
+        if problem:
+            self.problems.append(
+                f"{shown}: {problem}: {response.status_code} {response.text[:300]}"
+            )
+
+
+def logged_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        f"logged at {r.levelname}: {r.getMessage()}"
+        for r in caplog.records
+        if r.levelno >= logging.ERROR
+    ]
+
+
+def _envelope_problem(response: Any) -> str | None:
+    if not 400 <= response.status_code < 500:
+        return "not a 4xx"
+    try:
+        body = response.json()
+    except ValueError:
+        return "not JSON"
+    if not (isinstance(body, dict) and set(body) == {"error"}):
+        return "not the envelope"
+    error = body["error"]
+    if not (isinstance(error, dict) and set(error) == {"code", "message", "details"}):
+        return "not the envelope"
+    if error["code"] not in CODES:
+        return "an unknown error code"
+    if not (isinstance(error["message"], str) and error["message"]):
+        return "no message"
+    return None
+
+
+def _named_fields(details: dict[str, Any]) -> set[str]:
+    named = {str(item.get("field")) for item in details.get("errors", [])}
+    if "field" in details:
+        named.add(str(details["field"]))
+    return named
+
+
+def url_of(scene: Scene, template: str, route: Route) -> str:
+    url = template
+    for name, fill in route.path.items():
+        url = url.replace("{" + name + "}", fill(scene))
+    return url
+
+
+def encoded(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+async def walk_body(
+    walker: Walker, op: Operation, route: Route, url: str, schemas: Schemas, schema: Any
+) -> None:
+    """(a) to (e) on one route with a JSON body (``schema`` is the body's)."""
+    scene, shown = walker.scene, f"{op.method} {url}"
+    base = route.body(scene)
+    # (a) Nesting 1,000 deep: as the whole body and as a value inside a valid one.
+    response = await walker.send(op.method, url, route.who, deep(DEPTH).encode())
+    walker.check(f"{shown} [nested {DEPTH} deep]", response, 400, "malformed_json")
+    holder = encoded(
+        with_value(base, ("hostile",), SENTINEL) if isinstance(base, dict) else [SENTINEL]
+    )
+    nested = holder.replace(f'"{SENTINEL}"'.encode(), deep(DEPTH).encode())
+    response = await walker.send(op.method, url, route.who, nested)
+    walker.check(f"{shown} [a value nested {DEPTH} deep]", response, 400, "malformed_json")
+    # (d) Invalid UTF-8 inside a string.
+    bad = holder.replace(f'"{SENTINEL}"'.encode(), b'"\xff\xfe"')
+    response = await walker.send(op.method, url, route.who, bad)
+    walker.check(f"{shown} [invalid UTF-8]", response, 400, "malformed_json")
+    # (e) A string where an object is expected.
+    for path in object_paths(schemas, schema):
+        body = with_value(base, path, "not an object")
+        response = await walker.send(op.method, url, route.who, encoded(body))
+        # Litestar names the whole body ("data") for an item of a list body.
+        where = _field_of(path) if path and not isinstance(path[0], int) else None
+        walker.check(
+            f"{shown} [a string at {dotted(path) or 'the body'}]",
+            response,
+            422,
+            "validation_failed",
+            where,
+        )
+    # (b) Control characters and (c) over-long strings in every string property.
+    for path, leaf in text_paths(schemas, schema):
+        if len(path) < 2 and (not path or isinstance(path[0], int)):
+            continue
+        name = dotted(path)
+        stored = not ({str(p) for p in path} & NOT_STORED) and "format" not in leaf
+        for char in CONTROL:
+            body = with_value(base, path, f"ok{char}ok")
+            response = await walker.send(op.method, url, route.who, encoded(body))
+            label = f"{shown} [U+{ord(char):04X} in {name}]"
+            if stored:
+                walker.check(label, response, 422, "validation_failed", _field_of(path))
+            else:
+                walker.check(label, response)
+        if "maxLength" in leaf:
+            body = with_value(base, path, "x" * (leaf["maxLength"] + 1))
+            response = await walker.send(op.method, url, route.who, encoded(body))
+            walker.check(
+                f"{shown} [{name} over maxLength]",
+                response,
+                422,
+                "validation_failed",
+                _field_of(path),
+            )
+
+
+def _field_of(path: tuple[Any, ...]) -> str:
+    """How the error names the field: REST errors by its path in the body
+    (``contacts[0].name``); a sync push by the document's field, beside the row's index."""
+    if len(path) > 2 and path[:2] == (0, "newDocumentState"):
+        return str(path[2])
+    return dotted(path)
+
+
+@pytest.fixture
+async def scene(world: World) -> Scene:
+    wo = await world.create_work_order()
+    await world.transition(
+        "dispatcher", wo["id"], "assigned", assignee_id=str(world.users["eng_a"])
+    )
+    for target in ("accepted", "en_route", "on_site", "in_progress"):
+        await world.transition("eng_a", wo["id"], target)
+    item = await world.call(
+        "eng_a",
+        "POST",
+        f"/api/v1/work-orders/{wo['id']}/checklist",
+        json={"label": "Seals"},
+        expect=201,
+    )
+    await world.add_required_evidence(wo["id"])
+    evidence = await world.call(
+        "eng_a", "GET", f"/api/v1/work-orders/{wo['id']}/evidence", expect=200
+    )
+    portal = await world.portal_link(wo["id"])
+    scene = Scene(
+        world=world,
+        work_order_id=wo["id"],
+        item_id=item.json()["id"],
+        evidence_id=evidence.json()["entries"][0]["id"],
+        portal=portal,
+    )
+    pulled = await world.call("eng_a", "GET", "/api/v1/sync/work_orders/pull", expect=200)
+    (document,) = pulled.json()["documents"]
+    scene.documents = {
+        "work_orders": document,
+        "work_order_notes": {"id": str(uuid.uuid4()), "work_order_id": wo["id"], "body": "note"},
+        "checklist_items": {"id": str(uuid.uuid4()), "work_order_id": wo["id"], "label": "new"},
+    }
+    return scene
+
+
+# The tests ----------------------------------------------------------------------------------------
+
+
+async def test_every_json_route_refuses_hostile_bodies_with_a_4xx(
+    scene: Scene, caplog: pytest.LogCaptureFixture
+) -> None:
+    operations, schemas = await load_operations(scene.world)
+    with_body = [op for op in operations if op.body_schema is not None]
+    unknown = {op.key for op in with_body} - set(ROUTES)
+    assert not unknown, f"routes with a JSON body this walk does not know: {unknown}"
+    assert set(ROUTES) <= {op.key for op in with_body}, "the table names routes that are gone"
+    walker = Walker(scene)
+    caplog.set_level(logging.ERROR)
+    for op in sorted(with_body, key=lambda o: "logout" in o.template):
+        route = ROUTES[op.key]
+        if op.key == SYNC_PUSH:
+            continue  # below, per collection
+        url = url_of(scene, op.template, route)
+        await walk_body(walker, op, route, url, schemas, op.body_schema)
+    walker.problems += logged_errors(caplog)
+    assert walker.sent > 500
+    assert not walker.problems, f"{len(walker.problems)} problems:\n" + "\n".join(walker.problems)
+
+
+async def test_sync_pushes_refuse_hostile_documents_with_a_4xx_naming_the_row(
+    scene: Scene, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Per writable collection: the document's own schema (as an app builds it), inside a
+    valid push row. A refused batch is a 4xx naming the field, never a 500 the replica would
+    retry forever."""
+    operations, _ = await load_operations(scene.world)
+    (push,) = [op for op in operations if op.key == SYNC_PUSH]
+    walker = Walker(scene)
+    caplog.set_level(logging.ERROR)
+    for collection, (document_type, rest_type) in SYNC_DOCUMENTS.items():
+        url = f"/api/v1/sync/{collection}/push"
+        _, components = msgspec.json.schema_components([document_type, rest_type])
+        schemas = Schemas(components, "#/$defs/")
+        document = scene.documents[collection]
+        rest_limits = {
+            name: leaf
+            for (name, *_), leaf in text_paths(schemas, {"$ref": f"#/$defs/{rest_type.__name__}"})
+        }
+        row = {"assumedMasterState": None, "newDocumentState": document}
+        if collection == "work_orders":
+            row["assumedMasterState"] = document
+        route = Route("eng_a", lambda s, row=row: [row])
+        push_schema = {"type": "array", "items": {"$ref": "#/$defs/Row"}}
+        components["Row"] = {
+            "type": "object",
+            "properties": {"newDocumentState": {"$ref": f"#/$defs/{document_type.__name__}"}},
+        }
+        await walk_body(walker, push, route, url, schemas, push_schema)
+        # Over the REST limits, which a push is held to on the fields it changes.
+        for name, leaf in rest_limits.items():
+            if "maxLength" in leaf and name in document_type.__struct_fields__ and name != "tags":
+                body = [
+                    {**row, "newDocumentState": {**document, name: "x" * (leaf["maxLength"] + 1)}}
+                ]
+                response = await walker.send("POST", url, "eng_a", encoded(body))
+                walker.check(
+                    f"{url} [{name} over the REST limit]", response, 422, "validation_failed", name
+                )
+    walker.problems += logged_errors(caplog)
+    assert not walker.problems, f"{len(walker.problems)} problems:\n" + "\n".join(walker.problems)
+
+
+async def test_string_query_parameters_refuse_control_characters(scene: Scene) -> None:
+    operations, _ = await load_operations(scene.world)
+    queried = [op for op in operations if op.string_queries and op.method == "GET"]
+    assert {op.template for op in queried} >= {
+        "/api/v1/work-orders",
+        "/api/v1/sync/{collection}/pull",
+    }
+    walker = Walker(scene)
+    for op in queried:
+        url = op.template.replace("{collection}", "work_orders")
+        for name in op.string_queries:
+            for char in ("\x00", "\x1b", "\n"):
+                response = await scene.world.client.get(
+                    url, params={name: f"a{char}b"}, headers=scene.world.headers["dispatcher"]
+                )
+                walker.check(
+                    f"GET {url}?{name}=U+{ord(char):04X}", response, 422, "validation_failed", name
+                )
+    assert not walker.problems, "\n".join(walker.problems)
+    # The search itself still works on ordinary text.
+    found = await scene.world.call("dispatcher", "GET", "/api/v1/work-orders?q=Freezer", expect=200)
+    assert [item["id"] for item in found.json()["items"]] == [scene.work_order_id]
+
+
+async def test_login_with_a_deeply_nested_device_id_is_400_without_a_traceback(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The review's reproduction, before any token."""
+    caplog.set_level(logging.ERROR)
+    body = (
+        f'{{"tenant":"{world.slug}","username":"x","password":"y","device_id":' + deep(DEPTH) + "}"
+    ).encode()
+    response = await world.client.post(
+        "/api/v1/auth/login", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "malformed_json"
+    assert "nests too deeply" in error["message"]
+    assert not logged_errors(caplog)
+
+
+async def test_a_sync_id_nested_just_under_the_decoders_limit_is_a_4xx(scene: Scene) -> None:
+    """Deep enough to decode, too deep to print: the row's id must not be turned into text."""
+    for depth in (500, 700, 800, 900, 950):
+        for collection in SYNC_DOCUMENTS:
+            content = (
+                '[{"assumedMasterState":null,"newDocumentState":{"id":' + deep(depth) + "}}]"
+            ).encode()
+            response = await scene.world.call(
+                "eng_a",
+                "POST",
+                f"/api/v1/sync/{collection}/push",
+                content=content,
+                headers={"Content-Type": "application/json"},
+            )
+            assert 400 <= response.status_code < 500, (depth, collection, response.text[:300])
+            assert response.json()["error"]["code"] in ("malformed_json", "validation_failed")
+
+
+async def test_single_line_text_refuses_line_breaks_and_long_text_keeps_them(world: World) -> None:
+    for char in LINE_BREAKS:
+        for body in ({"title": f"a{char}b"}, {"title": "ok", "tags": [f"a{char}b"]}):
+            response = await world.call("dispatcher", "POST", "/api/v1/work-orders", json=body)
+            assert response.status_code == 422, response.text
+            error = response.json()["error"]
+            assert error["code"] == "validation_failed"
+            assert "control characters" in json.dumps(error["details"]), error
+    # A trailing newline too (Python's ``$`` alone would let it through).
+    response = await world.call("dispatcher", "POST", "/api/v1/work-orders", json={"title": "ab\n"})
+    assert response.status_code == 422, response.text
+    description = "Line one\n\tLine two\r\nLine three"
+    created = await world.create_work_order(description=description, title="Fan — 冷库 ✓")
+    assert created["description"] == description
+    note = await world.call(
+        "dispatcher",
+        "POST",
+        f"/api/v1/work-orders/{created['id']}/notes",
+        json={"body": description},
+        expect=201,
+    )
+    assert note.json()["body"] == description
+
+
+async def test_nothing_hostile_was_stored(scene: Scene) -> None:
+    """After a walk, the tenant's work orders, notes and checklist hold no control
+    characters (refused requests changed nothing)."""
+    walker = Walker(scene)
+    operations, schemas = await load_operations(scene.world)
+    for op in operations:
+        if op.key in (
+            ("POST", "/api/v1/work-orders"),
+            ("POST", "/api/v1/work-orders/{work_order_id}/notes"),
+        ):
+            route = ROUTES[op.key]
+            await walk_body(
+                walker, op, route, url_of(scene, op.template, route), schemas, op.body_schema
+            )
+    assert not walker.problems, "\n".join(walker.problems)
+    listing = await scene.world.call(
+        "dispatcher", "GET", "/api/v1/work-orders?limit=200", expect=200
+    )
+    assert [item["id"] for item in listing.json()["items"]] == [scene.work_order_id]
+    detail = await scene.world.call(
+        "dispatcher", "GET", f"/api/v1/work-orders/{scene.work_order_id}", expect=200
+    )
+    assert detail.json()["notes"] == []
