@@ -23,6 +23,7 @@ import httpx
 from minio import Minio
 
 from bench.harness import ROOT, database, environment, login, peak_rss_mib, serve
+from tests.media.samples import video
 
 MIB = 1 << 20
 
@@ -88,7 +89,7 @@ async def measure(args: argparse.Namespace) -> None:
 
 
 async def run(base: str, pid: int, args: argparse.Namespace) -> None:
-    data = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + os.urandom(args.mib * MIB - 24)
+    data = video(args.mib * MIB)  # a well-formed MP4: verification walks its boxes
     digest = hashlib.sha256(data).hexdigest()
     async with (
         httpx.AsyncClient(base_url=base, timeout=120) as api,

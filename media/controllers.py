@@ -20,6 +20,9 @@ from server.http import BEARER, DB, CurrentActor
 from server.state import AppServices
 
 PUBLIC = {"exclude_from_auth": True}  # the signed link is the credential
+# A browser must take the bytes for the type they are served as (verified evidence), never
+# sniff an HTML or script page out of them.
+DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff"}
 
 
 def _local_store(request: Request[Any, Any, Any]) -> LocalStore:
@@ -68,7 +71,13 @@ class LocalMediaController(Controller):
             raise DomainError(ErrorCode(error.code), error.message) from None
         if not path.is_file():
             raise NotFound("media object", "link")
-        return File(path, filename=str(claims.get("name", path.name)))
+        return File(
+            path,
+            filename=str(claims.get("name", path.name)),
+            media_type=str(claims.get("type") or "application/octet-stream"),
+            content_disposition_type="attachment",  # evidence is saved, never shown inline
+            headers=DOWNLOAD_HEADERS,
+        )
 
 
 class UploadController(Controller):

@@ -72,7 +72,8 @@ async def download_link(
             ],
         )
     name = f"{evidence_id}{'.thumb.jpg' if thumbnail else _extension(entry['content_type'])}"
-    link = await store.download_url(key=key, expires=LINK_TTL, filename=name)
+    served = "image/jpeg" if thumbnail else (entry["content_type"] or "application/octet-stream")
+    link = await store.download_url(key=key, expires=LINK_TTL, filename=name, content_type=served)
     return contract.DownloadLink(url=link.url, expires_at=link.expires_at)
 
 

@@ -9,7 +9,11 @@ from typing import Any
 
 from PIL import ExifTags, Image, UnidentifiedImageError
 
-MAX_PIXELS = 50_000_000  # a 50-megapixel photo; decompression bombs are far beyond
+from media.png import MAX_PIXELS, PngWalk
+
+# What one decode may hold in memory (Pillow keeps RGB as 4 bytes a pixel): 16 megapixels.
+DECODE_BUDGET = 64 << 20
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "LA": 4, "RGB": 4, "RGBA": 4}
 THUMBNAIL_EDGE = 320
 _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
     (0, b"\xff\xd8\xff", "image/jpeg"),
@@ -54,7 +58,10 @@ def sniff(head: bytes) -> str:
 
 
 def inspect_image(data: bytes, content_type: str) -> Inspection:
-    """Decode an image fully (a truncated or forged file fails here) under the pixel guard."""
+    """Decode an image fully (a truncated or forged file fails here) under the pixel guard and
+    within the memory budget: a JPEG is decoded at the scale its thumbnail needs (every byte
+    still decoded); a PNG too large for the budget is checked chunk by chunk without its
+    pixels and gets no thumbnail; any other image too large for it is refused."""
     found = Inspection(content_type)
     try:
         # The pixel guard is checked on the header, before anything is decoded (runs in a
@@ -62,19 +69,39 @@ def inspect_image(data: bytes, content_type: str) -> Inspection:
         with Image.open(io.BytesIO(data)) as probe:
             _guard(probe.size)
             probe.verify()
+            found.width, found.height = probe.size
+            decoded = probe.width * probe.height * _BYTES_PER_PIXEL.get(probe.mode, 4)
+        if decoded > DECODE_BUDGET and content_type != "image/jpeg":
+            return _undecoded(data, found, decoded)
         with Image.open(io.BytesIO(data)) as image:
+            if content_type == "image/jpeg":
+                image.draft("RGB", (THUMBNAIL_EDGE, THUMBNAIL_EDGE))  # DCT scaling on decode
             image.load()
-            found.width, found.height = image.size
             _read_exif(image, found)
-            thumbnail = image.convert("RGB")
-            thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
+            image.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))  # in place: no full-size copy
             out = io.BytesIO()
-            thumbnail.save(out, "JPEG", quality=80)  # no exif= argument: EXIF stripped
+            image.convert("RGB").save(out, "JPEG", quality=80)  # no exif= argument: stripped
             found.thumbnail = out.getvalue()
     except (Image.DecompressionBombError, _TooLarge) as error:
         found.problem = f"the image is too large to decode safely ({error})"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         found.problem = f"the image cannot be decoded ({type(error).__name__}: {error})"
+    return found
+
+
+def _undecoded(data: bytes, found: Inspection, decoded: int) -> Inspection:
+    """An image whose pixels would not fit the budget: a PNG is walked instead (every chunk,
+    all of its image data inflated and counted, nothing kept); others are refused."""
+    budget = f"{decoded >> 20} MiB decoded, the budget is {DECODE_BUDGET >> 20} MiB"
+    if found.content_type != "image/png":
+        found.problem = f"the image is too large to decode safely ({budget})"
+        return found
+    walk = PngWalk()
+    walk.feed(data)
+    if problem := walk.finish():
+        found.problem = f"the image cannot be decoded (PNG: {problem})"
+    else:
+        found.details["thumbnail_skipped"] = f"too large to decode ({budget})"
     return found
 
 

@@ -71,10 +71,15 @@ class LocalStore:
         expected = _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
         if not hmac.compare_digest(signature.encode(), expected.encode()):
             raise SignedUrlError("link_invalid", "This media link is not valid.")
-        claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        except ValueError:  # (binascii.Error and JSONDecodeError are ValueErrors)
+            raise SignedUrlError("link_invalid", "This media link is not valid.") from None
+        if not _well_formed(claims):
+            raise SignedUrlError("link_invalid", "This media link is not valid.")
         if claims["exp"] < self.clock().timestamp():
             raise SignedUrlError("link_expired", "This media link has expired: ask for a new one.")
-        return claims
+        return dict(claims)
 
     async def upload_url(
         self, *, key: str, content_type: str, max_bytes: int, expires: timedelta
@@ -89,8 +94,16 @@ class LocalStore:
         url, at = self._url(claims, expires)
         return SignedRequest("PUT", url, {}, at)
 
-    async def download_url(self, *, key: str, expires: timedelta, filename: str) -> SignedRequest:
-        url, at = self._url({"op": "get", "key": key, "name": filename}, expires)
+    async def download_url(
+        self,
+        *,
+        key: str,
+        expires: timedelta,
+        filename: str,
+        content_type: str = "application/octet-stream",
+    ) -> SignedRequest:
+        claims = {"op": "get", "key": key, "name": filename, "type": content_type}
+        url, at = self._url(claims, expires)
         return SignedRequest("GET", url, {}, at)
 
     # Bytes arriving at, and leaving from, the app's routes ------------------------------------
@@ -233,6 +246,25 @@ def _concatenate(directory: Path, numbers: list[int], target: Path) -> None:
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+_CLAIMS: dict[str, dict[str, type]] = {  # what each kind of link carries, and its types
+    "put": {"key": str, "max": int},
+    "part": {"key": str, "upload": str, "n": int, "max": int},
+    "get": {"key": str, "name": str},
+}
+
+
+def _well_formed(claims: Any) -> bool:
+    """Signed claims of the shape this store signs (a link signed by an older release, or
+    with a key shared by mistake, must answer 403, never fail on a missing or odd field)."""
+    if not isinstance(claims, dict) or claims.get("op") not in _CLAIMS:
+        return False
+    fields = {"exp": int, **_CLAIMS[claims["op"]]}
+    return all(
+        isinstance(claims.get(name), kind) and not isinstance(claims.get(name), bool)
+        for name, kind in fields.items()
+    ) and isinstance(claims.get("type", ""), str)
 
 
 def _b64(data: bytes) -> str:

@@ -84,8 +84,16 @@ class ObjectStore(Protocol):
     async def delete(self, *, key: str) -> None: ...
 
     async def download_url(
-        self, *, key: str, expires: timedelta, filename: str
-    ) -> SignedRequest: ...
+        self,
+        *,
+        key: str,
+        expires: timedelta,
+        filename: str,
+        content_type: str = "application/octet-stream",
+    ) -> SignedRequest:
+        """A GET link answering the bytes as an attachment of ``content_type`` (the verified
+        type, not what the uploader declared)."""
+        ...
 
     async def retain(self, *, key: str, until: datetime) -> bool: ...
 
@@ -344,9 +352,19 @@ class S3Store:
     async def delete(self, *, key: str) -> None:
         await asyncio.to_thread(self.client.remove_object, self.bucket, key)
 
-    async def download_url(self, *, key: str, expires: timedelta, filename: str) -> SignedRequest:
+    async def download_url(
+        self,
+        *,
+        key: str,
+        expires: timedelta,
+        filename: str,
+        content_type: str = "application/octet-stream",
+    ) -> SignedRequest:
+        # S3 lets a presigned GET override these two answer headers (not nosniff: a proxy or
+        # CDN in front of the bucket adds X-Content-Type-Options).
         disposition: dict[str, str | list[str] | tuple[str]] = {
-            "response-content-disposition": f'attachment; filename="{filename}"'
+            "response-content-disposition": f'attachment; filename="{filename}"',
+            "response-content-type": content_type,
         }
         url = await asyncio.to_thread(
             self.signer.presigned_get_object,

@@ -3,10 +3,12 @@ checked; abandoned uploads are aborted.
 
 For each completed upload it streams the object from quarantine and re-hashes it (the declared
 SHA-256 must match: the S3 server does not check, so this is what catches tampering), sniffs the
-real type from the bytes (an executable named ``.jpg`` is refused), decodes images under a
-decompression-bomb guard, reads EXIF capture time and place, and makes a thumbnail with EXIF
-stripped. A verified upload is copied out of quarantine to its evidence key and appended to the
-work order's evidence ledger; a rejected one is deleted and keeps its reason.
+real type from the bytes (an executable named ``.jpg`` is refused), walks its container to the
+end and scans it for executables (a polyglot is refused: ``media.containers``,
+``media.executables``), decodes images under a decompression-bomb guard and a memory budget,
+reads EXIF capture time and place, and makes a thumbnail with EXIF stripped. A verified upload
+is copied out of quarantine to its evidence key and appended to the work order's evidence
+ledger; a rejected one is deleted and keeps its reason.
 """
 
 import asyncio
@@ -22,7 +24,8 @@ from kernel.clock import utcnow
 from kernel.db import Database
 from kernel.rows import uuid_of
 from kernel.wakeup import run_rounds
-from media import ledger
+from media import containers, ledger
+from media.executables import ExecutableScan
 from media.inspect import Inspection, inspect_image, sniff
 from media.store import ObjectNotFound, ObjectStore
 from media.tables import Upload
@@ -33,6 +36,7 @@ log = logging.getLogger("fieldops.media")
 
 MAX_ATTEMPTS = 5  # then an upload that keeps failing is rejected, not retried for ever
 DECODED = frozenset({"image/jpeg", "image/png", "image/webp"})  # what Pillow decodes here
+SNIFF_BYTES = 64  # the first bytes that say what a file claims to be
 _CLAIM = (
     "UPDATE media_upload SET claimed_until = {}, verify_attempts = verify_attempts + 1"
     " WHERE id IN (SELECT id FROM media_upload WHERE status = 'uploaded'"
@@ -162,24 +166,22 @@ class Verifier:
         await self.store.delete(key=staged)
 
     async def _inspect(self, row: dict[str, Any], key: str) -> Inspection:
-        """Stream the object once: hash it, keep its head for sniffing, and (images only, at
-        most the kind's limit) its bytes for decoding, which runs in a worker thread."""
-        digest, size, head = hashlib.sha256(), 0, b""
+        """Stream the object once (hash, sniff, scan for executables, walk its container; for
+        images at most the kind's limit kept for decoding), each chunk in a worker thread:
+        CPU-bound work never runs on the event loop the API serves from."""
         kind = EvidenceKind(row["kind"])
         keep = kind in (EvidenceKind.PHOTO, EvidenceKind.SIGNATURE)
-        kept = bytearray()
+        streamed = _Streamed(keep=LIMITS[kind].max_bytes if keep else 0)
         async with contextlib.aclosing(self.store.read(key=key)) as chunks:
             async for chunk in chunks:
-                digest.update(chunk)
-                size += len(chunk)
-                if len(head) < 64:
-                    head += chunk[: 64 - len(head)]
-                if keep and size <= LIMITS[kind].max_bytes:
-                    kept.extend(chunk)
-        sniffed = sniff(head)
-        if size != row["size"]:
-            return Inspection(sniffed, f"{size} bytes are stored, {row['size']} were declared")
-        if digest.hexdigest() != row["sha256"]:
+                await asyncio.to_thread(streamed.absorb, chunk)
+        problem = await asyncio.to_thread(streamed.finish)
+        sniffed = streamed.sniffed
+        if streamed.size != row["size"]:
+            return Inspection(
+                sniffed, f"{streamed.size} bytes are stored, {row['size']} were declared"
+            )
+        if streamed.digest.hexdigest() != row["sha256"]:
             return Inspection(
                 sniffed,
                 "the bytes do not match the declared SHA-256 (they changed after capture or "
@@ -191,8 +193,10 @@ class Verifier:
             return Inspection(
                 sniffed, f"the content is {what}, not a {kind} ({', '.join(sorted(allowed))})"
             )
-        if sniffed in DECODED:  # CPU-bound: never on the event loop the API serves from
-            return await asyncio.to_thread(inspect_image, bytes(kept), sniffed)
+        if problem:
+            return Inspection(sniffed, problem)
+        if sniffed in DECODED:
+            return await asyncio.to_thread(inspect_image, bytes(streamed.kept), sniffed)
         return Inspection(sniffed)
 
     async def _decide(self, row: dict[str, Any], status: UploadStatus, reason: str) -> bool:
@@ -223,6 +227,51 @@ class Verifier:
                 if attempt == 2:
                     raise
                 await asyncio.sleep(0.05 * (attempt + 1))
+
+
+class _Streamed:
+    """What one pass over an object learns: its hash and size, its first bytes (the sniffed
+    type), executables inside it, its container's structure, and (images) its bytes."""
+
+    def __init__(self, *, keep: int) -> None:
+        self.digest, self.size, self.head = hashlib.sha256(), 0, b""
+        self.keep, self.kept = keep, bytearray()
+        self.sniffed = ""
+        self.executables = ExecutableScan()
+        self.check: containers.Check | None = None
+        self._early: list[bytes] = []  # chunks before the head is complete (tiny ones)
+
+    def absorb(self, chunk: bytes) -> None:
+        self.digest.update(chunk)
+        self.size += len(chunk)
+        if self.size <= self.keep:
+            self.kept.extend(chunk)
+        self.executables.feed(chunk)
+        if len(self.head) < SNIFF_BYTES:
+            self.head += chunk[: SNIFF_BYTES - len(self.head)]
+            self._early.append(chunk)
+            if len(self.head) == SNIFF_BYTES:
+                self._start()
+        elif self.check is not None:
+            self.check.feed(chunk)
+
+    def _start(self) -> None:
+        self.sniffed = sniff(self.head)
+        self.check = containers.check_for(self.sniffed)
+        for early in self._early:
+            if self.check is not None:
+                self.check.feed(early)
+        self._early = []
+
+    def finish(self) -> str:
+        """Why the bytes cannot be evidence whatever was declared; "" when they may be."""
+        if len(self.head) < SNIFF_BYTES:
+            self._start()
+        if found := self.executables.finish():
+            return f"the content hides {found}"
+        if self.check is not None and (problem := self.check.finish()):
+            return f"the content is not a well-formed {self.sniffed}: {problem}"
+        return ""
 
 
 def _staged(row: dict[str, Any]) -> str:

@@ -64,3 +64,27 @@ async def test_removal_is_a_tombstone_by_a_supervisor_with_a_reason(world: World
     refused = await link(world, "eng_a", photo["id"], expect=409)
     assert refused["error"]["code"] == "illegal_transition"
     await world.call("supervisor", "POST", url, json=body, expect=409)  # once only
+
+
+async def test_downloads_are_attachments_of_the_verified_type_never_sniffed(
+    world: World, each_store: str
+) -> None:
+    """A browser opening a download link must not sniff a page out of evidence bytes: the
+    answer names the verified type, as an attachment, with nosniff (the app's own links)."""
+    wo = await engineers_work_order(world)
+    await world.add_required_evidence(wo)
+    entries = (await evidence(world, wo))["entries"]
+    photo = next(e for e in entries if e["kind"] == "photo")
+    signature = next(e for e in entries if e["kind"] == "signature")
+    for entry, thumbnail, content_type in (
+        (photo, False, "image/jpeg"),
+        (signature, False, "image/png"),
+        (signature, True, "image/jpeg"),
+    ):
+        params = {"thumbnail": "true"} if thumbnail else {}
+        got = await fetch(world, (await link(world, "eng_a", entry["id"], **params))["url"])
+        assert got.status_code == 200
+        assert got.headers["content-type"].split(";")[0] == content_type
+        assert got.headers["content-disposition"].startswith("attachment")
+        if each_store == "local":
+            assert got.headers["x-content-type-options"] == "nosniff"

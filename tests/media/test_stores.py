@@ -2,14 +2,19 @@
 a re-sent part replaces the first), reads, copies, signed downloads, refused bad links."""
 
 import asyncio
+import base64
 import hashlib
+import hmac
+import json
 import os
+import time
 from datetime import timedelta
 
 import pytest
 from minio.commonconfig import ENABLED, Filter
 from minio.lifecycleconfig import Expiration, LifecycleConfig, Rule
 
+from media.local_store import ROUTE, LocalStore
 from media.store import (
     ORPHAN_DAYS,
     MultipartNotFound,
@@ -180,3 +185,41 @@ async def test_the_bucket_drops_orphan_bytes_and_keeps_its_other_rules(
     assert quarantine.noncurrent_version_expiration.noncurrent_days == 1
     assert rules["fieldops-expire-staging"].rule_filter.prefix == "staging/"
     assert "evidence/" not in {rule.rule_filter.prefix for rule in config.rules}
+
+
+async def test_links_with_malformed_signed_claims_answer_403_never_500(
+    under_test: StoreUnderTest,
+) -> None:
+    """A correctly signed token whose claims are not what the store signs (another shape, a
+    missing or mistyped field, not JSON at all) is an invalid link, for uploads and downloads."""
+    t = under_test
+    if not isinstance(t.store, LocalStore):
+        pytest.skip("S3 links are checked by S3; this is the local store's own signing")
+    later = int(time.time()) + 3600
+    payloads: list[bytes] = [
+        json.dumps(claims).encode()
+        for claims in (
+            [1, 2],
+            "get",
+            None,
+            {"op": "get", "exp": "tomorrow", "key": "evidence/x", "name": "x.jpg"},
+            {"op": "get", "exp": later, "name": "x.jpg"},
+            {"op": "get", "exp": later, "key": 5, "name": "x.jpg"},
+            {"op": "get", "exp": later, "key": "evidence/x", "name": ["x"]},
+            {"op": "copy", "exp": later, "key": "evidence/x"},
+            {"exp": later, "key": "evidence/x"},
+            {"op": "put", "exp": later, "key": "quarantine/x"},
+            {"op": "put", "exp": later, "key": "quarantine/x", "max": "lots"},
+            {"op": "part", "exp": later, "key": "quarantine/x", "upload": "u", "max": 9},
+            {"op": "get", "exp": True, "key": "evidence/x", "name": "x.jpg"},
+        )
+    ] + [b"\xff\xfe not json", b""]
+    for payload in payloads:
+        body = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+        digest = hmac.new(t.store._key, body.encode(), hashlib.sha256).digest()
+        signature = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        url = f"{ROUTE}/{body}.{signature}"
+        for method in ("GET", "PUT"):
+            response = await t.http.request(method, url, content=b"x")
+            assert response.status_code == 403, (payload, method, response.text)
+            assert response.json()["error"]["code"] == "link_invalid"

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 import struct
 import uuid
 import zlib
@@ -23,6 +24,7 @@ from media.store import S3Config, S3Store
 from media.tables import Evidence
 from media.verify import Verifier
 from tests.factories import World
+from tests.media import samples
 from tests.media.test_uploads import call, create, declaration, engineers_work_order, put
 
 pytestmark = pytest.mark.usefixtures("each_store")
@@ -266,3 +268,49 @@ async def test_a_verification_that_fails_midway_keeps_the_bytes_for_the_next_try
     assert entry["sha256"] == hashlib.sha256(photo).hexdigest()
     staged = f"staging/{world.tenant_id}/{wo}/{upload_id}"
     assert await services.media.stat(key=staged) is None  # dropped once decided
+
+
+async def test_polyglots_are_rejected_and_well_formed_containers_verified(world: World) -> None:
+    """A HEIC header followed by a Windows program was verified photo evidence: containers are
+    walked to their end and every object is scanned for executables."""
+    wo = await engineers_work_order(world)
+    video = {"kind": "video", "content_type": "video/mp4"}
+    document = {"kind": "document", "content_type": "application/pdf"}
+    heic = {"content_type": "image/heic"}
+    cases: dict[str, str | None] = {
+        await upload(world, wo, samples.heic(), **heic): None,
+        await upload(world, wo, samples.mp4(os.urandom(5000)), **video): None,
+        await upload(world, wo, samples.pdf(), **document): None,
+        await upload(world, wo, samples.pdf(xref_stream=True), **document): None,
+        await upload(world, wo, samples.heic() + samples.pe(), **heic): "a Windows executable",
+        await upload(world, wo, samples.heic() + b"\0\0\0\x10free", **heic): "runs 8 bytes past",
+        await upload(world, wo, samples.mp4(samples.elf()), **video): "hides a Linux executable",
+        await upload(world, wo, jpeg() + samples.pe(4096)): "hides a Windows executable (PE)",
+        await upload(world, wo, samples.pdf() + b"PK\x03\x04" + os.urandom(200), **document): (
+            "bytes follow its last %%EOF"
+        ),
+    }
+    assert await verify_all(world) >= len(cases)
+    for upload_id, reason in cases.items():
+        shown = await call(world, "eng_a", upload_id)
+        if reason is None:
+            assert shown["status"] == "verified", shown["rejection_reason"]
+            continue
+        assert shown["status"] == "rejected"
+        assert reason in shown["rejection_reason"]
+    entries = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
+    assert len(entries) == 4  # never the polyglots
+    store = world.client.app.state.services.media
+    for upload_id in (u for u, reason in cases.items() if reason):
+        for prefix in ("quarantine", "staging", "evidence"):
+            key = f"{prefix}/{world.tenant_id}/{wo}/{upload_id}"
+            assert await store.stat(key=key) is None  # dropped like any rejected upload
+
+
+async def test_a_49_megapixel_png_is_verified_without_its_pixels_in_memory(world: World) -> None:
+    wo, data = await engineers_work_order(world), samples.large_png()
+    upload_id = await upload(world, wo, data, content_type="image/png")
+    assert await verify_all(world) >= 1
+    assert (await call(world, "eng_a", upload_id))["status"] == "verified"
+    (entry,) = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
+    assert entry["thumbnail_key"] == ""  # too large to decode within the budget: no thumbnail

@@ -4,7 +4,6 @@ link's one work order and to what a customer may send."""
 
 import asyncio
 import hashlib
-import os
 import uuid
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 
 from media import customers, ledger
 from tests.factories import World, sample_image
+from tests.media import samples
 from tests.media.test_uploads import declaration as engineers_declaration
 from tests.media.test_verification import verify_all
 
@@ -20,9 +20,8 @@ pytestmark = pytest.mark.usefixtures("each_store")
 
 
 def video(size: int) -> bytes:
-    """An MP4 as far as sniffing goes: an ``ftyp`` box, then the rest."""
-    head = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
-    return head + os.urandom(size - len(head))
+    """A well-formed MP4 (ftyp, moov, mdat: verification walks its boxes) of random media."""
+    return samples.video(size)
 
 
 def declaration(data: bytes, **fields: Any) -> dict[str, Any]:
