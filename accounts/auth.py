@@ -3,8 +3,10 @@
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
+from accounts import throttle
 from accounts.passwords import verify_password
-from accounts.tables import RefreshToken, Team, User
+from accounts.tables import RefreshToken, Team, Tenant, User
+from accounts.throttle import LoginPolicy
 from accounts.tokens import (
     TokenConfig,
     decode_access_token,
@@ -12,6 +14,7 @@ from accounts.tokens import (
     new_refresh_token,
     refresh_token_digest,
 )
+from accounts.usernames import normalize_username
 from kernel import sql
 from kernel.clock import utcnow
 from kernel.context import Actor, RequestMeta
@@ -73,16 +76,28 @@ async def login(
     username: str,
     password: str,
     device_id: str,
+    policy: LoginPolicy | None = None,
 ) -> TokenPair:
+    """The username matches in its normalised form (``Admin`` logs in as ``admin``). Each
+    account name is throttled (accounts/throttle.py): a known and an unknown name answer the
+    same, delays included."""
+    policy = policy or LoginPolicy()
+    slug, key = tenant.strip().lower(), normalize_username(username)
+    await throttle.admit(db=db, policy=policy, tenant_slug=slug, username_key=key, now=utcnow())
     row = await (
         User.select(User.id, User.tenant, User.password_hash, User.is_active)
-        .where((User.tenant.slug == tenant) & (User.username == username))
+        .where((User.tenant.slug == slug) & (User.username_key == key))
         .first()
     )
     ok = await verify_password(row["password_hash"] if row else None, password)
     if not row or not ok or not row["is_active"]:
+        tenant_id = row["tenant"] if row else await _tenant_id(slug)
+        await throttle.failed(
+            db=db, policy=policy, tenant_id=tenant_id, tenant_slug=slug, now=utcnow()
+        )
         raise _invalid_credentials()
     async with db.transaction():
+        await throttle.succeeded(tenant_slug=slug, username_key=key)
         return await _issue_pair(
             config=config,
             user_id=row["id"],
@@ -91,6 +106,11 @@ async def login(
             device_id=device_id,
             now=utcnow(),
         )
+
+
+async def _tenant_id(slug: str) -> UUID | None:
+    row = await Tenant.select(Tenant.id).where(Tenant.slug == slug).first()
+    return None if row is None else UUID(str(row["id"]))
 
 
 async def refresh(

@@ -6,14 +6,18 @@ from uuid import UUID
 import msgspec
 from piccolo.custom_types import Combinable
 
+from accounts.password_policy import check_password
 from accounts.passwords import hash_password
 from accounts.tables import RefreshToken, Team, TeamMember, Tenant, User
+from accounts.usernames import normalize_username
+from kernel import sql
 from kernel.clock import utcnow
 from kernel.context import ADMIN_ONLY, DISPATCH_ROLES, Actor, require_role
 from kernel.db import Database
-from kernel.errors import AlreadyExists, InvalidReference, NotFound
+from kernel.errors import AlreadyExists, DomainError, InvalidReference, NotFound
 from mobile_contract import auth as contract
 from mobile_contract.enums import Role
+from mobile_contract.errors import ErrorCode
 
 
 async def create_tenant(*, db: Database, slug: str, name: str, locale: str = "zh-CN") -> UUID:
@@ -95,18 +99,25 @@ async def _set_memberships(tenant_id: UUID, user_id: UUID, team_ids: list[UUID])
 async def create_user(
     *, db: Database, tenant_id: UUID, data: contract.UserCreate, actor: Actor | None = None
 ) -> contract.User:
-    """``actor`` is None only for the CLI (an operator on the server itself)."""
+    """``actor`` is None only for the CLI (an operator on the server itself). Usernames are
+    unique per tenant in their normalised form: ``ADMIN`` beside ``admin`` is refused."""
     if actor is not None:
         require_role(actor, ADMIN_ONLY, "create users")
+    check_password(data.password, username=data.username)
+    key = normalize_username(data.username)
     password_hash = await hash_password(data.password)
     now = utcnow()
     async with db.transaction():
-        if await User.exists().where((User.tenant == tenant_id) & (User.username == data.username)):
+        if await User.exists().where(
+            (User.tenant == tenant_id)
+            & ((User.username_key == key) | (User.username == data.username))
+        ):
             raise AlreadyExists("user", "username", data.username)
         team_ids = await _check_teams(tenant_id, data.team_ids)
         user = User(
             tenant=tenant_id,
             username=data.username,
+            username_key=key,
             display_name=data.display_name,
             phone=data.phone,
             role=data.role.value,
@@ -161,6 +172,15 @@ async def update_user(
     *, db: Database, actor: Actor, user_id: UUID, data: contract.UserUpdate
 ) -> contract.User:
     require_role(actor, ADMIN_ONLY, "change users")
+    if data.password is not msgspec.UNSET:
+        target = await (
+            User.select(User.username)
+            .where((User.tenant == actor.tenant_id) & (User.id == user_id))
+            .first()
+        )
+        if target is None:
+            raise NotFound("user", user_id)
+        check_password(data.password, username=target["username"])
     changes: dict[object, object] = {}
     for name in ("display_name", "phone", "is_active"):
         value = getattr(data, name)
@@ -172,8 +192,17 @@ async def update_user(
         changes[User.password_hash] = await hash_password(data.password)
     now = utcnow()
     async with db.transaction():
-        if not await User.exists().where((User.tenant == actor.tenant_id) & (User.id == user_id)):
+        target = await (
+            User.select(User.role, User.is_active)
+            .where((User.tenant == actor.tenant_id) & (User.id == user_id))
+            .first()
+        )
+        if target is None:
             raise NotFound("user", user_id)
+        if target["role"] == Role.ADMIN.value and target["is_active"]:
+            demoted = data.role is not msgspec.UNSET and data.role is not Role.ADMIN
+            if demoted or data.is_active is False:
+                await _keep_an_admin(db, actor.tenant_id, user_id)
         if data.team_ids is not msgspec.UNSET:
             await _set_memberships(
                 actor.tenant_id, user_id, await _check_teams(actor.tenant_id, data.team_ids)
@@ -187,6 +216,25 @@ async def update_user(
                 (RefreshToken.user == user_id) & RefreshToken.revoked_at.is_null()
             )
         return await _get_user(actor.tenant_id, user_id)
+
+
+_ACTIVE_ADMINS = "SELECT id FROM accounts_user WHERE tenant = {} AND role = {} AND is_active = {}"
+
+
+async def _keep_an_admin(db: Database, tenant_id: UUID, user_id: UUID) -> None:
+    """Refuse to demote or deactivate the tenant's last active admin: nobody could manage its
+    users through the API any more, only an operator on the server. On PostgreSQL the admins'
+    rows are locked, so two admins demoting each other at once cannot both pass (the second
+    waits, then sees the first's change); SQLite runs one writer at a time."""
+    lock = "" if db.is_sqlite else " FOR UPDATE"
+    admins = await sql.fetch(User, _ACTIVE_ADMINS + lock, tenant_id, Role.ADMIN.value, True)
+    if all(str(row["id"]) == str(user_id) for row in admins):
+        raise DomainError(
+            ErrorCode.LAST_ADMIN,
+            "This is the tenant's last active admin: it may not be demoted or deactivated. "
+            "Make another user an admin first.",
+            {"user_id": str(user_id)},
+        )
 
 
 def _team(row: dict[str, object], member_ids: list[UUID]) -> contract.Team:

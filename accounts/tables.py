@@ -4,6 +4,7 @@ from piccolo.columns import (
     UUID,
     Boolean,
     ForeignKey,
+    Integer,
     Text,
     Timestamptz,
     Varchar,
@@ -32,7 +33,11 @@ class Team(Table, tablename="accounts_team"):
 class User(Table, tablename="accounts_user"):
     id = UUID(primary_key=True)
     tenant = ForeignKey(Tenant, null=False, index=True)
-    username = Varchar(length=120)
+    username = Varchar(length=120)  # as the admin typed it (shown)
+    # NFKC + case-folded (accounts/usernames.py): what login matches and what is unique per
+    # tenant (migration). NULL only for a row whose normalised name collided with an older
+    # one when the column was introduced (the migration reported it); it cannot log in.
+    username_key = Varchar(length=120, null=True, default=None)
     display_name = Varchar(length=200)
     phone = Varchar(length=40, default="")
     role = Varchar(length=20, choices=Role)
@@ -64,4 +69,36 @@ class RefreshToken(Table, tablename="accounts_refresh_token"):
     revoked_at = Timestamptz(null=True, default=None)
 
 
-TABLES: tuple[type[Table], ...] = (Tenant, Team, User, TeamMember, RefreshToken)
+class LoginThrottle(Table, tablename="accounts_login_throttle"):
+    """Recent failed logins of one account name (tenant slug + normalised username), whether
+    the account exists or not: after a few, each attempt waits (accounts/throttle.py). In the
+    database so every API process sees the same count. Unique (tenant_slug, username_key)."""
+
+    id = UUID(primary_key=True)
+    tenant_slug = Varchar(length=63)
+    username_key = Varchar(length=120)
+    failures = Integer(default=0)
+    last_failure_at = Timestamptz(index=True)
+    blocked_until = Timestamptz(null=True, default=None)
+
+
+class LoginBurst(Table, tablename="accounts_login_burst"):
+    """Failed logins across one tenant's accounts in the current window, and when on-call was
+    last alerted about it (one alert per burst)."""
+
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, unique=True)
+    window_started_at = Timestamptz()
+    failures = Integer(default=0)
+    alerted_at = Timestamptz(null=True, default=None)
+
+
+TABLES: tuple[type[Table], ...] = (
+    Tenant,
+    Team,
+    User,
+    TeamMember,
+    RefreshToken,
+    LoginThrottle,
+    LoginBurst,
+)

@@ -1,8 +1,10 @@
 """Register, rotate and unregister app installations; find the devices a notification targets.
 
 An installation id (unique within a tenant) belongs to one user at a time. Another user may
-take it over only when it was unregistered (logged out) or when they present its current push
-token (they hold the phone): a device id seen on the dispatch board cannot divert pushes.
+take it over only after its user unregistered it (logout) or was deactivated by an admin; no
+token or id presented changes that, so nothing the API shows (device ids on the dispatch
+board) can divert an engineer's pushes. Push tokens are never returned, only their last
+characters.
 A push token addresses one installation, so registering it disables the tenant's other rows
 holding it (never another tenant's: tenants do not change each other's rows).
 """
@@ -11,12 +13,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from accounts.tables import User
 from device_registry.tables import Device
 from kernel import sql
 from kernel.clock import utcnow
 from kernel.context import DISPATCH_ROLES, Actor
 from kernel.db import Database
-from kernel.errors import AlreadyExists, DomainError, Forbidden, NotFound
+from kernel.errors import DomainError, Forbidden, NotFound
 from kernel.rows import to_struct
 from mobile_contract import devices as contract
 from mobile_contract.enums import Platform
@@ -24,6 +27,8 @@ from mobile_contract.errors import ErrorCode
 
 UNREGISTERED = "unregistered"
 TOKEN_MOVED = "the push token was registered by another installation"
+SUFFIX_LENGTH = 6  # of a push token, in answers: enough to tell two apart, useless to send
+REGISTERED_TO_ANOTHER_USER = "registered_to_another_user"  # details.reason of the 409
 
 _COLUMNS = (
     Device.installation.as_alias("id"),
@@ -83,7 +88,7 @@ async def register(
                 )
             )
         else:
-            _check_takeover(actor, stored, data.push_token)
+            await _check_takeover(actor, stored)
             fresh_token = stored["push_token"] != data.push_token or not stored["enabled"]
             registered_at = now if fresh_token else stored["token_registered_at"]
             await Device.update(
@@ -104,12 +109,34 @@ async def register(
         return await _load(actor, device_id)
 
 
-def _check_takeover(actor: Actor, stored: dict[str, Any], push_token: str) -> None:
-    if stored["user"] == actor.user_id or not stored["enabled"]:
+async def _check_takeover(actor: Actor, stored: dict[str, Any]) -> None:
+    """Another user's installation moves only once that user let it go: unregistered it
+    (logout) or was deactivated. Disabled for another reason (the provider refused the token,
+    another installation took the token) it still belongs to them."""
+    if str(stored["user"]) == str(actor.user_id) or stored["disabled_reason"] == UNREGISTERED:
         return
-    if stored["push_token"] == push_token:
+    owner = await User.select(User.is_active).where(User.id == stored["user"]).first()
+    if owner is not None and not owner["is_active"]:
         return
-    raise AlreadyExists("device", "id", stored["installation"])
+    raise DomainError(
+        ErrorCode.ALREADY_EXISTS,
+        "This app installation is registered to another user, who has not logged out of it. "
+        "Log out of the app with that account first (it unregisters the installation), or ask "
+        "an admin to deactivate that account; then register again.",
+        {
+            "resource": "device",
+            "field": "id",
+            "value": str(stored["installation"]),
+            "reason": REGISTERED_TO_ANOTHER_USER,
+        },
+    )
+
+
+def _device(row: dict[str, Any]) -> contract.Device:
+    """The answer for a row: the token reduced to its suffix."""
+    fields = dict(row)
+    fields["push_token_suffix"] = str(fields.pop("push_token"))[-SUFFIX_LENGTH:]
+    return to_struct(fields, contract.Device)
 
 
 async def list_devices(
@@ -129,7 +156,7 @@ async def list_devices(
             .where((Device.tenant == actor.tenant_id) & (Device.user == owner))
             .order_by(Device.created_at)
         )
-    return contract.DeviceList(items=[to_struct(row, contract.Device) for row in rows])
+    return contract.DeviceList(items=[_device(row) for row in rows])
 
 
 async def unregister(*, db: Database, actor: Actor, device_id: UUID) -> None:
@@ -154,7 +181,7 @@ async def _load(actor: Actor, device_id: UUID) -> contract.Device:
     )
     if row is None:
         raise NotFound("device", device_id)
-    return to_struct(row, contract.Device)
+    return _device(row)
 
 
 _TARGETS = (

@@ -11,11 +11,11 @@ from mobile_contract.enums import ApnsEnvironment, Platform
 from mobile_contract.types import ShortText, TimeZone
 
 # APNs tokens are 64 hex characters today (Apple may lengthen them); FCM tokens ~160 characters.
-PushToken = Annotated[str, Meta(min_length=8, max_length=4096, pattern=r"^[A-Za-z0-9_:.-]+$")]
+PushToken = Annotated[str, Meta(min_length=8, max_length=4096, pattern=r"^[A-Za-z0-9_:.-]+$(?!\n)")]
 Locale = Annotated[
-    str, Meta(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]+)*$")
+    str, Meta(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]+)*$(?!\n)")
 ]
-BundleId = Annotated[str, Meta(max_length=155, pattern=r"^[A-Za-z0-9.-]*$")]
+BundleId = Annotated[str, Meta(max_length=155, pattern=r"^[A-Za-z0-9.-]*$(?!\n)")]
 
 
 class DeviceRegistration(msgspec.Struct, kw_only=True):
@@ -33,10 +33,13 @@ class DeviceRegistration(msgspec.Struct, kw_only=True):
 
 
 class Device(msgspec.Struct, kw_only=True):
+    """A registered installation. Its push token is never returned (only its last characters,
+    to tell tokens apart): it addresses the phone."""
+
     id: UUID
     user_id: UUID
     platform: Platform
-    push_token: str
+    push_token_suffix: str
     apns_environment: ApnsEnvironment
     app_bundle_id: str
     app_version: str

@@ -17,6 +17,7 @@ DEAD_LETTER = "dead_letter"
 PROVIDER_AUTH = "provider_auth"  # a provider refused our credentials: every push stopped
 PROVIDER_OUTAGE = "provider_outage"  # a provider keeps failing: pushes are piling up
 UNACKNOWLEDGED = "unacknowledged"  # a P0 assignment no device acknowledged in time
+LOGIN_BURST = "login_burst"  # many failed logins across a tenant's accounts (accounts/throttle)
 
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
@@ -52,6 +53,7 @@ class Texts:
     delivery: str
     statuses: Mapping[str, str]
     kinds: Mapping[str, str]
+    login_burst: str = ""
 
 
 TEXTS: dict[str, Texts] = {
@@ -88,6 +90,10 @@ TEXTS: dict[str, Texts] = {
             "token_disabled": "令牌失效",
         },
         kinds={"assignment": "派工"},
+        login_burst=(
+            "{minutes} 分钟内登录失败 {failures} 次，涉及 {accounts} 个账户名，可能有人在猜密码；"
+            "失败多次的账户已逐次延迟登录"
+        ),
     ),
     "en": Texts(
         header="[fieldops] {tenant}: {count} alerts",
@@ -120,6 +126,11 @@ TEXTS: dict[str, Texts] = {
         delivery="push {id}",
         statuses={"logged": "logged only", "dead": "failed", "token_disabled": "token disabled"},
         kinds={},
+        login_burst=(
+            "{failures} failed logins within {minutes} min across {accounts} account names: "
+            "someone may be guessing passwords; each account is slowed down after repeated "
+            "failures"
+        ),
     ),
 }
 
@@ -187,6 +198,7 @@ _REQUIRED: dict[str, tuple[tuple[str, Callable[[Any], bool]], ...]] = {
     PROVIDER_AUTH: (("provider", _text),),
     PROVIDER_OUTAGE: (("provider", _text), ("since", _text), ("held", _int)),
     UNACKNOWLEDGED: (("work_order_number", _text), ("minutes", _int)),
+    LOGIN_BURST: (("failures", _int), ("minutes", _int), ("accounts", _int)),
 }
 
 
@@ -201,6 +213,8 @@ def _group_lines(group: list[Pending], texts: Texts) -> list[str]:
         latest = group[-1].details
         line = _provider_auth(latest, texts) if kind == PROVIDER_AUTH else _outage(latest, texts)
         return [line + (texts.repeated.format(count=len(group)) if len(group) > 1 else "")]
+    if kind == LOGIN_BURST:
+        return _capped([texts.login_burst.format(**alert.details) for alert in group], texts)
     return _capped([_unacknowledged(alert.details, texts) for alert in group], texts)
 
 

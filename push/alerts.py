@@ -24,6 +24,7 @@ from kernel.clock import utcnow
 from kernel.db import Database, after_commit
 from push.alert_texts import (
     DEAD_LETTER,
+    LOGIN_BURST,
     PROVIDER_AUTH,
     PROVIDER_OUTAGE,
     UNACKNOWLEDGED,
@@ -38,6 +39,7 @@ from push.webhooks import Channel, Digest, LogChannel, WebhookChannel
 
 __all__ = [
     "DEAD_LETTER",
+    "LOGIN_BURST",
     "MAX_ATTEMPTS",
     "PROVIDER_AUTH",
     "PROVIDER_OUTAGE",

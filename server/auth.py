@@ -34,7 +34,12 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
                 else "Log in first and send the access token as 'Authorization: Bearer <token>'.",
             )
         services = AppServices.of(connection)
-        meta = capture(connection, trust_forwarded_for=services.settings.trust_forwarded_for)
+        settings = services.settings
+        meta = capture(
+            connection,
+            trust_forwarded_for=settings.trust_forwarded_for,
+            hops=settings.trusted_proxy_hops,
+        )
         if links.looks_like_portal_token(token) != portal_route:
             raise DomainError(
                 ErrorCode.TOKEN_INVALID,

@@ -4,7 +4,7 @@ import re
 import uuid
 from typing import Any
 
-from litestar.connection import ASGIConnection
+from litestar.connection import ASGIConnection, Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
@@ -31,20 +31,48 @@ def trace_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return trace_id
 
 
+def client_ip(
+    connection: ASGIConnection[Any, Any, Any, Any], *, trust_forwarded_for: bool, hops: int = 1
+) -> str:
+    """The client's address: what the audit records and what the rate limits count, one
+    answer for both. Behind ``hops`` proxies of ours (``FIELDOPS_TRUST_FORWARDED_FOR``), the
+    entry of ``X-Forwarded-For`` that many from the right: each proxy appends the address it
+    saw, so the entries left of it are whatever the client sent (taking the first one would let
+    a client pick its own address and slip past the limits). Else the socket's peer."""
+    peer = connection.client.host if connection.client else ""
+    if trust_forwarded_for:
+        entries = [
+            entry.strip()
+            for header in connection.headers.getall("x-forwarded-for", [])
+            for entry in header.split(",")
+            if entry.strip()
+        ]
+        if entries:
+            return entries[-min(hops, len(entries))][:64]
+    return peer[:64]
+
+
 def capture(
-    connection: ASGIConnection[Any, Any, Any, Any], *, trust_forwarded_for: bool
+    connection: ASGIConnection[Any, Any, Any, Any], *, trust_forwarded_for: bool, hops: int = 1
 ) -> RequestMeta:
-    ip = connection.client.host if connection.client else ""
-    forwarded = connection.headers.get("x-forwarded-for", "")
-    if trust_forwarded_for and forwarded:
-        ip = forwarded.split(",")[0].strip()
+    ip = client_ip(connection, trust_forwarded_for=trust_forwarded_for, hops=hops)
     headers = connection.headers
     return RequestMeta(
         app_version=headers.get("x-app-version", "")[:40],
         device_id=headers.get("x-device-id", "")[:200],
-        ip=ip[:64],
+        ip=ip,
         trace_id=trace_id_of(connection),
         user_agent=headers.get("user-agent", "")[:300],
+    )
+
+
+def rate_limit_key(request: Request[Any, Any, Any]) -> str:
+    """The rate limits' key: the client's address as ``client_ip`` resolves it."""
+    settings = request.app.state.services.settings
+    return client_ip(
+        request,
+        trust_forwarded_for=settings.trust_forwarded_for,
+        hops=settings.trusted_proxy_hops,
     )
 
 

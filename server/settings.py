@@ -108,8 +108,14 @@ class Settings:
     db_pool_size: int = 10
     auth_rate_limit_per_minute: int = 30
     portal_rate_limit_per_minute: int = 120
+    login_free_failures: int = 5  # per account, before each further attempt waits
+    login_max_delay_seconds: int = 900  # the longest wait (2^(n - free failures) s until then)
+    login_failure_window_seconds: int = 3600  # failures forgotten after this without one
+    login_burst_failures: int = 50  # failed logins across a tenant that alert on-call …
+    login_burst_window_seconds: int = 300  # … within this
     min_app_version: str = ""
     trust_forwarded_for: bool = False
+    trusted_proxy_hops: int = 1  # proxies of ours appending to X-Forwarded-For
     log_level: str = "INFO"
     push_relay_in_process: bool = True
     push_max_retries: int = 3
@@ -221,8 +227,14 @@ ENV_NAMES: dict[str, str] = {
     "db_pool_size": "FIELDOPS_DB_POOL_SIZE",
     "auth_rate_limit_per_minute": "FIELDOPS_AUTH_RATE_LIMIT_PER_MINUTE",
     "portal_rate_limit_per_minute": "FIELDOPS_PORTAL_RATE_LIMIT_PER_MINUTE",
+    "login_free_failures": "FIELDOPS_LOGIN_FREE_FAILURES",
+    "login_max_delay_seconds": "FIELDOPS_LOGIN_MAX_DELAY_SECONDS",
+    "login_failure_window_seconds": "FIELDOPS_LOGIN_FAILURE_WINDOW_SECONDS",
+    "login_burst_failures": "FIELDOPS_LOGIN_BURST_FAILURES",
+    "login_burst_window_seconds": "FIELDOPS_LOGIN_BURST_WINDOW_SECONDS",
     "min_app_version": "FIELDOPS_MIN_APP_VERSION",
     "trust_forwarded_for": "FIELDOPS_TRUST_FORWARDED_FOR",
+    "trusted_proxy_hops": "FIELDOPS_TRUSTED_PROXY_HOPS",
     "log_level": "FIELDOPS_LOG_LEVEL",
     "push_relay_in_process": "FIELDOPS_PUSH_RELAY_IN_PROCESS",
     "push_max_retries": "FIELDOPS_PUSH_MAX_RETRIES",
@@ -262,7 +274,13 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "db_pool_size": _positive_int,
     "auth_rate_limit_per_minute": _positive_int,
     "portal_rate_limit_per_minute": _positive_int,
+    "login_free_failures": _positive_int,
+    "login_max_delay_seconds": _positive_int,
+    "login_failure_window_seconds": _positive_int,
+    "login_burst_failures": _positive_int,
+    "login_burst_window_seconds": _positive_int,
     "trust_forwarded_for": _bool,
+    "trusted_proxy_hops": _positive_int,
     "push_relay_in_process": _bool,
     "push_max_retries": int,
     "push_lease_seconds": _positive_int,

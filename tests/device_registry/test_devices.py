@@ -46,7 +46,8 @@ async def test_register_rotate_and_unregister(world: World) -> None:
     rotated = await register(
         world, "eng_a", device_id, **{**IOS, "app_version": "3.3.0"}, push_token=second
     )
-    assert rotated["push_token"] == second
+    assert rotated["push_token_suffix"] == second[-6:]
+    assert "push_token" not in rotated
     assert rotated["app_version"] == "3.3.0"
     assert rotated["token_registered_at"] > device["token_registered_at"]
     assert [d["id"] for d in await listed(world, "eng_a")] == [device_id]
@@ -88,24 +89,65 @@ async def test_a_token_addresses_one_installation(world: World) -> None:
     assert after["enabled"]
 
 
-async def test_takeover_needs_a_logout_or_the_current_token(world: World) -> None:
+async def test_no_answer_reveals_a_push_token(world: World) -> None:
+    """A dispatcher looking at an engineer's devices sees which phone, never its token."""
+    device_id, secret = str(uuid.uuid4()), token()
+    registered = await register(world, "eng_a", device_id, **IOS, push_token=secret)
+    seen = await listed(world, "dispatcher", user_id=str(world.users["eng_a"]))
+    own = await listed(world, "eng_a")
+    for device in (registered, *seen, *own):
+        assert "push_token" not in device
+        assert device["push_token_suffix"] == secret[-6:]
+        assert secret not in repr(device)
+
+
+async def test_takeover_needs_the_owner_to_let_go_whatever_token_is_presented(
+    world: World,
+) -> None:
     device_id, current = str(uuid.uuid4()), token()
     await register(world, "eng_a", device_id, **IOS, push_token=current)
     refused = await register(world, "eng_b", device_id, expect=409, **IOS, push_token=token())
     assert refused["error"]["code"] == "already_exists"
+    assert refused["error"]["details"]["reason"] == "registered_to_another_user"
+    assert "log out" in refused["error"]["message"].lower()
+    # Even with the current token (which a dispatcher used to be shown): refused, for
+    # another engineer and for the dispatcher alike.
+    for who in ("eng_b", "dispatcher"):
+        hijack = await register(world, who, device_id, expect=409, **IOS, push_token=current)
+        assert hijack["error"]["code"] == "already_exists"
     (kept,) = await listed(world, "eng_a")
     assert kept["enabled"]
-    assert kept["push_token"] == current
+    assert kept["user_id"] == str(world.users["eng_a"])
+    assert kept["push_token_suffix"] == current[-6:]
 
-    # The phone itself (it holds the current token) may change hands ...
+    # After the owner's logout (unregister) another user may take it ...
+    await world.call("eng_a", "DELETE", f"/api/v1/devices/{device_id}", expect=204)
     moved = await register(world, "eng_b", device_id, **IOS, push_token=current)
     assert moved["user_id"] == str(world.users["eng_b"])
+    assert moved["enabled"]
     assert await listed(world, "eng_a") == []
-    # ... and after a logout anyone may register it.
+    # ... and back again only after that user lets go too.
+    await register(world, "eng_a", device_id, expect=409, **IOS, push_token=token())
     await world.call("eng_b", "DELETE", f"/api/v1/devices/{device_id}", expect=204)
     back = await register(world, "eng_a", device_id, **IOS, push_token=token())
     assert back["user_id"] == str(world.users["eng_a"])
     assert back["enabled"]
+
+
+async def test_a_deactivated_users_installation_may_be_taken_over(world: World) -> None:
+    """The phone of someone who left: an admin deactivates them, the next engineer signs in."""
+    device_id = str(uuid.uuid4())
+    await register(world, "eng_a2", device_id, **IOS, push_token=token())
+    await register(world, "eng_a", device_id, expect=409, **IOS, push_token=token())
+    await world.call(
+        "admin",
+        "PATCH",
+        f"/api/v1/users/{world.users['eng_a2']}",
+        json={"is_active": False},
+        expect=200,
+    )
+    taken = await register(world, "eng_a", device_id, **IOS, push_token=token())
+    assert taken["user_id"] == str(world.users["eng_a"])
 
 
 async def test_another_tenant_neither_sees_nor_touches_devices(

@@ -226,7 +226,7 @@ async def test_operator_sets_up_a_tenant_and_a_user(
         fieldops(cli_env, "create-tenant", "initech", "Initech", "--locale", "fr")
     )
 
-    with_password = {**cli_env, "FIELDOPS_NEW_PASSWORD": "bobs-secret-pass"}
+    with_password = {**cli_env, "FIELDOPS_NEW_PASSWORD": "forty-two lanterns"}
     out = ok(
         fieldops(
             with_password,
@@ -280,7 +280,7 @@ async def test_operator_sets_up_a_tenant_and_a_user(
     assert "--role" in bad_role.stderr
 
     async with app_on(cli_database, app, tmp_path) as client:
-        response = await login(client, "acme", "bob", "bobs-secret-pass")
+        response = await login(client, "acme", "bob", "forty-two lanterns")
         assert response.status_code == 200, response.text
         headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
         me = (await client.get("/api/v1/me", headers=headers)).json()
