@@ -30,8 +30,9 @@ from server.errors import handle_exception
 from server.health import HealthController
 from server.http import is_portal_route
 from server.media import build_store, build_verifier
+from server.openapi import document_errors
 from server.relay import build_relay
-from server.request_meta import send_trace_id
+from server.request_meta import rate_limit_key, send_trace_id
 from server.settings import Settings
 from server.state import (
     AppServices,
@@ -94,12 +95,17 @@ def create_app(settings: Settings) -> Litestar:
             await relay.close()
             await db.stop()
 
-    # Login and refresh are the guessable doors: throttle them per client address.
+    # Login and refresh are the guessable doors: throttle them per client address (the
+    # address the audit records, server/request_meta.py); login also per account
+    # (accounts/throttle.py), since addresses are cheap.
     auth_routes = Router(
         path="/",
         route_handlers=[AuthController],
         middleware=[
-            RateLimitConfig(rate_limit=("minute", settings.auth_rate_limit_per_minute)).middleware
+            RateLimitConfig(
+                rate_limit=("minute", settings.auth_rate_limit_per_minute),
+                identifier_for_request=rate_limit_key,
+            ).middleware
         ],
     )
     other_account_routes = [c for c in ACCOUNT_ROUTES if c is not AuthController]
@@ -108,9 +114,10 @@ def create_app(settings: Settings) -> Litestar:
     portal_rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.portal_rate_limit_per_minute),
         check_throttle_handler=is_portal_route,
+        identifier_for_request=rate_limit_key,
         store="portal_rate_limit",
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             auth_routes,
@@ -163,3 +170,5 @@ def create_app(settings: Settings) -> Litestar:
         ),
         debug=False,
     )
+    document_errors(app)  # the error envelope per status, event streams, msgspec's limits
+    return app

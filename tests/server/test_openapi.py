@@ -1,8 +1,11 @@
-"""The published API description tells the truth about authentication."""
+"""The published API description tells the truth: authentication, error answers, limits."""
 
 import re
 import uuid
 
+from mobile_contract.errors import ErrorCode
+from server.errors import STATUS
+from server.openapi import EXTRA_CODES, NO_ROLE_CHECK
 from tests.factories import Client
 
 
@@ -23,3 +26,52 @@ async def test_security_in_the_schema_matches_what_the_server_enforces(client: C
             assert declared == enforced, f"{method.upper()} {path}: {response.status_code}"
             checked += 1
     assert checked >= 30
+
+
+async def test_every_error_status_is_documented_with_the_envelope(client: Client) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    envelope = schema["components"]["schemas"]["ErrorEnvelope"]
+    assert envelope["required"] == ["error"]
+    seen: dict[str, set[str]] = {}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            key = f"{method.upper()} {path}"
+            errors = {s: r for s, r in operation["responses"].items() if int(s) >= 400}
+            seen[key] = set(errors)
+            for status, response in errors.items():
+                media = response["content"]["application/json"]
+                assert media["schema"] == {"$ref": "#/components/schemas/ErrorEnvelope"}, key
+                for code, example in media["examples"].items():
+                    assert STATUS[ErrorCode(code)] == int(status), f"{key} {status} {code}"
+                    assert example["value"]["error"]["code"] == code
+            assert "426" in errors, key
+            if operation.get("security"):
+                assert "401" in errors, key
+            if "{" in path:
+                assert "404" in errors, key
+            if "requestBody" in operation:
+                assert {"400", "413", "422"} <= set(errors), key
+    assert "429" in seen["POST /api/v1/auth/login"]
+    assert "429" in seen["GET /api/v1/portal/work-order"]
+    assert "403" in seen["POST /api/v1/customers"]
+    assert "409" in seen["POST /api/v1/work-orders/{work_order_id}/transitions"]
+    assert set(seen) >= set(EXTRA_CODES), set(EXTRA_CODES) - set(seen)
+    assert set(seen) >= NO_ROLE_CHECK
+
+
+async def test_the_event_stream_is_labelled_as_one(client: Client) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    success = schema["paths"]["/api/v1/sync/stream"]["get"]["responses"]["200"]
+    assert list(success["content"]) == ["text/event-stream"]
+
+
+async def test_the_published_limits_are_the_ones_msgspec_enforces(client: Client) -> None:
+    schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    position = schemas["ChecklistItemCreate"]["properties"]["position"]
+    assert {"type": "integer", "minimum": 0, "maximum": 10_000} in position["anyOf"]
+    assert schemas["ChecklistItemUpdate"]["properties"]["position"]["minimum"] == 0
+    for name in ("WorkOrderCreate", "WorkOrderUpdate"):
+        tags = schemas[name]["properties"]["tags"]
+        assert tags["items"]["minLength"] == 1, name
+        assert tags["items"]["maxLength"] == 60, name
+        assert tags["maxItems"] == 30, name
