@@ -144,7 +144,10 @@ async def main() -> None:
             tenant = seeded.tenant_id
             note_count = await Note.count().where(Note.tenant == tenant)
             distinct = len(
-                {row["id"] for row in await Note.select(Note.id).where(Note.tenant == tenant)}
+                {
+                    row["client_id"]
+                    for row in await Note.select(Note.client_id).where(Note.tenant == tenant)
+                }
             )
             in_progress = await WorkOrder.count().where(
                 (WorkOrder.tenant == tenant) & (WorkOrder.status == "in_progress")

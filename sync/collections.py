@@ -41,6 +41,12 @@ class Collection:
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields", tuple(name for name, _ in self.columns))
 
+    @property
+    def key(self) -> str:
+        """The column holding the document's id (a tenant's own id space for the rows devices
+        make: ``client_id``)."""
+        return self.columns[0][1]
+
     def select_list(self, alias: str) -> str:
         return ", ".join(f"{alias}.{column} AS {field}" for field, column in self.columns)
 
@@ -64,7 +70,7 @@ class Collection:
             return {}
         statement = (
             f"SELECT {self.select_list('d')} FROM {self.table} AS d "  # noqa: S608 - constant names; values are bound
-            f"WHERE d.tenant = {{}} AND d.id IN ({sql.placeholders(len(ids))})"
+            f"WHERE d.tenant = {{}} AND d.{self.key} IN ({sql.placeholders(len(ids))})"
         )
         rows = await sql.fetch(SyncChange, statement, tenant_id, *ids)
         documents = (self.document(row) for row in rows)
@@ -107,7 +113,7 @@ NOTES = Collection(
     changelog.NOTES,
     "workorders_note",
     (
-        ("id", "id"),
+        ("id", "client_id"),
         ("work_order_id", "work_order"),
         ("author_id", "author"),
         ("body", "body"),
@@ -122,7 +128,7 @@ CHECKLIST_ITEMS = Collection(
     changelog.CHECKLIST_ITEMS,
     "workorders_checklist_item",
     (
-        ("id", "id"),
+        ("id", "client_id"),
         ("work_order_id", "work_order"),
         ("position", "position"),
         ("label", "label"),

@@ -86,7 +86,7 @@ _PAGE = (
     "SELECT feed.seq AS feed_seq, feed.document_id AS feed_document, "
     "feed.deleted AS feed_deleted, {columns} "
     "FROM ({feed}) AS feed LEFT JOIN {table} AS d "
-    "ON d.id = feed.document_id AND d.tenant = {{}} ORDER BY feed.seq"
+    "ON d.{key} = feed.document_id AND d.tenant = {{}} ORDER BY feed.seq"
 )
 
 
@@ -109,7 +109,9 @@ async def pull(
     spec = collection_named(collection)
     after = decode_checkpoint(checkpoint)
     feed, arguments = _feed(actor, spec, after, max(1, min(limit, MAX_LIMIT)))
-    statement = _PAGE.format(columns=spec.select_list("d"), feed=feed, table=spec.table)
+    statement = _PAGE.format(
+        columns=spec.select_list("d"), feed=feed, table=spec.table, key=spec.key
+    )
     rows = await sql.fetch(SyncChange, statement, *arguments, actor.tenant_id)  # consistent
     latest: dict[UUID, Document] = {}
     for row in rows:  # a document may appear twice (exit, then back in): the last one wins

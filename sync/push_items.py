@@ -103,7 +103,9 @@ async def insert_new_notes(actor: Actor, batch: Batch) -> list[Document]:
             rows = await items.add_new_notes(
                 actor=actor, work_order=work_order, notes=[p.note for p in pending]
             )
-        except AlreadyExists as error:  # a client-made id already used (elsewhere: 409, as the API)
+        except (
+            AlreadyExists
+        ) as error:  # a client-made id the tenant used elsewhere: 409, as the API
             taken = next(p for p in pending if str(p.note.id) == error.details["value"])
             raise for_row(error, taken.index, str(taken.note.id)) from error
         stored = {document["id"]: document for document in map(NOTES.document, rows)}

@@ -43,7 +43,8 @@ async def add_note(
             return existing
         await Note.insert(
             Note(
-                id=note_id,
+                id=uuid4(),
+                client_id=note_id,
                 tenant=actor.tenant_id,
                 work_order=work_order_id,
                 author=actor.user_id,
@@ -73,10 +74,14 @@ async def add_note(
 
 
 async def _existing_note(actor: Actor, work_order_id: UUID, note_id: UUID) -> contract.Note | None:
-    owner = await Note.select(Note.tenant, Note.work_order).where(Note.id == note_id).first()
+    owner = (
+        await Note.select(Note.work_order)
+        .where((Note.tenant == actor.tenant_id) & (Note.client_id == note_id))
+        .first()
+    )
     if owner is None:
         return None
-    if owner["tenant"] != actor.tenant_id or owner["work_order"] != work_order_id:
+    if owner["work_order"] != work_order_id:  # the caller's own note, on another work order
         raise AlreadyExists("note", "id", note_id)
     (note,) = await queries.list_notes_rows(actor.tenant_id, work_order_id, note_id)
     return note
@@ -108,13 +113,13 @@ async def _load_item(
     actor: Actor, work_order_id: UUID, item_id: UUID
 ) -> contract.ChecklistItem | None:
     row = await (
-        ChecklistItem.select(*queries.CHECKLIST_COLUMNS, ChecklistItem.tenant)
-        .where(ChecklistItem.id == item_id)
+        ChecklistItem.select(*queries.CHECKLIST_COLUMNS)
+        .where((ChecklistItem.tenant == actor.tenant_id) & (ChecklistItem.client_id == item_id))
         .first()
     )
     if row is None:
         return None
-    if row["tenant"] != actor.tenant_id or row["work_order_id"] != work_order_id:
+    if row["work_order_id"] != work_order_id:  # the caller's own item, on another work order
         raise AlreadyExists("checklist item", "id", item_id)
     return to_struct(row, contract.ChecklistItem)
 
@@ -128,7 +133,7 @@ async def _item_on(actor: Actor, work_order_id: UUID, item_id: UUID) -> contract
         .where(
             (ChecklistItem.tenant == actor.tenant_id)
             & (ChecklistItem.work_order == work_order_id)
-            & (ChecklistItem.id == item_id)
+            & (ChecklistItem.client_id == item_id)
         )
         .first()
     )
@@ -162,7 +167,8 @@ async def add_checklist_item(
             position = last["position"] + 1 if last else 0
         await ChecklistItem.insert(
             ChecklistItem(
-                id=item_id,
+                id=uuid4(),
+                client_id=item_id,
                 tenant=actor.tenant_id,
                 work_order=work_order_id,
                 position=position,
@@ -242,14 +248,14 @@ async def update_checklist_item(
             )
             .where(
                 (ChecklistItem.tenant == actor.tenant_id)
-                & (ChecklistItem.id == item_id)
+                & (ChecklistItem.client_id == item_id)
                 & (ChecklistItem.version == item.version)
             )
             .returning(ChecklistItem.id)
         )
         if not written:
             now_at = await ChecklistItem.select(ChecklistItem.version).where(
-                ChecklistItem.id == item_id
+                (ChecklistItem.tenant == actor.tenant_id) & (ChecklistItem.client_id == item_id)
             )
             raise VersionConflict("checklist item", item.version, now_at[0]["version"])
         await record_event(
@@ -274,12 +280,14 @@ async def update_checklist_item(
 
 
 _NOTE_INSERT = (
-    "INSERT INTO workorders_note (id, tenant, work_order, author, body, created_at, device_time)"
+    "INSERT INTO workorders_note (id, client_id, tenant, work_order, author, body, created_at,"
+    " device_time)"
 )
 
 
 _NOTE_RETURNING = (
-    "ON CONFLICT (id) DO NOTHING RETURNING id, work_order AS work_order_id, "
+    "ON CONFLICT (tenant, client_id) DO NOTHING RETURNING client_id AS id,"
+    " work_order AS work_order_id, "
     "author AS author_id, body, created_at, device_time"
 )
 
@@ -289,9 +297,10 @@ async def add_new_notes(
 ) -> list[dict[str, Any]]:
     """Insert notes the caller made offline, in bulk: the same rows, timeline entries and
     change-log entries as ``add_note``. Run inside the caller's transaction, which must roll
-    back on ``AlreadyExists`` (a client-made id already used, e.g. in another tenant: the
-    insert skips it and the id check costs no query of its own). Answers the rows as stored
-    (driver values), so sync can answer the device without reading them again."""
+    back on ``AlreadyExists`` (a client-made id the tenant already used, e.g. on another
+    work order: the insert skips it and the id check costs no query of its own). Answers the
+    rows as stored (driver values), so sync can answer the device without reading them
+    again."""
     if not notes:
         return []
     now = utcnow()
@@ -301,6 +310,7 @@ async def add_new_notes(
         _NOTE_INSERT,
         [
             [
+                uuid4(),
                 note.id,
                 actor.tenant_id,
                 work_order_id,

@@ -224,10 +224,10 @@ async def list_notes_rows(
     """The work order's notes, oldest first (only ``note_id`` when given)."""
     condition: Combinable = (Note.tenant == tenant) & (Note.work_order == work_order_id)
     if note_id is not None:
-        condition &= Note.id == note_id
+        condition &= Note.client_id == note_id
     rows = await (
         Note.select(
-            Note.id,
+            Note.client_id.as_alias("id"),
             Note.work_order.as_alias("work_order_id"),
             Note.author.as_alias("author_id"),
             Note.author.display_name.as_alias("author_name"),
@@ -244,7 +244,7 @@ async def list_notes_rows(
 
 
 CHECKLIST_COLUMNS = (
-    ChecklistItem.id,
+    ChecklistItem.client_id.as_alias("id"),
     ChecklistItem.work_order.as_alias("work_order_id"),
     ChecklistItem.position,
     ChecklistItem.label,
@@ -261,7 +261,7 @@ async def list_checklist_rows(tenant: UUID, work_order_id: UUID) -> list[contrac
     rows = await (
         ChecklistItem.select(*CHECKLIST_COLUMNS)
         .where((ChecklistItem.tenant == tenant) & (ChecklistItem.work_order == work_order_id))
-        .order_by(ChecklistItem.position, ChecklistItem.id)
+        .order_by(ChecklistItem.position, ChecklistItem.client_id)
     )
     return [to_struct(row, contract.ChecklistItem) for row in rows]
 

@@ -68,7 +68,11 @@ class WorkOrderEvent(Table, tablename="workorders_event"):
 
 
 class Note(Table, tablename="workorders_note"):
+    """``id`` is the server's; ``client_id`` is the id the API and devices use (a device makes
+    it offline), unique per tenant: one tenant's ids never clash with, or reveal, another's."""
+
     id = UUID(primary_key=True)
+    client_id = UUID(null=True, default=None)
     tenant = ForeignKey(Tenant, null=False, index=True)
     work_order = ForeignKey(WorkOrder, null=False, index=True)
     author = ForeignKey(User, null=True, default=None)
@@ -78,7 +82,10 @@ class Note(Table, tablename="workorders_note"):
 
 
 class ChecklistItem(Table, tablename="workorders_checklist_item"):
+    """Keyed like ``Note``: ``client_id`` (the API's id) is unique per tenant."""
+
     id = UUID(primary_key=True)
+    client_id = UUID(null=True, default=None)
     tenant = ForeignKey(Tenant, null=False, index=True)
     work_order = ForeignKey(WorkOrder, null=False, index=True)
     position = Integer(default=0)

@@ -77,13 +77,14 @@ async def log_change(
     )
     if previous_assignee == assignee:
         return
-    followers = (  # rows that travel with the work order to its engineer's devices
-        (Note, changelog.NOTES),
-        (ChecklistItem, changelog.CHECKLIST_ITEMS),
-        (Evidence, changelog.EVIDENCE),
+    followers = (  # rows that travel with the work order to its engineer's devices, by the
+        # column holding their document id (device-made rows: the tenant's client_id)
+        (Note, Note.client_id, changelog.NOTES),
+        (ChecklistItem, ChecklistItem.client_id, changelog.CHECKLIST_ITEMS),
+        (Evidence, Evidence.id, changelog.EVIDENCE),
     )
-    for table, collection in followers:
-        children = await table.select(table.id).where(
+    for table, id_column, collection in followers:
+        children = await table.select(id_column.as_alias("id")).where(
             (table.tenant == tenant) & (table.work_order == work_order_id)
         )
         for child in children:

@@ -482,27 +482,11 @@ BODIES: dict[Key, Bodies] = {
             lambda own, t: {"body": "pwned"},
             lambda own, t: {"body": "pwned", "id": str(uuid.uuid4())},
         ],
-        refs=[
-            # Client-made ids are global keys: a clash is refused and changes nothing (the
-            # victim's id is an unguessable UUID, so the 409 tells nothing new).
-            Ref(
-                "the victim's note id as the client-made id",
-                lambda own, t: {"body": "pwned", "id": t.note_id},
-                "already_exists",
-                compare_with_random=False,
-            )
-        ],
+        # Client-made ids are the tenant's own: the victim's id is just another fresh id to
+        # the attacker (tests/workorders/test_client_ids.py), so it is no reference to refuse.
     ),
     ("POST", "/api/v1/work-orders/{work_order_id}/checklist"): Bodies(
         probes=[lambda own, t: {"label": "pwned", "done": True}],
-        refs=[
-            Ref(
-                "the victim's checklist item id as the client-made id",
-                lambda own, t: {"label": "pwned", "id": t.checklist_item_id},
-                "already_exists",
-                compare_with_random=False,
-            )
-        ],
     ),
     ("PATCH", "/api/v1/work-orders/{work_order_id}/checklist/{item_id}"): Bodies(
         probes=[lambda own, t: {"done": False, "label": "pwned", "value": "x"}]

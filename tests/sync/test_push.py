@@ -333,9 +333,10 @@ async def test_push_refuses_foreign_unknown_and_read_only(world: World, other_wo
     assert shapeless.json()["error"]["code"] == "validation_failed"
 
 
-async def test_a_note_id_used_in_another_tenant_fails_the_batch_naming_the_row(
+async def test_a_note_id_used_in_another_tenant_is_a_fresh_id_here(
     world: World, other_world: World
 ) -> None:
+    """Device-made ids are unique per tenant: a rival's id is stored as this tenant's own."""
     theirs = await assigned_to(other_world)
     taken = str(uuid.uuid4())
     note = {"work_order_id": theirs["id"], "body": "theirs", "device_time": None}
@@ -343,17 +344,42 @@ async def test_a_note_id_used_in_another_tenant_fails_the_batch_naming_the_row(
     assert len(await push(other_world, "eng_a", "work_order_notes", pushed)) == 1
 
     mine = await assigned_to(world)
+    row = {
+        "assumedMasterState": None,
+        "newDocumentState": {"id": taken, "work_order_id": mine["id"], "body": "mine"},
+    }
+    await push(world, "eng_a", "work_order_notes", [row])
+    listed = (await world.call("eng_a", "GET", f"/api/v1/work-orders/{mine['id']}/notes")).json()
+    assert [(n["id"], n["body"]) for n in listed["items"]] == [(taken, "mine")]
+    their = (
+        await other_world.call("eng_a", "GET", f"/api/v1/work-orders/{theirs['id']}/notes")
+    ).json()
+    assert [(n["id"], n["body"]) for n in their["items"]] == [(taken, "theirs")]
+
+
+async def test_a_note_id_the_tenant_used_on_another_work_order_answers_the_stored_note(
+    world: World,
+) -> None:
+    """Within a tenant the id names the stored note: the push gets it back (a conflict the
+    device adopts), never a second note under the same id."""
+    first, second = await assigned_to(world), await assigned_to(world)
+    taken = str(uuid.uuid4())
+    note = {"work_order_id": first["id"], "body": "first", "device_time": None}
+    await push(
+        world,
+        "eng_a",
+        "work_order_notes",
+        [{"assumedMasterState": None, "newDocumentState": {"id": taken, **note}}],
+    )
     fresh = str(uuid.uuid4())
     rows = [
         {
             "assumedMasterState": None,
-            "newDocumentState": {"id": i, "work_order_id": mine["id"], "body": "mine"},
+            "newDocumentState": {"id": i, "work_order_id": second["id"], "body": "second"},
         }
         for i in (fresh, taken)
     ]
-    clash = await push(world, "eng_a", "work_order_notes", rows, expect=409)
-    assert clash["error"]["code"] == "already_exists"
-    assert clash["error"]["details"]["index"] == 1
-    assert clash["error"]["details"]["document_id"] == taken
-    listed = (await world.call("eng_a", "GET", f"/api/v1/work-orders/{mine['id']}/notes")).json()
-    assert listed["items"] == []  # the whole batch rolled back, the fresh note too
+    answers = {d["id"]: d for d in await push(world, "eng_a", "work_order_notes", rows)}
+    assert (answers[taken]["body"], answers[taken]["work_order_id"]) == ("first", first["id"])
+    listed = (await world.call("eng_a", "GET", f"/api/v1/work-orders/{second['id']}/notes")).json()
+    assert [n["id"] for n in listed["items"]] == [fresh]
