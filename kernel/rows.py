@@ -25,9 +25,14 @@ def as_uuid(value: Any) -> UUID | None:
     return None if value is None else uuid_of(value)
 
 
+def json_value(value: Any) -> Any:
+    """A JSON column's value as Python (raw SQL hands back its text on both drivers)."""
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+
+
 def json_object(value: Any) -> dict[str, Any]:
-    """A JSON object column's value as a dict (raw SQL hands back its text on both drivers)."""
-    decoded = msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+    """A JSON object column's value as a dict (anything else: empty)."""
+    decoded = json_value(value)
     return dict(decoded) if isinstance(decoded, dict) else {}
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from push.texts import CHINESE, language_of
+
 DEAD_LETTER = "dead_letter"
 PROVIDER_AUTH = "provider_auth"  # a provider refused our credentials: every push stopped
 PROVIDER_OUTAGE = "provider_outage"  # a provider keeps failing: pushes are piling up
@@ -20,7 +22,7 @@ UNACKNOWLEDGED = "unacknowledged"  # a P0 assignment no device acknowledged in t
 LOGIN_BURST = "login_burst"  # many failed logins across a tenant's accounts (accounts/throttle)
 
 LOCALES = ("zh-CN", "en")
-DEFAULT_LOCALE = "zh-CN"
+DEFAULT_LOCALE = CHINESE
 MAX_ITEMS = 10  # listed per group; the rest are counted ("and N more")
 
 # Whatever stops every push first: on-call reads the top of a digest.
@@ -145,11 +147,8 @@ class Pending:
 
 
 def normalize_locale(locale: str | None) -> str:
-    """``zh``, ``zh-Hans``, ``zh_CN`` … → ``zh-CN``; ``en-GB`` … → ``en``; else the default."""
-    value = (locale or "").strip().lower().replace("_", "-")
-    if value.startswith("en"):
-        return "en"
-    return DEFAULT_LOCALE
+    """A tenant's language as the push texts read a device's, but Chinese by default."""
+    return language_of(locale, default=DEFAULT_LOCALE)
 
 
 def rank(kind: str) -> int:

@@ -22,6 +22,7 @@ from accounts.tables import Tenant
 from kernel import sql
 from kernel.clock import utcnow
 from kernel.db import Database, after_commit
+from kernel.rows import json_object, json_value
 from push.alert_texts import (
     DEAD_LETTER,
     LOGIN_BURST,
@@ -159,7 +160,7 @@ class AlertSender:
             )
         }
         claimed = []
-        for row, details in sorted(((r, _object(r["details"])) for r in rows), key=_urgency):
+        for row, details in sorted(((r, json_object(r["details"])) for r in rows), key=_urgency):
             tenant = tenants.get(str(row["tenant"]), {})
             locale = str(tenant.get("locale") or "")
             alert = {
@@ -176,7 +177,7 @@ class AlertSender:
                 "created_at": str(row["created_at"]),
             }
             pending = Pending(row["kind"], details, row["message"])
-            taken = list(_json(row["delivered_to"]))
+            taken = list(json_value(row["delivered_to"]))
             claimed.append(_Claimed(row, alert, pending, locale, str(alert["tenant"]), taken))
         return claimed
 
@@ -245,12 +246,3 @@ def _urgency(entry: tuple[dict[str, Any], dict[str, Any]]) -> tuple[int, datetim
     row, details = entry
     number = str(details.get("work_order_number") or "")
     return rank(row["kind"]), row["created_at"], number, str(row["id"])
-
-
-def _object(value: Any) -> dict[str, Any]:
-    decoded = _json(value)
-    return decoded if isinstance(decoded, dict) else {}
-
-
-def _json(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value

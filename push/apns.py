@@ -15,7 +15,17 @@ import msgspec
 
 from push.http2 import Response
 from push.http2_client import Http2Client, Origin, tls_context
-from push.providers import NORMAL, URGENT, Answer, Outgoing, Verdict, post, retry_after_seconds
+from push.providers import (
+    NORMAL,
+    OUTAGE_STATUS,
+    RETRY_STATUS,
+    URGENT,
+    Answer,
+    Outgoing,
+    Verdict,
+    post,
+    retry_after_seconds,
+)
 
 MAX_PAYLOAD_BYTES = 4096
 # Apple rejects provider tokens older than an hour and throttles refreshes more frequent than
@@ -31,8 +41,6 @@ _PROVIDER_AUTH = {
     "BadCertificate",
     "BadCertificateEnvironment",
 }
-_TRANSIENT_STATUS = {429, 500, 502, 503, 504}
-_OUTAGE_STATUS = {500, 502, 503, 504}  # Apple's side failed (429 is about one device)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +179,8 @@ def classify(response: Response) -> Answer:
         return Answer(Verdict.TOKEN_DEAD, status, reason, text, token_dead_since=since)
     if reason in _PROVIDER_AUTH or status == 403:
         return Answer(Verdict.PROVIDER_AUTH, status, reason, text)
-    if status in _TRANSIENT_STATUS:
-        outage = status in _OUTAGE_STATUS
+    if status in RETRY_STATUS:
+        outage = status in OUTAGE_STATUS
         return Answer(
             Verdict.RETRY, status, reason or f"HTTP {status}", text, retry_after, outage=outage
         )

@@ -21,7 +21,17 @@ from google.oauth2 import service_account
 from kernel.clock import utcnow
 from push.http2 import Response
 from push.http2_client import Http2Client, Origin, tls_context
-from push.providers import NORMAL, URGENT, Answer, Outgoing, Verdict, post, retry_after_seconds
+from push.providers import (
+    NORMAL,
+    OUTAGE_STATUS,
+    RETRY_STATUS,
+    URGENT,
+    Answer,
+    Outgoing,
+    Verdict,
+    post,
+    retry_after_seconds,
+)
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 MAX_PAYLOAD_BYTES = 4000  # FCM's limit on a message's data
@@ -164,8 +174,8 @@ def classify(response: Response) -> Answer:
         return Answer(Verdict.TOKEN_DEAD, status, reason, text)
     if error_code in _PROVIDER_AUTH or status in (401, 403):
         return Answer(Verdict.PROVIDER_AUTH, status, reason, text)
-    if error_code in _TRANSIENT or status in (429, 500, 502, 503, 504):
-        outage = error_code in _OUTAGE or status in (500, 502, 503, 504)
+    if error_code in _TRANSIENT or status in RETRY_STATUS:
+        outage = error_code in _OUTAGE or status in OUTAGE_STATUS
         return Answer(Verdict.RETRY, status, reason, text, retry_after, outage=outage)
     return Answer(Verdict.DEAD, status, reason, text)
 

@@ -33,6 +33,11 @@ class Verdict(StrEnum):
     HELD = "held"  # not sent: the provider's circuit is open
 
 
+# HTTP statuses worth another try, and those that say the provider itself failed (a 429 is
+# about us or one device, not an outage).
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+OUTAGE_STATUS = frozenset({500, 502, 503, 504})
+
 # How urgently a notification must reach the device: URGENT (a P0: wakes the device and breaks
 # through Focus / Do Not Disturb), HIGH (at once), NORMAL (when the device sees fit).
 URGENT, HIGH, NORMAL = "urgent", "high", "normal"

@@ -19,10 +19,13 @@ _TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-def language_of(locale: str) -> str:
-    """The catalogue language for a device locale (``zh-CN``, ``zh_Hans_CN``, ``zh-TW`` …
-    read Chinese; anything else English)."""
-    return CHINESE if locale.replace("_", "-").lower().startswith("zh") else ENGLISH
+def language_of(locale: str | None, *, default: str = ENGLISH) -> str:
+    """The catalogue language for a locale: ``zh-CN``, ``zh_Hans_CN``, ``zh-TW`` … read
+    Chinese, ``en-GB`` … English, anything else ``default`` (a device's: English)."""
+    value = (locale or "").strip().lower().replace("_", "-")
+    if value.startswith("zh"):
+        return CHINESE
+    return ENGLISH if value.startswith("en") else default
 
 
 def render(kind: str, params: Mapping[str, str], locale: str) -> tuple[str, str] | None:
