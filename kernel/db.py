@@ -1,30 +1,37 @@
-"""The database handle: engine construction from a URL and the transaction rules.
+"""The database handle and the transaction rules (engines: ``kernel/engines.py``).
 
-SQLite (measured, see DESIGN.md): concurrent deferred transactions fail with "database is
-locked", so writes run one at a time behind an in-process lock, as IMMEDIATE transactions, on a
-WAL database. Reads use deferred transactions, which WAL lets run beside the writer.
-PostgreSQL: plain transactions over an asyncpg pool.
+SQLite: concurrent deferred transactions fail with "database is locked" (and IMMEDIATE ones
+still time out under a burst), so writes run one at a time behind an in-process lock, as
+IMMEDIATE transactions, on a WAL database. Reads use deferred transactions, which WAL lets run
+beside the writer. PostgreSQL: plain transactions over an asyncpg pool.
+
+Everything runs through explicit handles (``Transaction``, ``Reader``): see
+docs/architecture.md for the rules they enforce.
 """
 
 import asyncio
 import contextvars
 import logging
-import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
 
+import msgspec
 from asyncpg.exceptions import TransactionRollbackError, UniqueViolationError
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import TransactionType
 from piccolo.table import Table
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+from kernel.engines import TunedSQLiteEngine, create_engine
+from kernel.events import Reactions
+from kernel.rows import decode
+from kernel.statements import DIALECTS, Statement, chunks
+
 T = TypeVar("T")
+S = TypeVar("S", bound=msgspec.Struct)
 log = logging.getLogger("fieldops.db")
 
 
@@ -38,36 +45,23 @@ class _TransactionHooks:
     state: dict[str, Any] = field(default_factory=dict)
 
 
-_hooks: contextvars.ContextVar[_TransactionHooks | None] = contextvars.ContextVar(
-    "fieldops_transaction_hooks", default=None
+_open: contextvars.ContextVar["Reader | None"] = contextvars.ContextVar(
+    "fieldops_open_handle", default=None
 )
 
 
-def after_commit(callback: Callable[[], None]) -> None:
-    """Run ``callback`` when the surrounding ``Database.transaction()`` commits (at once when
-    there is none): side effects such as waking live streams must not see uncommitted data."""
-    hooks = _hooks.get()
-    if hooks is None:
-        callback()
-    else:
-        hooks.after_commit.append(callback)
+@contextmanager
+def _opened(handle: "Reader") -> Iterator[None]:
+    """``handle`` is this context's open transaction or snapshot while the block runs."""
+    token = _open.set(handle)
+    try:
+        yield
+    finally:
+        _open.reset(token)
 
 
-def pending_until_commit(
-    key: str, make: Callable[[], T], flush: Callable[[T], Awaitable[None]]
-) -> T | None:
-    """A per-transaction accumulator (made on first use) that ``flush`` writes just before
-    the surrounding transaction commits; None outside a ``Database.transaction()``. Lets
-    several changes share one write, and keeps row locks taken by the flush short."""
-    hooks = _hooks.get()
-    if hooks is None:
-        return None
-    if key not in hooks.state:
-        value = make()
-        hooks.state[key] = value
-        hooks.before_commit.append(lambda: flush(value))
-    accumulated: T = hooks.state[key]
-    return accumulated
+class TransactionMisuse(RuntimeError):
+    """Code asked for a transaction where it must not have one (a programming error)."""
 
 
 async def _run_before_commit(hooks: _TransactionHooks) -> None:
@@ -75,145 +69,11 @@ async def _run_before_commit(hooks: _TransactionHooks) -> None:
         await hooks.before_commit.pop(0)()
 
 
-class _PooledConnection:
-    """An aiosqlite connection whose ``close()`` hands it back to its engine's pool."""
-
-    def __init__(self, connection: Any, engine: "TunedSQLiteEngine") -> None:
-        self._connection = connection
-        self._engine = engine
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._connection, name)
-
-    @property
-    def raw(self) -> sqlite3.Connection:
-        """The sqlite3 connection itself, for statements run on the caller's thread."""
-        connection: sqlite3.Connection = self._connection._conn
-        return connection
-
-    async def close(self) -> None:
-        await self._engine.release(self._connection)
-
-
-class TunedSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine with the per-connection settings a server needs, and a small
-    pool of open connections: Piccolo opens a new connection (and thread) per query or
-    transaction, which measured as most of a request's time (see bench/RESULTS.md).
-
-    Statements inside a write transaction run on the event loop's thread: the transaction holds
-    the database's only write lock (``Database.transaction``), so no other work could use the
-    database meanwhile, and under WAL a statement in an IMMEDIATE transaction never waits for a
-    lock: it takes microseconds, while handing it to the connection's thread and back cost
-    ~200 µs of the loop's time (waking that thread; measured with cProfile on the outage
-    replay, a quarter of the server's time). BEGIN, COMMIT (which may checkpoint the WAL, with
-    an fsync) and every read still run on the connection's thread."""
-
-    pool_size = 8
-
-    def __init__(self, **kwargs: Any) -> None:
-        # Connections are used from their own thread and, inside write transactions, from the
-        # loop's; never from both at once (each call is awaited before the next).
-        super().__init__(check_same_thread=False, **kwargs)
-        self._idle: list[Any] = []
-        # At most pool_size connections exist: under a burst, callers wait for one rather than
-        # each opening (and closing) a connection and its thread.
-        self._available = asyncio.Semaphore(self.pool_size)
-
-    async def _open(self) -> Any:
-        connection = await super().get_connection()
-        await connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        await connection.execute("PRAGMA synchronous = NORMAL")
-        return connection
-
-    async def get_connection(self) -> Any:
-        await self._available.acquire()
-        try:
-            connection = self._idle.pop() if self._idle else await self._open()
-        except BaseException:
-            self._available.release()
-            raise
-        return _PooledConnection(connection, self)
-
-    async def release(self, connection: Any) -> None:
-        try:
-            if connection.in_transaction:
-                await connection.rollback()
-            self._idle.append(connection)
-        finally:
-            self._available.release()
-
-    async def close_pool(self) -> None:
-        idle, self._idle = self._idle, []
-        for connection in idle:
-            await connection.close()
-
-    async def fetch_all(self, query: str, args: Sequence[Any]) -> list[Any]:
-        """Rows of one statement, on the current transaction's connection (inline in a write
-        transaction, see the class) or else on a pooled one."""
-        transaction = self.current_transaction.get()
-        if transaction is None:
-            return list(await self._run_in_new_connection(query, list(args)))
-        rows = await self._run_in_existing_connection(transaction.connection, query, list(args))
-        return list(rows)
-
-    async def _run_in_new_connection(
-        self,
-        query: str,
-        args: list[Any] | None = None,
-        query_type: str = "generic",  # noqa: ARG002 - Piccolo's signature
-        table: type[Table] | None = None,  # noqa: ARG002 - Piccolo's signature
-    ) -> Any:
-        connection = await self.get_connection()
-        try:
-            return await connection.execute_fetchall(query, args or [])
-        finally:
-            await connection.close()
-
-    async def _run_in_existing_connection(
-        self,
-        connection: Any,
-        query: str,
-        args: list[Any] | None = None,
-        query_type: str = "generic",  # noqa: ARG002 - Piccolo's signature
-        table: type[Table] | None = None,  # noqa: ARG002 - Piccolo's signature
-    ) -> Any:
-        """Inline in a write transaction (see the class), else one round trip to the
-        connection's thread. Piccolo's own sends ``PRAGMA foreign_keys`` before every statement
-        and fetches through a cursor (four round trips); pooled connections set the pragma once,
-        when opened, and SQLite here has RETURNING."""
-        transaction = self.current_transaction.get()
-        if (
-            transaction is not None
-            and transaction.connection is connection
-            and transaction.transaction_type is TransactionType.immediate
-        ):
-            return connection.raw.execute(query, args or []).fetchall()
-        return list(await connection.execute_fetchall(query, args or []))
-
-
 def is_contention(error: BaseException) -> bool:
     """Whether ``error`` is PostgreSQL refusing one of two concurrent transactions (a deadlock,
     a serialization failure, a unique row the other inserted first): running the use case
     again sees the other's commit. SQLite runs one writer at a time and never raises these."""
     return isinstance(error, TransactionRollbackError | UniqueViolationError)
-
-
-def sqlite_path(url: str) -> Path | None:
-    """``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``; None if not SQLite."""
-    if not url.startswith("sqlite:"):
-        return None
-    return Path(unquote(url.removeprefix("sqlite:///").removeprefix("sqlite://")))
-
-
-def create_engine(url: str) -> Engine:  # type: ignore[type-arg]
-    path = sqlite_path(url)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return TunedSQLiteEngine(path=str(path))
-    parts = urlsplit(url)
-    if parts.scheme not in {"postgres", "postgresql"}:
-        raise ValueError(f"Unsupported DATABASE_URL scheme {parts.scheme!r}")
-    return PostgresEngine(config={"dsn": url})
 
 
 class Database:
@@ -224,6 +84,24 @@ class Database:
         self.pool_size = pool_size
         self.is_sqlite = engine.engine_type == "sqlite"
         self._write_lock = asyncio.Lock()
+        # What other packages do when one publishes an event (wired by server/wiring.py).
+        self.reactions = Reactions()
+
+    @property
+    def statements_are_cheap(self) -> bool:
+        """Whether a statement inside a write transaction costs next to nothing: on SQLite it
+        runs in-process, on the loop's thread (``TunedSQLiteEngine``), so a statement per row
+        is as quick as one statement for many; on PostgreSQL each is a round trip, and a bulk
+        statement saves them."""
+        return self.is_sqlite
+
+    @property
+    def writers_race(self) -> bool:
+        """Whether two write transactions can run at once and one lose to the other (a
+        deadlock, a serialization failure, a unique row the other inserted first): on
+        PostgreSQL; SQLite runs one writer at a time, so running a use case again changes
+        nothing there."""
+        return not self.is_sqlite
 
     @classmethod
     def from_url(cls, url: str, *, pool_size: int = 10) -> "Database":
@@ -271,35 +149,150 @@ class Database:
         await self.engine.run_ddl("SELECT 1")
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """One write transaction per use case; joins the caller's if one is already open."""
-        if self.engine.transaction_exists():
-            yield
+    async def transaction(self) -> AsyncIterator["Transaction"]:
+        """One write transaction per use case. Inside another write transaction it is that
+        one (a use case calling another commits once, at the end); inside a read snapshot it
+        raises: the write would run without SQLite's write lock and its after-commit work
+        would run before anything committed."""
+        current = _open.get()
+        if isinstance(current, Transaction):
+            yield current
             return
+        if current is not None:
+            raise TransactionMisuse("a write transaction was opened inside a read snapshot")
         hooks = _TransactionHooks()
-        token = _hooks.set(hooks)
-        try:
-            if self.is_sqlite:
-                async with (
-                    self._write_lock,
-                    self.engine.transaction(transaction_type=TransactionType.immediate),
-                ):
-                    yield
+        if self.is_sqlite:
+            async with (
+                self._write_lock,
+                self.engine.transaction(transaction_type=TransactionType.immediate) as tx,
+            ):
+                handle = Transaction(self, tx.connection, hooks, inline=True)
+                with _opened(handle):
+                    yield handle
                     await _run_before_commit(hooks)
-            else:
-                async with self.engine.transaction():
-                    yield
+        else:
+            async with self.engine.transaction() as tx:
+                handle = Transaction(self, tx.connection, hooks)
+                with _opened(handle):
+                    yield handle
                     await _run_before_commit(hooks)
-        finally:
-            _hooks.reset(token)
         for callback in hooks.after_commit:
             callback()
 
     @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[None]:
-        """A consistent read on one connection (no write lock on SQLite)."""
-        if self.engine.transaction_exists():
-            yield
+    async def snapshot(self) -> AsyncIterator["Reader"]:
+        """A consistent read on one connection (no write lock on SQLite); inside a write
+        transaction, that transaction."""
+        current = _open.get()
+        if current is not None:
+            yield current
             return
-        async with self.engine.transaction():
-            yield
+        async with self.engine.transaction() as tx:
+            reader = Reader(self, tx.connection)
+            with _opened(reader):
+                yield reader
+
+    @staticmethod
+    def assert_outside_transaction(what: str) -> None:
+        """For I/O that must never hold a transaction open (object store calls, network):
+        a slow peer would hold the database's write lock or a pooled connection."""
+        if _open.get() is not None:
+            raise TransactionMisuse(f"{what} must not run inside a database transaction")
+
+    async def fetch(self, statement: Statement, kind: type[S], /, **params: Any) -> list[S]:
+        """Rows of one statement outside any transaction (a pooled connection)."""
+        return await Reader(self, None).fetch(statement, kind, **params)
+
+    async def fetch_one(self, statement: Statement, kind: type[S], /, **params: Any) -> S | None:
+        return await Reader(self, None).fetch_one(statement, kind, **params)
+
+    async def execute(self, statement: Statement, /, **params: Any) -> None:
+        await Reader(self, None).execute(statement, **params)
+
+
+class Reader:
+    """Runs statements on one connection (a snapshot's or a transaction's) or, without one, on
+    a pooled connection per statement. Rows come back typed (``kernel.rows.decode``)."""
+
+    __slots__ = ("_connection", "_inline", "db")
+
+    def __init__(self, db: Database, connection: Any, *, inline: bool = False) -> None:
+        self.db = db
+        self._connection = connection
+        self._inline = inline
+
+    async def fetch(self, statement: Statement, kind: type[S], /, **params: Any) -> list[S]:
+        return [decode(row, kind) for row in await self.fetch_rows(statement, **params)]
+
+    async def fetch_one(self, statement: Statement, kind: type[S], /, **params: Any) -> S | None:
+        rows = await self.fetch_rows(statement, **params)
+        return decode(rows[0], kind) if rows else None
+
+    async def execute(self, statement: Statement, /, **params: Any) -> None:
+        await self.fetch_rows(statement, **params)
+
+    async def fetch_rows(self, statement: Statement, /, **params: Any) -> list[dict[str, Any]]:
+        """Driver rows, undecoded: for ``kernel`` and hot paths that build documents
+        themselves; everything else asks for a typed row."""
+        if self._connection is None and _open.get() is not None:
+            raise TransactionMisuse(
+                "a statement ran on a pooled connection while a transaction is open: "
+                "run it on the transaction's handle"
+            )
+        dialect = DIALECTS[self.db.engine.engine_type]
+        rows: list[dict[str, Any]] = []
+        for part in chunks(params):
+            text, values = statement.compile(dialect, part)
+            rows += await self._run(text, values)
+        return rows
+
+    async def _run(self, text: str, values: list[Any]) -> list[dict[str, Any]]:
+        engine: Any = self.db.engine
+        connection = self._connection
+        if self.db.is_sqlite:
+            if connection is None:
+                rows: list[dict[str, Any]] = await engine._run_in_new_connection(text, values)
+                return list(rows)
+            if self._inline:  # see TunedSQLiteEngine: the write lock is ours
+                return list(connection.raw.execute(text, values).fetchall())
+            return list(await connection.execute_fetchall(text, values))
+        if connection is not None:
+            records = await connection.fetch(text, *values)
+        else:
+            async with engine.pool.acquire() as pooled:
+                records = await pooled.fetch(text, *values)
+        return [dict(record) for record in records]
+
+
+class Transaction(Reader):
+    """The handle of one write transaction: what must run inside one takes it."""
+
+    __slots__ = ("_hooks",)
+
+    def __init__(
+        self, db: Database, connection: Any, hooks: _TransactionHooks, *, inline: bool = False
+    ) -> None:
+        super().__init__(db, connection, inline=inline)
+        self._hooks = hooks
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this transaction committed (never if it rolls back)."""
+        self._hooks.after_commit.append(callback)
+
+    def pending_until_commit(
+        self, key: str, make: Callable[[], T], flush: Callable[[T], Awaitable[None]]
+    ) -> T:
+        """A per-transaction accumulator (made on first use) that ``flush`` writes just
+        before this transaction commits: several changes share one write, and row locks the
+        flush takes are held only for the commit."""
+        state = self._hooks.state
+        if key not in state:
+            value = make()
+            state[key] = value
+            self._hooks.before_commit.append(lambda: flush(value))
+        accumulated: T = state[key]
+        return accumulated
+
+    async def publish(self, event: object) -> None:
+        """Run the reactions wired to ``event`` inside this transaction (``kernel.events``)."""
+        await self.db.reactions.publish(self, event)

@@ -1,39 +1,58 @@
-"""Small helpers between Piccolo rows and contract Structs, shared by every package."""
+"""Driver rows to typed rows, and contract values to column values, for every package.
 
-from collections.abc import Mapping
+The drivers disagree: SQLite hands back JSON as text, booleans as 0/1 and, for computed
+columns, UUIDs and timestamps as text; asyncpg hands back JSON as text. ``decode`` settles all
+of it in one call, by the row type's own field types, so code past it sees typed values only.
+"""
+
+from collections.abc import Iterable, Mapping
 from enum import Enum
+from functools import cache
 from typing import Any, TypeVar
-from uuid import UUID
 
 import msgspec
-from piccolo.columns import Column
+import msgspec.inspect as inspect
 
 T = TypeVar("T")
 
 
-def to_struct(row: Mapping[str, Any], kind: type[T]) -> T:
-    """Build a contract Struct from a selected row (aliases already match field names)."""
-    return msgspec.convert(dict(row), kind, strict=False)
+_JSON_TYPES = (inspect.ListType, inspect.DictType, inspect.StructType, inspect.TupleType)
 
 
-def uuid_of(value: Any) -> UUID:
-    """A UUID column's value as a UUID (raw SQL on SQLite may hand back its text)."""
-    return value if isinstance(value, UUID) else UUID(str(value))
+def _is_json(kind: inspect.Type) -> bool:
+    if isinstance(kind, inspect.UnionType):
+        return any(_is_json(member) for member in kind.types)
+    return isinstance(kind, _JSON_TYPES)
 
 
-def as_uuid(value: Any) -> UUID | None:
-    return None if value is None else uuid_of(value)
+@cache
+def _json_fields(kind: type[msgspec.Struct]) -> tuple[str, ...]:
+    """The fields of ``kind`` stored as JSON text: lists, dicts and nested Structs."""
+    info = inspect.type_info(kind)
+    assert isinstance(info, inspect.StructType)
+    return tuple(field.name for field in info.fields if _is_json(field.type))
 
 
-def json_value(value: Any) -> Any:
-    """A JSON column's value as Python (raw SQL hands back its text on both drivers)."""
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+S = TypeVar("S", bound=msgspec.Struct)
 
 
-def json_object(value: Any) -> dict[str, Any]:
-    """A JSON object column's value as a dict (anything else: empty)."""
-    decoded = json_value(value)
-    return dict(decoded) if isinstance(decoded, dict) else {}
+def decode(row: Mapping[str, Any], kind: type[S]) -> S:
+    """One driver row as a ``kind`` (columns selected under the field names)."""
+    values = dict(row)
+    for name in _json_fields(kind):
+        value = values.get(name)
+        if isinstance(value, str | bytes):
+            values[name] = msgspec.json.decode(value)
+    return msgspec.convert(values, kind, strict=False)
+
+
+def decode_all(rows: Iterable[Mapping[str, Any]], kind: type[S]) -> list[S]:
+    return [decode(row, kind) for row in rows]
+
+
+def json_text(value: Any) -> str:
+    """A value as a JSON column takes it when bound to a statement."""
+    return msgspec.json.encode(value).decode()
 
 
 def column_value(value: Any) -> Any:
@@ -43,12 +62,3 @@ def column_value(value: Any) -> Any:
     if isinstance(value, list | dict | msgspec.Struct):
         return msgspec.to_builtins(value)
     return value
-
-
-def set_fields(data: msgspec.Struct, columns: Mapping[str, Column]) -> dict[Column, Any]:
-    """The columns a partial update sets: every field of ``data`` that is not UNSET."""
-    return {
-        column: column_value(getattr(data, name))
-        for name, column in columns.items()
-        if getattr(data, name, msgspec.UNSET) is not msgspec.UNSET
-    }

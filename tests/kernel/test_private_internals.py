@@ -1,0 +1,46 @@
+"""The private Piccolo and aiosqlite internals kernel/db.py relies on (its engine pools SQLite
+connections and runs statements of a write transaction inline). Both packages are pinned
+exactly in pyproject.toml; an upgrade that changes any of these fails here, not in production."""
+
+import inspect
+from pathlib import Path
+
+import aiosqlite
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction
+
+from kernel.engines import TunedSQLiteEngine
+
+
+def parameters(function: object) -> list[str]:
+    return list(inspect.signature(function).parameters)  # type: ignore[arg-type]
+
+
+def test_the_overridden_engine_methods_keep_their_signatures() -> None:
+    for name in ("_run_in_new_connection", "_run_in_existing_connection"):
+        ours, piccolos = getattr(TunedSQLiteEngine, name), getattr(SQLiteEngine, name)
+        assert parameters(ours) == parameters(piccolos), name
+    assert parameters(SQLiteEngine._run_in_new_connection) == [
+        "self",
+        "query",
+        "args",
+        "query_type",
+        "table",
+    ]
+    assert parameters(SQLiteEngine.get_connection) == ["self"]
+
+
+def test_transactions_expose_their_connection_and_type() -> None:
+    assert "transaction_type" in parameters(SQLiteTransaction.__init__)
+    for transaction in (SQLiteTransaction, PostgresTransaction):
+        source = inspect.getsource(transaction.__aenter__)
+        assert "self.connection = " in source, transaction
+    assert "current_transaction" in inspect.getsource(SQLiteEngine.__init__)
+    assert "self.pool" in inspect.getsource(PostgresEngine.__init__)
+
+
+async def test_aiosqlite_keeps_the_sqlite3_connection_at_conn(tmp_path: Path) -> None:
+    import sqlite3
+
+    async with aiosqlite.connect(tmp_path / "probe.db") as connection:
+        assert isinstance(connection._conn, sqlite3.Connection)
