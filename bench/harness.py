@@ -19,7 +19,7 @@ import asyncpg
 import httpx
 
 from kernel.db import Database
-from server.tables import ALL_TABLES
+from server import wiring
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -72,8 +72,7 @@ def migrate(url: str) -> None:
 
 @contextlib.asynccontextmanager
 async def connected(url: str) -> AsyncIterator[Database]:
-    db = Database.from_url(url)
-    db.bind(ALL_TABLES)
+    db = wiring.database(url)
     await db.start()
     try:
         yield db

@@ -26,7 +26,7 @@ async def _migrate(settings: Settings) -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
     from piccolo.engine import engine_finder
 
-    from kernel.db import TunedSQLiteEngine
+    from kernel.engines import TunedSQLiteEngine
 
     try:
         result = await run_forwards(app_name="all")
@@ -88,14 +88,12 @@ async def _worker(settings: Settings) -> None:
     SIGTERM or Ctrl-C."""
     import signal
 
-    from kernel.db import Database
+    from server import wiring
     from server.app import stop_task
     from server.media import build_store, build_verifier
     from server.relay import build_relay
-    from server.tables import ALL_TABLES
 
-    db = Database.from_url(settings.database_url)
-    db.bind(ALL_TABLES)
+    db = wiring.database(settings.database_url)
     await db.start()
     relay = build_relay(db=db, settings=settings)
     verifier = build_verifier(db=db, store=build_store(settings), settings=settings)
@@ -118,12 +116,9 @@ async def _worker(settings: Settings) -> None:
 
 
 async def _with_db(settings: Settings, action: str, args: argparse.Namespace) -> None:
-    from kernel.db import Database
-    from server import admin
-    from server.tables import ALL_TABLES
+    from server import admin, wiring
 
-    db = Database.from_url(settings.database_url)
-    db.bind(ALL_TABLES)
+    db = wiring.database(settings.database_url)
     await db.start()
     try:
         await getattr(admin, action)(db=db, args=args)

@@ -1,0 +1,12 @@
+"""How ``push`` reacts to what the packages below it announce (``kernel.events``)."""
+
+from accounts.events import LoginBurst
+from kernel.events import Reactions
+from push import work_orders
+from workorders.events import WorkOrderMoved
+
+
+def install(reactions: Reactions) -> None:
+    """Register this package's reactions (called once per database, by server/wiring.py)."""
+    reactions.on(WorkOrderMoved, work_orders.work_order_moved)
+    reactions.on(LoginBurst, work_orders.login_burst)

@@ -1,0 +1,23 @@
+"""The composition root's one database: its tables bound and every package's reactions wired.
+
+Packages announce what happened (``kernel.events``) and never call the packages above them;
+here, and only here, the reactions are connected. Every process (``fieldops serve``,
+``fieldops worker``, the admin commands, the tests, the benchmarks) gets its database here.
+"""
+
+from kernel.db import Database
+from media import reactions as media_reactions
+from push import reactions as push_reactions
+from server.tables import ALL_TABLES
+from sync import reactions as sync_reactions
+
+
+def wire(db: Database) -> Database:
+    db.bind(ALL_TABLES)
+    for install in (sync_reactions.install, push_reactions.install, media_reactions.install):
+        install(db.reactions)
+    return db
+
+
+def database(url: str, *, pool_size: int = 10) -> Database:
+    return wire(Database.from_url(url, pool_size=pool_size))
