@@ -18,13 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from accounts.tables import LoginBurst, LoginThrottle
-from kernel import sql
-from kernel.clock import as_utc
-from kernel.db import Database
+from accounts import sql
+from accounts.events import LoginBurst
+from kernel.db import Database, Transaction
 from kernel.errors import DomainError
 from mobile_contract.errors import ErrorCode
-from push.alerts import LOGIN_BURST, raise_alert
 
 ALERT_QUIET = timedelta(hours=1)  # one alert per tenant per burst: not another within this
 
@@ -39,7 +37,7 @@ class LoginPolicy:
 
 
 class LoginThrottled(DomainError):
-    """429 ``rate_limited``; the controller adds ``Retry-After``."""
+    """429 ``rate_limited`` with ``Retry-After`` (``DomainError.retry_after``)."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
@@ -59,64 +57,29 @@ def delay_after(failures: int, policy: LoginPolicy) -> timedelta | None:
     return timedelta(seconds=seconds)
 
 
-_ENSURE = (
-    "INSERT INTO accounts_login_throttle (id, tenant_slug, username_key, failures,"
-    " last_failure_at, blocked_until) VALUES ({}, {}, {}, 0, {}, NULL)"
-    " ON CONFLICT (tenant_slug, username_key) DO NOTHING"
-)
-_READ = (
-    "SELECT failures, last_failure_at, blocked_until FROM accounts_login_throttle"
-    " WHERE tenant_slug = {} AND username_key = {}"
-)
-_COUNT = (
-    "UPDATE accounts_login_throttle SET failures = {}, last_failure_at = {}, blocked_until = {}"
-    " WHERE tenant_slug = {} AND username_key = {}"
-)
-_CLEAR = "DELETE FROM accounts_login_throttle WHERE tenant_slug = {} AND username_key = {}"
-_FORGET = "DELETE FROM accounts_login_throttle WHERE last_failure_at < {}"
-
-
 async def admit(
     *, db: Database, policy: LoginPolicy, tenant_slug: str, username_key: str, now: datetime
 ) -> None:
     """Let one attempt at the account through (counted as a failure until ``succeeded``), or
     raise ``LoginThrottled`` while its delay runs (that attempt is not counted)."""
-    async with db.transaction():
-        await sql.fetch(LoginThrottle, _ENSURE, uuid4(), tenant_slug, username_key, now)
-        lock = "" if db.is_sqlite else " FOR UPDATE"
-        row = await sql.fetch_one(LoginThrottle, _READ + lock, tenant_slug, username_key)
+    key = {"slug": tenant_slug, "key": username_key}
+    async with db.transaction() as tx:
+        await tx.execute(sql.ENSURE_THROTTLE, id=uuid4(), now=now, **key)
+        row = await tx.fetch_one(sql.THROTTLE, sql.ThrottleRow, **key)
         assert row is not None  # just ensured
-        blocked_until = _aware(row["blocked_until"])
+        blocked_until = row.blocked_until
         if blocked_until is not None and blocked_until > now:
             raise LoginThrottled(max(1, math.ceil((blocked_until - now).total_seconds())))
-        recent = _moment(row["last_failure_at"]) > now - timedelta(seconds=policy.window_seconds)
-        failures = (row["failures"] if recent else 0) + 1
+        recent = row.last_failure_at > now - timedelta(seconds=policy.window_seconds)
+        failures = (row.failures if recent else 0) + 1
         delay = delay_after(failures, policy)
         until = now + delay if delay is not None else None
-        await sql.fetch(LoginThrottle, _COUNT, failures, now, until, tenant_slug, username_key)
+        await tx.execute(sql.COUNT_FAILURE, failures=failures, now=now, until=until, **key)
 
 
-async def succeeded(*, tenant_slug: str, username_key: str) -> None:
-    """The password was right: the account's count starts again (in the caller's
-    transaction)."""
-    await sql.fetch(LoginThrottle, _CLEAR, tenant_slug, username_key)
-
-
-_BURST_READ = (
-    "SELECT window_started_at, failures, alerted_at FROM accounts_login_burst WHERE tenant = {}"
-)
-_BURST_ENSURE = (
-    "INSERT INTO accounts_login_burst (id, tenant, window_started_at, failures, alerted_at)"
-    " VALUES ({}, {}, {}, 0, NULL) ON CONFLICT (tenant) DO NOTHING"
-)
-_BURST_COUNT = (
-    "UPDATE accounts_login_burst SET window_started_at = {}, failures = {}, alerted_at = {}"
-    " WHERE tenant = {}"
-)
-_ACCOUNTS = (
-    "SELECT count(*) AS accounts FROM accounts_login_throttle"
-    " WHERE tenant_slug = {} AND last_failure_at >= {}"
-)
+async def succeeded(*, tx: Transaction, tenant_slug: str, username_key: str) -> None:
+    """The password was right: the account's count starts again."""
+    await tx.execute(sql.CLEAR_THROTTLE, slug=tenant_slug, key=username_key)
 
 
 async def failed(
@@ -128,44 +91,43 @@ async def failed(
     now: datetime,
 ) -> None:
     """A failed login (already counted for its account by ``admit``): count it for the tenant
-    and alert on-call once when a burst of them crosses ``burst_failures``; forget accounts
-    whose last failure is older than the window."""
-    async with db.transaction():
-        await sql.fetch(LoginThrottle, _FORGET, now - timedelta(seconds=policy.window_seconds))
+    and announce a burst once when they cross ``burst_failures`` (``push`` alerts on-call);
+    forget accounts whose last failure is older than the window."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            sql.FORGET_THROTTLES, before=now - timedelta(seconds=policy.window_seconds)
+        )
         if tenant_id is None:
             return  # no such tenant: nobody to alert
-        await sql.fetch(LoginBurst, _BURST_ENSURE, uuid4(), tenant_id, now)
-        lock = "" if db.is_sqlite else " FOR UPDATE"
-        row = await sql.fetch_one(LoginBurst, _BURST_READ + lock, tenant_id)
+        await tx.execute(sql.ENSURE_BURST, id=uuid4(), tenant=tenant_id, now=now)
+        row = await tx.fetch_one(sql.BURST, sql.BurstRow, tenant=tenant_id)
         assert row is not None  # just ensured
-        started = _moment(row["window_started_at"])
+        started = row.window_started_at
         window = timedelta(seconds=policy.burst_window_seconds)
         if started <= now - window:
             started, failures = now, 1
         else:
-            failures = row["failures"] + 1
-        alerted_at = _aware(row["alerted_at"])
+            failures = row.failures + 1
+        alerted_at = row.alerted_at
         quiet = alerted_at is not None and alerted_at > now - ALERT_QUIET
         if failures >= policy.burst_failures and not quiet:
-            accounts = await sql.fetch_one(LoginThrottle, _ACCOUNTS, tenant_slug, started)
-            count = int(accounts["accounts"]) if accounts else 0
-            minutes = max(1, round(policy.burst_window_seconds / 60))
-            await raise_alert(
-                tenant_id=tenant_id,
-                kind=LOGIN_BURST,
-                message=f"{failures} failed logins within {minutes} min across {count} "
-                "account names: someone may be guessing passwords",
-                details={"failures": failures, "minutes": minutes, "accounts": count},
-                now=now,
+            counted = await tx.fetch_one(
+                sql.BURST_ACCOUNTS, sql.AccountCount, slug=tenant_slug, since=started
+            )
+            await tx.publish(
+                LoginBurst(
+                    tenant_id=tenant_id,
+                    failures=failures,
+                    minutes=max(1, round(policy.burst_window_seconds / 60)),
+                    accounts=counted.accounts if counted else 0,
+                    now=now,
+                )
             )
             alerted_at = now
-        await sql.fetch(LoginBurst, _BURST_COUNT, started, failures, alerted_at, tenant_id)
-
-
-def _moment(value: datetime | str) -> datetime:
-    """A timestamp from raw SQL as an aware datetime (naive ones are UTC)."""
-    return as_utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
-
-
-def _aware(value: datetime | str | None) -> datetime | None:
-    return None if value is None else _moment(value)
+        await tx.execute(
+            sql.COUNT_BURST,
+            started=started,
+            failures=failures,
+            alerted_at=alerted_at,
+            tenant=tenant_id,
+        )

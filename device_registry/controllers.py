@@ -7,7 +7,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from device_registry import services
 from mobile_contract import devices as contract
-from server.http import BEARER, DB, CurrentActor
+from web.http import BEARER, DB, CurrentActor
 
 
 class DeviceController(Controller):

@@ -13,14 +13,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from accounts.tables import User
-from device_registry.tables import Device
-from kernel import sql
+from device_registry import sql
+from device_registry.sql import PushTarget
 from kernel.clock import utcnow
 from kernel.context import DISPATCH_ROLES, Actor
-from kernel.db import Database
+from kernel.db import Database, Reader, Transaction
 from kernel.errors import DomainError, Forbidden, NotFound
-from kernel.rows import to_struct
 from mobile_contract import devices as contract
 from mobile_contract.enums import Platform
 from mobile_contract.errors import ErrorCode
@@ -30,23 +28,7 @@ TOKEN_MOVED = "the push token was registered by another installation"
 SUFFIX_LENGTH = 6  # of a push token, in answers: enough to tell two apart, useless to send
 REGISTERED_TO_ANOTHER_USER = "registered_to_another_user"  # details.reason of the 409
 
-_COLUMNS = (
-    Device.installation.as_alias("id"),
-    Device.user.as_alias("user_id"),
-    Device.platform,
-    Device.push_token,
-    Device.apns_environment,
-    Device.app_bundle_id,
-    Device.app_version,
-    Device.locale,
-    Device.time_zone,
-    Device.enabled,
-    Device.disabled_reason,
-    Device.token_registered_at,
-    Device.last_seen_at,
-    Device.created_at,
-    Device.updated_at,
-)
+__all__ = ["PushTarget", "disable", "list_devices", "push_targets", "register"]
 
 
 async def register(
@@ -58,65 +40,51 @@ async def register(
             "An iOS device needs app_bundle_id: it is the APNs topic of its notifications.",
             {"field": "app_bundle_id"},
         )
-    now, device_id = utcnow(), data.id
-    details: dict[Any, Any] = {
-        Device.platform: data.platform.value,
-        Device.push_token: data.push_token,
-        Device.apns_environment: data.apns_environment.value,
-        Device.app_bundle_id: data.app_bundle_id,
-        Device.app_version: data.app_version,
-        Device.locale: data.locale,
-        Device.time_zone: data.time_zone,
-        Device.enabled: True,
-        Device.disabled_reason: "",
-        Device.last_seen_at: now,
-        Device.updated_at: now,
+    now, device_id, tenant = utcnow(), data.id, actor.tenant_id
+    details: dict[str, Any] = {
+        "tenant": tenant,
+        "installation": device_id,
+        "user": actor.user_id,
+        "platform": data.platform.value,
+        "push_token": data.push_token,
+        "apns_environment": data.apns_environment.value,
+        "app_bundle_id": data.app_bundle_id,
+        "app_version": data.app_version,
+        "locale": data.locale,
+        "time_zone": data.time_zone,
+        "enabled": True,
+        "now": now,
     }
-    async with db.transaction():
-        mine = (Device.tenant == actor.tenant_id) & (Device.installation == device_id)
-        stored = await Device.select().where(mine).first()
+    async with db.transaction() as tx:
+        stored = await tx.fetch_one(sql.STORED, sql.Stored, tenant=tenant, installation=device_id)
         if stored is None:
-            await Device.insert(
-                Device(
-                    id=uuid4(),
-                    installation=device_id,
-                    tenant=actor.tenant_id,
-                    user=actor.user_id,
-                    token_registered_at=now,
-                    created_at=now,
-                    **{column._meta.name: value for column, value in details.items()},
-                )
-            )
+            await tx.execute(sql.INSERT_DEVICE, id=uuid4(), **details)
         else:
-            await _check_takeover(actor, stored)
-            fresh_token = stored["push_token"] != data.push_token or not stored["enabled"]
-            registered_at = now if fresh_token else stored["token_registered_at"]
-            await Device.update(
-                {
-                    **details,
-                    Device.user: actor.user_id,
-                    Device.token_registered_at: registered_at,
-                }
-            ).where(mine)
-        await Device.update(
-            {Device.enabled: False, Device.disabled_reason: TOKEN_MOVED, Device.updated_at: now}
-        ).where(
-            (Device.tenant == actor.tenant_id)
-            & (Device.push_token == data.push_token)
-            & (Device.installation != device_id)
-            & (Device.enabled == True)  # noqa: E712 - Piccolo builds SQL from the comparison
+            await _check_takeover(tx, actor, stored)
+            fresh_token = stored.push_token != data.push_token or not stored.enabled
+            registered_at = now if fresh_token else stored.token_registered_at
+            await tx.execute(sql.UPDATE_DEVICE, registered_at=registered_at, **details)
+        await tx.execute(
+            sql.DISABLE_TOKEN_ELSEWHERE,
+            disabled=False,
+            reason=TOKEN_MOVED,
+            now=now,
+            tenant=tenant,
+            push_token=data.push_token,
+            installation=device_id,
+            enabled=True,
         )
-        return await _load(actor, device_id)
+        return await _load(tx, actor, device_id)
 
 
-async def _check_takeover(actor: Actor, stored: dict[str, Any]) -> None:
+async def _check_takeover(reader: Reader, actor: Actor, stored: sql.Stored) -> None:
     """Another user's installation moves only once that user let it go: unregistered it
     (logout) or was deactivated. Disabled for another reason (the provider refused the token,
     another installation took the token) it still belongs to them."""
-    if str(stored["user"]) == str(actor.user_id) or stored["disabled_reason"] == UNREGISTERED:
+    if stored.user_id == actor.user_id or stored.disabled_reason == UNREGISTERED:
         return
-    owner = await User.select(User.is_active).where(User.id == stored["user"]).first()
-    if owner is not None and not owner["is_active"]:
+    owner = await reader.fetch_one(sql.USER_ACTIVE, sql.Active, user=stored.user_id)
+    if owner is not None and not owner.is_active:
         return
     raise DomainError(
         ErrorCode.ALREADY_EXISTS,
@@ -126,17 +94,16 @@ async def _check_takeover(actor: Actor, stored: dict[str, Any]) -> None:
         {
             "resource": "device",
             "field": "id",
-            "value": str(stored["installation"]),
+            "value": str(stored.installation),
             "reason": REGISTERED_TO_ANOTHER_USER,
         },
     )
 
 
-def _device(row: dict[str, Any]) -> contract.Device:
-    """The answer for a row: the token reduced to its suffix."""
-    fields = dict(row)
-    fields["push_token_suffix"] = str(fields.pop("push_token"))[-SUFFIX_LENGTH:]
-    return to_struct(fields, contract.Device)
+def _answer(device: contract.Device) -> contract.Device:
+    """The answer for a row: the token (selected under the suffix's name) cut to its suffix."""
+    device.push_token_suffix = device.push_token_suffix[-SUFFIX_LENGTH:]
+    return device
 
 
 async def list_devices(
@@ -150,68 +117,73 @@ async def list_devices(
             {"required_roles": sorted(DISPATCH_ROLES), "role": actor.role},
         )
     owner = user_id or actor.user_id
-    async with db.snapshot():
-        rows = (
-            await Device.select(*_COLUMNS)
-            .where((Device.tenant == actor.tenant_id) & (Device.user == owner))
-            .order_by(Device.created_at)
-        )
-    return contract.DeviceList(items=[_device(row) for row in rows])
+    devices = await db.fetch(
+        sql.DEVICES_OF_USER, contract.Device, tenant=actor.tenant_id, user=owner
+    )
+    return contract.DeviceList(items=[_answer(device) for device in devices])
 
 
 async def unregister(*, db: Database, actor: Actor, device_id: UUID) -> None:
     """Stop pushing to one of the caller's devices (logout). Repeating it is harmless."""
-    now = utcnow()
-    async with db.transaction():
-        await _load(actor, device_id)
-        await Device.update(
-            {Device.enabled: False, Device.disabled_reason: UNREGISTERED, Device.updated_at: now}
-        ).where((Device.tenant == actor.tenant_id) & (Device.installation == device_id))
-
-
-async def _load(actor: Actor, device_id: UUID) -> contract.Device:
-    row = (
-        await Device.select(*_COLUMNS)
-        .where(
-            (Device.installation == device_id)
-            & (Device.tenant == actor.tenant_id)
-            & (Device.user == actor.user_id)
+    async with db.transaction() as tx:
+        await _load(tx, actor, device_id)
+        await tx.execute(
+            sql.UNREGISTER,
+            disabled=False,
+            reason=UNREGISTERED,
+            now=utcnow(),
+            tenant=actor.tenant_id,
+            installation=device_id,
         )
-        .first()
+
+
+async def _load(reader: Reader, actor: Actor, device_id: UUID) -> contract.Device:
+    device = await reader.fetch_one(
+        sql.DEVICE,
+        contract.Device,
+        tenant=actor.tenant_id,
+        installation=device_id,
+        user=actor.user_id,
     )
-    if row is None:
+    if device is None:
         raise NotFound("device", device_id)
-    return _device(row)
+    return _answer(device)
 
 
-_TARGETS = (
-    'SELECT id, "user" AS user_id, platform, push_token, apns_environment, app_bundle_id,'
-    " locale, time_zone, token_registered_at FROM device_registry_device"
-    ' WHERE tenant = {} AND enabled = {} AND "user" IN ({})'
-)
-
-
-async def enabled_devices(*, tenant_id: UUID, user_ids: list[UUID]) -> list[dict[str, Any]]:
-    """The devices a notification to ``user_ids`` goes to; runs in the caller's transaction."""
+async def push_targets(
+    reader: Reader, *, tenant_id: UUID, user_ids: list[UUID]
+) -> list[PushTarget]:
+    """The devices a notification to ``user_ids`` goes to."""
     if not user_ids:
         return []
-    statement = _TARGETS.format("{}", "{}", sql.placeholders(len(user_ids)))
-    return await sql.fetch(Device, statement, tenant_id, True, *user_ids)
+    return await reader.fetch(
+        sql.PUSH_TARGETS, PushTarget, tenant=tenant_id, enabled=True, users=user_ids
+    )
 
 
 async def disable(
-    *, device_id: UUID, reason: str, unless_registered_after: datetime | None
+    *,
+    device_id: UUID,
+    reason: str,
+    unless_registered_after: datetime | None,
+    tx: Transaction,
 ) -> bool:
     """Stop using a device whose token the provider rejected; False when its token was
     registered again after the provider's verdict (APNs' 410 timestamp), so it stays."""
-    condition = (Device.id == device_id) & (Device.enabled == True)  # noqa: E712
-    if unless_registered_after is not None:
-        condition &= Device.token_registered_at <= unless_registered_after
-    changed = (
-        await Device.update(
-            {Device.enabled: False, Device.disabled_reason: reason, Device.updated_at: utcnow()}
+    params: dict[str, Any] = {
+        "disabled": False,
+        "reason": reason,
+        "now": utcnow(),
+        "id": device_id,
+        "enabled": True,
+    }
+    if unless_registered_after is None:
+        changed = await tx.fetch(sql.DISABLE, sql.Disabled, **params)
+    else:
+        changed = await tx.fetch(
+            sql.DISABLE_UNLESS_REGISTERED_AFTER,
+            sql.Disabled,
+            verdict_at=unless_registered_after,
+            **params,
         )
-        .where(condition)
-        .returning(Device.id)
-    )
     return bool(changed)

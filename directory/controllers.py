@@ -7,7 +7,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from directory import services
 from mobile_contract import directory as contract
-from server.http import BEARER, DB, CurrentActor
+from web.http import BEARER, DB, CurrentActor
 
 
 class CustomerController(Controller):

@@ -5,13 +5,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 from litestar import Litestar
 
 from accounts import auth
 from accounts.throttle import LoginPolicy, delay_after
 from kernel.clock import utcnow
-from kernel.rows import json_object
 from push.alert_texts import render
 from push.tables import Alert
 from tests.factories import PASSWORD, World, running
@@ -117,7 +117,11 @@ async def test_a_burst_across_a_tenants_accounts_raises_one_alert(
             Alert.tenant == world.tenant_id
         )
     assert [alert["kind"] for alert in alerts] == ["login_burst"]
-    details = json_object(alerts[0]["details"])
+    details = (
+        msgspec.json.decode(alerts[0]["details"])
+        if isinstance(alerts[0]["details"], str)
+        else alerts[0]["details"]
+    )
     assert details["failures"] == 6
     assert details["accounts"] == 6
     assert "6 failed logins within 5 min across 6 account names" in render(
