@@ -1,61 +1,100 @@
-"""The synced collections: which table and columns make each one's documents, and who may see
-which. Pull reads a page with one query (the change feed joined to the table), in raw SQL and
-without ORM objects: it is the hottest path of the product.
+"""The synced collections, each declared once: its contract document Struct
+(``mobile_contract.sync``), its table, the columns named otherwise than the fields, and who
+may see which document. The pull and push statements are built from these at import
+(``sync/sql.py``); pull builds documents as plain dicts without ORM objects or per-row
+conversion calls: it is the hottest path of the product.
 
-Documents are plain dicts shaped like the ``mobile_contract.sync`` Structs, plus RxDB's
-``_deleted``. Later issues add collections here (``kb_articles``, ``alarms``).
+Documents are plain dicts shaped like the contract Structs, plus RxDB's ``_deleted``. Later
+issues add collections here (``kb_articles``, ``alarms``).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 import msgspec
+import msgspec.inspect as inspect
 
-from kernel import sql
-from kernel.rows import as_uuid
-from sync import changelog
-from sync.tables import SyncChange
+from kernel.changes import Synced
+from mobile_contract import sync as contract
+from workorders.sql import CHECKLIST_COLUMNS, NOTE_COLUMNS, WORK_ORDER_COLUMNS
 
 Document = dict[str, Any]
+
+# Fields of the contract documents that a device sends and the server does not store or send
+# back: the device's clock at the change (recorded on the timeline, not on the document) and
+# RxDB's deletion flag (every pulled document carries its own ``_deleted``).
+CLIENT_ONLY = frozenset({"occurred_at", "deleted"})
+
+
+def _kinds(kind: inspect.Type) -> tuple[inspect.Type, ...]:
+    if isinstance(kind, inspect.UnionType):
+        return tuple(member for member in kind.types if not isinstance(member, inspect.NoneType))
+    return (kind,)
+
+
+def _fields_of(document: type[msgspec.Struct], *kinds: type[inspect.Type]) -> tuple[str, ...]:
+    """The synced fields of ``document`` whose type is one of ``kinds`` (or optional)."""
+    info = inspect.type_info(document)
+    assert isinstance(info, inspect.StructType)
+    return tuple(
+        f.name
+        for f in info.fields
+        if f.name not in CLIENT_ONLY and any(isinstance(k, kinds) for k in _kinds(f.type))
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Collection:
-    name: str
+    name: Synced
+    document_type: type[msgspec.Struct]
     table: str
-    columns: tuple[tuple[str, str], ...]  # (document field, column), "id" first
-    uuid_fields: tuple[str, ...]
+    columns: Mapping[str, str]  # document field -> column, where they differ
     # How an engineer's scope is decided: "owner" (the change log's owner is the engineer)
     # or "referenced" (sites/assets referenced by a work order assigned to the engineer).
     engineer_scope: str
     referenced_by: str = ""  # work-order column naming the referenced row
-    json_fields: tuple[str, ...] = ()
-    bool_fields: tuple[str, ...] = ()
     writable: bool = False
 
-    # The document's fields, as a pull sends them (besides ``_deleted``).
+    # Derived from the document Struct: the fields a pull sends (besides ``_deleted``), "id"
+    # first, and those the drivers hand back as text (UUIDs, JSON) or integers (booleans).
     fields: tuple[str, ...] = field(init=False)
+    uuid_fields: tuple[str, ...] = field(init=False)
+    json_fields: tuple[str, ...] = field(init=False)
+    bool_fields: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "fields", tuple(name for name, _ in self.columns))
+        names = tuple(
+            f.name for f in msgspec.structs.fields(self.document_type) if f.name not in CLIENT_ONLY
+        )
+        assert names[0] == "id"
+        object.__setattr__(self, "fields", names)
+        object.__setattr__(self, "uuid_fields", _fields_of(self.document_type, inspect.UUIDType))
+        object.__setattr__(
+            self, "json_fields", _fields_of(self.document_type, inspect.ListType, inspect.DictType)
+        )
+        object.__setattr__(self, "bool_fields", _fields_of(self.document_type, inspect.BoolType))
 
     @property
     def key(self) -> str:
         """The column holding the document's id (a tenant's own id space for the rows devices
         make: ``client_id``)."""
-        return self.columns[0][1]
+        return self.columns.get("id", "id")
 
     def select_list(self, alias: str) -> str:
-        return ", ".join(f"{alias}.{column} AS {field}" for field, column in self.columns)
+        return ", ".join(
+            alias + "." + self.columns.get(name, name) + " AS " + name for name in self.fields
+        )
 
-    def document(self, row: dict[str, Any]) -> Document:
-        """A row of ``select_list`` as a document (driver types normalised: SQLite hands
-        back JSON as text and booleans as integers)."""
-        document = {field: row[field] for field, _ in self.columns}
+    def document(self, row: Mapping[str, Any]) -> Document:
+        """A driver row of ``select_list`` as a document (SQLite hands back UUIDs and JSON as
+        text and booleans as integers)."""
+        document = {name: row[name] for name in self.fields}
         for name in self.uuid_fields:
-            document[name] = as_uuid(document[name])
+            value = document[name]
+            if value is not None and not isinstance(value, UUID):
+                document[name] = UUID(str(value))
         for name in self.json_fields:
             value = document[name]
             document[name] = msgspec.json.decode(value) if isinstance(value, str) else value
@@ -64,153 +103,59 @@ class Collection:
         document["_deleted"] = False
         return document
 
-    async def load(self, tenant_id: UUID, ids: Sequence[UUID]) -> dict[UUID, Document]:
-        """Documents by id (for push: a handful of ids at a time)."""
-        if not ids:
-            return {}
-        statement = (
-            f"SELECT {self.select_list('d')} FROM {self.table} AS d "  # noqa: S608 - constant names; values are bound
-            f"WHERE d.tenant = {{}} AND d.{self.key} IN ({sql.placeholders(len(ids))})"
-        )
-        rows = await sql.fetch(SyncChange, statement, tenant_id, *ids)
-        documents = (self.document(row) for row in rows)
-        return {document["id"]: document for document in documents}
+    def as_document(self, stored: msgspec.Struct) -> Document:
+        """A typed stored document as a pull sends it (for a push's answer)."""
+        document = {name: getattr(stored, name) for name in self.fields}
+        document["_deleted"] = False
+        return msgspec.to_builtins(document)  # type: ignore[no-any-return]
 
 
 WORK_ORDERS = Collection(
-    changelog.WORK_ORDERS,
+    Synced.WORK_ORDERS,
+    contract.WorkOrderDocument,
     "workorders_work_order",
-    (
-        ("id", "id"),
-        ("number", "number"),
-        ("title", "title"),
-        ("description", "description"),
-        ("type", "type"),
-        ("priority", "priority"),
-        ("status", "status"),
-        ("hold_reason", "hold_reason"),
-        ("channel", "channel"),
-        ("site_id", "site"),
-        ("asset_id", "asset"),
-        ("customer_id", "customer"),
-        ("team_id", "team"),
-        ("assignee_id", "assignee"),
-        ("environment", "environment"),
-        ("tags", "tags"),
-        ("created_at", "created_at"),
-        ("updated_at", "updated_at"),
-        ("resolved_at", "resolved_at"),
-        ("closed_at", "closed_at"),
-        ("version", "version"),
-        ("status_history", "status_history"),
-    ),
-    ("id", "site_id", "asset_id", "customer_id", "team_id", "assignee_id"),
+    WORK_ORDER_COLUMNS,
     "owner",
-    json_fields=("tags", "status_history"),
     writable=True,
 )
 NOTES = Collection(
-    changelog.NOTES,
-    "workorders_note",
-    (
-        ("id", "client_id"),
-        ("work_order_id", "work_order"),
-        ("author_id", "author"),
-        ("body", "body"),
-        ("created_at", "created_at"),
-        ("device_time", "device_time"),
-    ),
-    ("id", "work_order_id", "author_id"),
-    "owner",
-    writable=True,
+    Synced.NOTES, contract.NoteDocument, "workorders_note", NOTE_COLUMNS, "owner", writable=True
 )
 CHECKLIST_ITEMS = Collection(
-    changelog.CHECKLIST_ITEMS,
+    Synced.CHECKLIST_ITEMS,
+    contract.ChecklistItemDocument,
     "workorders_checklist_item",
-    (
-        ("id", "client_id"),
-        ("work_order_id", "work_order"),
-        ("position", "position"),
-        ("label", "label"),
-        ("required", "required"),
-        ("done", "done"),
-        ("value", "value"),
-        ("updated_by_id", "updated_by"),
-        ("updated_at", "updated_at"),
-        ("version", "version"),
-    ),
-    ("id", "work_order_id", "updated_by_id"),
+    CHECKLIST_COLUMNS,
     "owner",
-    bool_fields=("required", "done"),
     writable=True,
 )
 SITES = Collection(
-    changelog.SITES,
+    Synced.SITES,
+    contract.SiteDocument,
     "directory_site",
-    (
-        ("id", "id"),
-        ("customer_id", "customer"),
-        ("name", "name"),
-        ("kind", "kind"),
-        ("address", "address"),
-        ("latitude", "latitude"),
-        ("longitude", "longitude"),
-        ("timezone", "timezone"),
-        ("created_at", "created_at"),
-        ("updated_at", "updated_at"),
-    ),
-    ("id", "customer_id"),
+    {"customer_id": "customer"},
     "referenced",
     referenced_by="site",
 )
 ASSETS = Collection(
-    changelog.ASSETS,
+    Synced.ASSETS,
+    contract.AssetDocument,
     "directory_asset",
-    (
-        ("id", "id"),
-        ("site_id", "site"),
-        ("device_code", "device_code"),
-        ("name", "name"),
-        ("model", "model"),
-        ("family", "family"),
-        ("production_line", "production_line"),
-        ("system_module", "system_module"),
-        ("serial_number", "serial_number"),
-        ("created_at", "created_at"),
-        ("updated_at", "updated_at"),
-    ),
-    ("id", "site_id"),
+    {"site_id": "site"},
     "referenced",
     referenced_by="asset",
 )
-
 EVIDENCE = Collection(
-    changelog.EVIDENCE,
+    Synced.EVIDENCE,
+    contract.EvidenceDocument,
     "media_evidence",
-    (
-        ("id", "id"),
-        ("work_order_id", "work_order"),
-        ("seq", "seq"),
-        ("entry", "entry"),
-        ("upload_id", "upload"),
-        ("kind", "kind"),
-        ("requirement", "requirement"),
-        ("content_type", "content_type"),
-        ("size", "size"),
-        ("sha256", "sha256"),
-        ("captured_at", "captured_at"),
-        ("latitude", "latitude"),
-        ("longitude", "longitude"),
-        ("details", "details"),
-        ("target_id", "target"),
-        ("reason", "reason"),
-        ("recorded_by_id", "recorded_by"),
-        ("recorded_at", "recorded_at"),
-        ("entry_hash", "entry_hash"),
-    ),
-    ("id", "work_order_id", "upload_id", "target_id", "recorded_by_id"),
+    {
+        "work_order_id": "work_order",
+        "upload_id": "upload",
+        "target_id": "target",
+        "recorded_by_id": "recorded_by",
+    },
     "owner",
-    json_fields=("details",),
 )
 
 COLLECTIONS: dict[str, Collection] = {

@@ -4,13 +4,11 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from piccolo.custom_types import Combinable
 
 from kernel.context import DISPATCH_ROLES, Actor, require_role
 from kernel.db import Database
-from kernel.rows import to_struct
 from mobile_contract.sync import SyncConflictList, SyncConflictRecord
-from sync.tables import SyncConflict
+from sync import sql
 
 MAX_LIMIT = 500
 
@@ -19,31 +17,34 @@ async def list_conflicts(
     *, db: Database, actor: Actor, limit: int, document_id: UUID | None = None
 ) -> SyncConflictList:
     require_role(actor, DISPATCH_ROLES, "list sync conflicts")
-    condition: Combinable = SyncConflict.tenant == actor.tenant_id
-    if document_id is not None:
-        condition &= SyncConflict.document_id == document_id
-    async with db.snapshot():
-        rows = await (
-            SyncConflict.select(
-                SyncConflict.id,
-                SyncConflict.collection,
-                SyncConflict.document_id,
-                SyncConflict.actor.as_alias("actor_id"),
-                SyncConflict.actor_role,
-                SyncConflict.field,
-                SyncConflict.client_value,
-                SyncConflict.server_value,
-                SyncConflict.reason,
-                SyncConflict.created_at,
-            )
-            .where(condition)
-            .order_by(SyncConflict.created_at, ascending=False)
-            .limit(max(1, min(limit, MAX_LIMIT)))
+    limit = max(1, min(limit, MAX_LIMIT))
+    if document_id is None:
+        rows = await db.fetch(sql.CONFLICTS, sql.ConflictRow, tenant=actor.tenant_id, limit=limit)
+    else:
+        rows = await db.fetch(
+            sql.CONFLICTS_OF,
+            sql.ConflictRow,
+            tenant=actor.tenant_id,
+            document_id=document_id,
+            limit=limit,
         )
-    for row in rows:
-        for name in ("client_value", "server_value"):
-            row[name] = _decoded(row[name])
-    return SyncConflictList(items=[to_struct(row, SyncConflictRecord) for row in rows])
+    return SyncConflictList(
+        items=[
+            SyncConflictRecord(
+                id=row.id,
+                collection=row.collection,
+                document_id=row.document_id,
+                actor_id=row.actor_id,
+                actor_role=row.actor_role,
+                field=row.field,
+                client_value=_decoded(row.client_value),
+                server_value=_decoded(row.server_value),
+                reason=row.reason,
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
+    )
 
 
 def _decoded(value: Any) -> Any:

@@ -1,17 +1,18 @@
 """HTTP routes of the sync protocol (RxDB replication over HTTP)."""
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import ServerSentEvent
+from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from mobile_contract.sync import PullResponse, PushRow, SyncConflictList
 from mobile_contract.types import LINE_PATTERN
-from server.http import BEARER, DB, CurrentActor
 from sync import conflicts, pushing, stream
 from sync import pull as pulling
+from web.http import BEARER, DB, CurrentActor
 
 
 class SyncController(Controller):
@@ -23,6 +24,7 @@ class SyncController(Controller):
     async def pull(
         self,
         collection: FromPath[str],
+        db: DB,
         actor: CurrentActor,
         checkpoint: Annotated[
             str | None, QueryParameter(max_length=200, pattern=LINE_PATTERN)
@@ -32,7 +34,7 @@ class SyncController(Controller):
         """Documents changed after ``checkpoint`` (absent on the first pull), in commit
         order; an engineer gets what is assigned to them and tombstones for what left."""
         documents, next_checkpoint = await pulling.pull(
-            actor=actor, collection=collection, checkpoint=checkpoint, limit=limit
+            db=db, actor=actor, collection=collection, checkpoint=checkpoint, limit=limit
         )
         return PullResponse(documents=documents, checkpoint=next_checkpoint)
 
@@ -49,10 +51,10 @@ class SyncController(Controller):
         return await pushing.push(db=db, actor=actor, collection=collection, rows=data)
 
     @get("/stream")
-    async def stream(self, actor: CurrentActor) -> ServerSentEvent:
+    async def stream(self, db: DB, actor: CurrentActor) -> ServerSentEvent:
         """Server-sent events: ``RESYNC`` first (pull from your checkpoint), then
         ``{collection, documents, checkpoint}`` as changes commit; heartbeats while idle."""
-        return ServerSentEvent(stream.events(actor=actor))
+        return ServerSentEvent(_messages(stream.events(db=db, actor=actor)))
 
     @get("/conflicts")
     async def list_conflicts(
@@ -66,6 +68,13 @@ class SyncController(Controller):
         return await conflicts.list_conflicts(
             db=db, actor=actor, limit=limit, document_id=document_id
         )
+
+
+async def _messages(
+    events: AsyncIterator[stream.StreamEvent],
+) -> AsyncIterator[ServerSentEventMessage]:
+    async for event in events:
+        yield ServerSentEventMessage(data=event.data, event=event.event, comment=event.comment)
 
 
 CONTROLLERS = [SyncController]

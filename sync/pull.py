@@ -8,17 +8,15 @@ whole tenant.
 
 import base64
 import binascii
-from typing import Any
 from uuid import UUID
 
-from kernel import sql
 from kernel.context import Actor
+from kernel.db import Database, Reader
 from kernel.errors import DomainError
-from kernel.rows import as_uuid
 from mobile_contract.enums import Role
 from mobile_contract.errors import ErrorCode
+from sync import sql
 from sync.collections import COLLECTIONS, Collection, Document
-from sync.tables import SyncChange
 
 MAX_LIMIT = 1000
 _PREFIX = "s1:"
@@ -59,64 +57,30 @@ def collection_named(name: str) -> Collection:
     return collection
 
 
-_ALL = (
-    "SELECT seq, document_id, deleted FROM sync_change "
-    "WHERE tenant = {} AND collection = {} AND seq > {} ORDER BY seq LIMIT {}"
-)
-# A document that left the engineer and came back is in the feed once, as the live document:
-# counted twice, a page would come back short, which a client takes for "caught up".
-_OWNED = (
-    "SELECT seq, document_id, deleted FROM ("
-    "SELECT seq, document_id, deleted FROM sync_change "
-    "WHERE tenant = {} AND collection = {} AND owner = {} AND seq > {} "
-    "UNION ALL "
-    "SELECT e.seq, e.document_id, TRUE AS deleted FROM sync_scope_exit AS e "
-    'WHERE e.tenant = {} AND e.collection = {} AND e."user" = {} AND e.seq > {} '
-    "AND NOT EXISTS (SELECT 1 FROM sync_change AS c WHERE c.tenant = e.tenant "
-    'AND c.collection = e.collection AND c.document_id = e.document_id AND c.owner = e."user")'
-    ") AS owned ORDER BY seq LIMIT {}"
-)
-_REFERENCED = (
-    "SELECT seq, document_id, deleted FROM sync_change "
-    "WHERE tenant = {{}} AND collection = {{}} AND seq > {{}} AND document_id IN ("
-    "SELECT {column} FROM workorders_work_order WHERE tenant = {{}} AND assignee = {{}}) "
-    "ORDER BY seq LIMIT {{}}"
-)
-_PAGE = (
-    "SELECT feed.seq AS feed_seq, feed.document_id AS feed_document, "
-    "feed.deleted AS feed_deleted, {columns} "
-    "FROM ({feed}) AS feed LEFT JOIN {table} AS d "
-    "ON d.{key} = feed.document_id AND d.tenant = {{}} ORDER BY feed.seq"
-)
-
-
-def _feed(actor: Actor, collection: Collection, after: int, limit: int) -> tuple[str, list[Any]]:
-    """The caller's change feed as SQL and its arguments."""
-    tenant, name = actor.tenant_id, collection.name
-    if actor.role is not Role.ENGINEER:
-        return _ALL, [tenant, name, after, limit]
-    if collection.engineer_scope == "owner":
-        me = actor.user_id
-        return _OWNED, [tenant, name, me, after, tenant, name, me, after, limit]
-    statement = _REFERENCED.format(column=collection.referenced_by)
-    return statement, [tenant, name, after, tenant, actor.user_id, limit]
-
-
 async def pull(
-    *, actor: Actor, collection: str, checkpoint: str | None, limit: int
+    *, db: Database, actor: Actor, collection: str, checkpoint: str | None, limit: int
 ) -> tuple[list[Document], str | None]:
     """``(documents, checkpoint)``; fewer documents than ``limit`` means caught up."""
     spec = collection_named(collection)
     after = decode_checkpoint(checkpoint)
-    feed, arguments = _feed(actor, spec, after, max(1, min(limit, MAX_LIMIT)))
-    statement = _PAGE.format(
-        columns=spec.select_list("d"), feed=feed, table=spec.table, key=spec.key
-    )
-    rows = await sql.fetch(SyncChange, statement, *arguments, actor.tenant_id)  # consistent
+    params = {
+        "tenant": actor.tenant_id,
+        "collection": spec.name.value,
+        "after": after,
+        "limit": max(1, min(limit, MAX_LIMIT)),
+    }
+    if actor.role is Role.ENGINEER:
+        statement = sql.PAGE_ENGINEER[spec.name]
+        params["user"] = actor.user_id
+    else:
+        statement = sql.PAGE_ALL[spec.name]
+    # One statement on a pooled connection: a consistent page without a transaction.
+    rows = await Reader(db, None).fetch_rows(statement, **params)
     latest: dict[UUID, Document] = {}
     for row in rows:  # a document may appear twice (exit, then back in): the last one wins
-        key = as_uuid(row["feed_document"])
-        assert key is not None
+        key = row["feed_document"]
+        if not isinstance(key, UUID):
+            key = UUID(str(key))
         latest.pop(key, None)
         live = not row["feed_deleted"] and row["id"] is not None
         latest[key] = spec.document(row) if live else {"id": key, "_deleted": True}

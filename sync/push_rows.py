@@ -11,21 +11,24 @@ the replica, which retries the same batch forever.
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import msgspec
 
 from kernel.context import Actor
-from kernel.db import Database
+from kernel.db import Transaction
 from kernel.errors import DomainError, NotFound
+from kernel.rows import json_text
 from mobile_contract import work_orders as wo_contract
 from mobile_contract.enums import Role
 from mobile_contract.errors import ErrorCode
+from mobile_contract.sync import NoteDocument
 from mobile_contract.types import readable
+from sync import sql
 from sync.collections import Collection, Document
 from sync.merge import Override
-from sync.tables import SyncConflict
 from workorders import queries
+from workorders.sql import WorkOrderRow
 
 TOMBSTONE = "_deleted"
 REASSIGNED = "the work order was reassigned to another engineer before this change arrived"
@@ -46,18 +49,18 @@ class Batch:
     """What the rows of one push share: looked-up scopes, the stored notes of the batch, and
     new notes to insert together when every row has been checked."""
 
-    scopes: dict[UUID, dict[str, Any] | None] = field(default_factory=dict)
-    stored_notes: dict[UUID, Document] = field(default_factory=dict)
+    scopes: dict[UUID, WorkOrderRow | None] = field(default_factory=dict)
+    stored_notes: dict[UUID, NoteDocument] = field(default_factory=dict)
     new_notes: dict[UUID, list[NewNote]] = field(default_factory=dict)  # by work order
     new_note_ids: set[UUID] = field(default_factory=set)
-    former: dict[UUID, dict[str, Any]] = field(default_factory=dict)  # reassigned away
+    former: dict[UUID, WorkOrderRow] = field(default_factory=dict)  # reassigned away
 
 
 @dataclass(slots=True)
 class Row:
     index: int
     actor: Actor
-    db: Database
+    tx: Transaction
     now: datetime
     assumed: dict[str, Any] | None
     new: dict[str, Any]
@@ -128,7 +131,9 @@ def tombstone(document_id: UUID) -> Document:
 
 async def has_left(row: Row, work_order_id: UUID) -> bool:
     """Whether the work order was the caller's and was reassigned away from them."""
-    away = await queries.reassigned_away_at(row.actor.tenant_id, work_order_id, row.actor.user_id)
+    away = await queries.reassigned_away_at(
+        row.tx, row.actor.tenant_id, work_order_id, row.actor.user_id
+    )
     return away is not None
 
 
@@ -145,49 +150,52 @@ async def out_of_scope(
 
 
 async def in_sync_scope(
-    actor: Actor, work_order_id: UUID, batch: Batch | None = None, *, lock: bool = False
-) -> dict[str, Any] | None:
+    tx: Transaction,
+    actor: Actor,
+    work_order_id: UUID,
+    batch: Batch | None = None,
+    *,
+    lock: bool = False,
+) -> WorkOrderRow | None:
     """The work order's row when the caller may sync it (engineers: assigned to them).
     ``lock`` for rows added under the work order (notes, checklist items): their owner is
     its assignee, so a reassignment committing meanwhile must wait, or be seen."""
     if batch is not None:
         if work_order_id not in batch.scopes:
-            batch.scopes[work_order_id] = await in_sync_scope(actor, work_order_id, lock=lock)
+            batch.scopes[work_order_id] = await in_sync_scope(tx, actor, work_order_id, lock=lock)
         return batch.scopes[work_order_id]
     try:
-        row = await queries.load_row(actor, work_order_id, lock=lock)
+        row = await queries.load_row(actor, work_order_id, reader=tx, lock=lock)
     except NotFound:
         return None
-    if actor.role is Role.ENGINEER and row["assignee_id"] != actor.user_id:
+    if actor.role is Role.ENGINEER and row.assignee_id != actor.user_id:
         return None
     return row
-
-
-def _json_text(value: Any) -> str:
-    """Piccolo stores a str given to a JSON column as-is: always hand it JSON text."""
-    return msgspec.json.encode(value).decode()
 
 
 async def record_overrides(
     row: Row, collection: str, document_id: UUID, overrides: list[Override]
 ) -> None:
     if overrides:
-        await SyncConflict.insert(
-            *(
-                SyncConflict(
-                    tenant=row.actor.tenant_id,
-                    collection=collection,
-                    document_id=document_id,
-                    actor=row.actor.user_id,
-                    actor_role=row.actor.role.value,
-                    field=override.field,
-                    client_value=_json_text(override.client),
-                    server_value=_json_text(override.server),
-                    reason=override.reason,
-                    created_at=row.now,
+        actor = row.actor
+        await row.tx.execute(
+            sql.INSERT_CONFLICTS,
+            rows=[
+                (
+                    uuid4(),
+                    actor.tenant_id,
+                    str(collection),
+                    document_id,
+                    actor.user_id,
+                    actor.role.value,
+                    override.field,
+                    json_text(override.client),
+                    json_text(override.server),
+                    override.reason,
+                    row.now,
                 )
                 for override in overrides
-            )
+            ],
         )
 
 

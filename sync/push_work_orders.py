@@ -7,17 +7,13 @@ failed batch.
 """
 
 from typing import Any
-from uuid import UUID
 
-import msgspec
-
+from kernel.changes import Synced
 from kernel.errors import DomainError
-from media import requirements
 from mobile_contract import work_orders as wo_contract
 from mobile_contract.enums import WorkOrderStatus
 from mobile_contract.errors import ErrorCode
-from mobile_contract.sync import StatusStep, WorkOrderDocument
-from sync import changelog
+from mobile_contract.sync import WorkOrderDocument
 from sync.collections import WORK_ORDERS, Document
 from sync.merge import (
     Merge,
@@ -45,20 +41,12 @@ from sync.push_rows import (
     record_overrides,
 )
 from workorders import queries, services, state_machine, transitions
+from workorders.sql import WORK_ORDER_FIELDS, WorkOrderRow
 
-# Merged per field (status moves through the state machine; assignee_id by (re)assigning).
-FIELDS = (
-    "title",
-    "description",
-    "type",
-    "priority",
-    "site_id",
-    "asset_id",
-    "customer_id",
-    "team_id",
-    "assignee_id",
-    "environment",
-    "tags",
+# Merged per field: what an edit may change, plus assignee_id (moved by (re)assigning), in the
+# stored row's order; status moves through the state machine.
+FIELDS = tuple(
+    name for name in WORK_ORDER_FIELDS if name in services.UPDATABLE or name == "assignee_id"
 )
 COMPARED = (*FIELDS, "status", "hold_reason")
 _REFERENCES = ("site_id", "asset_id", "customer_id", "team_id")
@@ -69,26 +57,24 @@ async def push_work_order(row: Row) -> Document | None:
     document: WorkOrderDocument = decode(row.new, WorkOrderDocument)
     actor = row.actor
     client = comparable(document, COMPARED)
-    stored_row = await in_sync_scope(actor, document.id)
-    if stored_row is None:
+    stored = await in_sync_scope(row.tx, actor, document.id)
+    if stored is None:
         return await _left_the_device(row, document, client)
-    stored = WORK_ORDERS.document(stored_row)
     server = comparable(stored, COMPARED)
     changed = {n: client[n] for n in FIELDS if client[n] != server[n] and n != "assignee_id"}
     check_limits(changed, wo_contract.WorkOrderUpdate)
     # Deleting is refused and recorded; what else the document changed merges as usual.
     overrides = [_deleted("work orders are cancelled, never deleted")] if document.deleted else []
     base, seen = _seen(row)
-    moves = targets(_pushed(document), seen, _history(stored))
+    moves = targets(_pushed(document), seen, stored.status_history)
     if client == server and not moves:
-        await record_overrides(row, changelog.WORK_ORDERS, document.id, overrides)
-        return answer(WORK_ORDERS, stored, row.new)
+        await record_overrides(row, Synced.WORK_ORDERS, document.id, overrides)
+        return answer(WORK_ORDERS, WORK_ORDERS.as_document(stored), row.new)
     merge = three_way(base, server, client, FIELDS)
-    plan = await _plan(row, document, stored_row, base, merge, moves)
-    mine = queries.is_assignee(actor, stored_row)
+    plan = await _plan(row, document, stored, base, merge, moves)
+    mine = queries.is_assignee(actor, stored)
     edits = await _schedule(row, plan, merge, server, is_assignee=mine)
-    current = await _apply(row, document.id, stored_row, plan, edits)
-    final = stored if current is stored_row else WORK_ORDERS.document(current)
+    final = await _apply(row, stored, plan, edits)
     overrides += [*merge.overrides, *plan.overrides]
     after = comparable(final, COMPARED)
     missed = {o.field for o in overrides}
@@ -98,8 +84,8 @@ async def push_work_order(row: Row) -> Document | None:
         if lost.field not in missed and lost.client != after[lost.field]:
             reason = _UNAPPLIED.get(lost.field, "the server could not apply this change")
             overrides.append(Override(lost.field, lost.client, after[lost.field], reason))
-    await record_overrides(row, changelog.WORK_ORDERS, document.id, overrides)
-    return answer(WORK_ORDERS, final, row.new)
+    await record_overrides(row, Synced.WORK_ORDERS, document.id, overrides)
+    return answer(WORK_ORDERS, WORK_ORDERS.as_document(final), row.new)
 
 
 def _same_status(base: dict[str, Any] | None, client: dict[str, Any]) -> bool:
@@ -108,11 +94,6 @@ def _same_status(base: dict[str, Any] | None, client: dict[str, Any]) -> bool:
 
 def _deleted(reason: str) -> Override:
     return Override("_deleted", True, False, reason)
-
-
-def _history(document: Document) -> list[StatusStep]:
-    """The status steps of a stored document (JSON builtins, as the column holds them)."""
-    return msgspec.convert(document.get("status_history") or [], list[StatusStep], strict=False)
 
 
 def _pushed(document: WorkOrderDocument) -> Pushed:
@@ -136,60 +117,81 @@ async def _left_the_device(
     """Changes to a work order reassigned away (or never the caller's: 404): recorded."""
     lost: list[Override] = []
     try:
-        stored_row = await queries.load_row_in_tenant(row.actor.tenant_id, document.id)
+        stored: WorkOrderRow | None = await queries.load_row_in_tenant(
+            row.actor.tenant_id, document.id, reader=row.tx
+        )
     except DomainError:
-        stored_row = None
-    if stored_row is not None:
-        stored = WORK_ORDERS.document(stored_row)
+        stored = None
+    if stored is not None:
         server = comparable(stored, COMPARED)
         base, seen = _seen(row)
         lost = unapplied(base, server, client, FIELDS, REASSIGNED)
-        moves = targets(_pushed(document), seen, _history(stored))
+        moves = targets(_pushed(document), seen, stored.status_history)
         for move in moves:  # each step the device made
             lost.append(Override("status", move.status, server["status"], REASSIGNED))
         if _same_status(base, client):  # a hold reason changed on its own
             lost += unapplied(base, server, client, ("hold_reason",), REASSIGNED)
         if document.deleted:
             lost.append(_deleted(REASSIGNED))
-    return await out_of_scope(row, changelog.WORK_ORDERS, document.id, document.id, lost)
+    return await out_of_scope(row, Synced.WORK_ORDERS, document.id, document.id, lost)
 
 
 async def _plan(
     row: Row,
     document: WorkOrderDocument,
-    stored_row: dict[str, Any],
+    stored: WorkOrderRow,
     base: dict[str, Any] | None,
     merge: Merge,
     moves: list[Target],
 ) -> Plan:
     """The transitions to make: a dispatcher's reassignment first, then the device's status
-    steps in its order, then its final status; cut before resolving when evidence is missing."""
-    actor, status = row.actor, WorkOrderStatus(stored_row["status"])
+    steps in its order, then its final status; cut where the work-order rules stop the chain
+    for want of evidence (resolving before the closure checkpoint is met)."""
+    actor, status = row.actor, stored.status
     first = None
     if "assignee_id" in merge.from_client and actor.dispatches:
         first = await _reassignment(row, document, status, merge)
-    if base is None and document.status.value != stored_row["status"]:
+    if base is None and document.status != stored.status:
         reason = "the client never saw this state"
         merge.overrides.append(Override("status", document.status, status, reason))
     plan = plan_status(
         status,
         moves,
         role=actor.role,
-        is_assignee=queries.is_assignee(actor, stored_row),
+        is_assignee=queries.is_assignee(actor, stored),
         first=first,
     )
-    resolving = [
-        i for i, s in enumerate(plan.steps) if s.transition.target == WorkOrderStatus.RESOLVED
-    ]
-    if resolving:
-        unmet = await requirements.unmet_requirements(tenant_id=actor.tenant_id, row=stored_row)
-        if unmet:  # the closure checkpoint: as far as allowed, and say what is missing
-            listed = "; ".join(f"{s.label} ({s.state})" for s in unmet)
-            reached = plan.states[resolving[0]]
-            reason = f"resolving needs the required evidence: {listed}"
-            plan.overrides.append(Override("status", WorkOrderStatus.RESOLVED, reached, reason))
-            plan.cut(resolving[0])
+    if not plan.steps:
+        return plan
+    outcome = await transitions.apply_transitions(
+        row.tx,
+        actor=actor,
+        row=stored,
+        requests=[_request(step) for step in plan.steps],
+        as_far_as_allowed=True,
+        check_only=True,
+    )
+    refusal = outcome.stopped_by
+    if refusal is not None:
+        if refusal.code is not ErrorCode.EVIDENCE_MISSING:
+            raise refusal
+        # As far as allowed, and say what is missing.
+        missing = refusal.details.get("missing", [])
+        listed = "; ".join(f"{m['label']} ({m['state']})" for m in missing)
+        reason = f"resolving needs the required evidence: {listed}"
+        target = plan.steps[outcome.applied].transition.target
+        plan.overrides.append(Override("status", target, plan.states[outcome.applied], reason))
+        plan.cut(outcome.applied)
     return plan
+
+
+def _request(step: Step) -> wo_contract.TransitionRequest:
+    return wo_contract.TransitionRequest(
+        target=step.transition.target,
+        assignee_id=step.assignee_id,
+        hold_reason=step.hold_reason,
+        occurred_at=step.at,
+    )
 
 
 async def _reassignment(
@@ -207,7 +209,7 @@ async def _reassignment(
         transition = state_machine.find_transition(
             status, WorkOrderStatus.ASSIGNED, role=actor.role, is_assignee=False
         )
-        await transitions.check_assignee(actor, wanted)
+        await transitions.check_assignee(row.tx, actor, wanted)
     except DomainError as refusal:
         reason = refusal.message.rstrip(".")
         merge.refuse("assignee_id", server_value, reason[0].lower() + reason[1:])
@@ -248,47 +250,36 @@ async def _usable(row: Row, values: dict[str, Any]) -> bool:
     the site, when both are given), as the edit will check them."""
     typed = check_limits(values, wo_contract.WorkOrderUpdate)
     try:
-        await services.check_references(row.actor, {name: getattr(typed, name) for name in values})
+        await services.check_references(
+            row.tx, row.actor, {name: getattr(typed, name) for name in values}
+        )
     except DomainError:
         return False
     return True
 
 
 async def _apply(
-    row: Row,
-    work_order_id: UUID,
-    current: dict[str, Any],
-    plan: Plan,
-    edits: dict[int, dict[str, Any]],
-) -> dict[str, Any]:
+    row: Row, current: WorkOrderRow, plan: Plan, edits: dict[int, dict[str, Any]]
+) -> WorkOrderRow:
     """Edits and transitions in plan order, as few writes as the order allows; answers the
-    row after them (the same object when nothing was written)."""
+    row after them."""
     pending: list[wo_contract.TransitionRequest] = []
 
-    async def flush(current: dict[str, Any]) -> dict[str, Any]:
+    async def flush(current: WorkOrderRow) -> WorkOrderRow:
         if not pending:
             return current
         requests = list(pending)
         pending.clear()
-        return await transitions.apply_transitions(
-            db=row.db, actor=row.actor, work_order_id=work_order_id, requests=requests, row=current
+        outcome = await transitions.apply_transitions(
+            row.tx, actor=row.actor, row=current, requests=requests
         )
+        return outcome.row
 
     for index in range(len(plan.states)):
         if index:
-            step = plan.steps[index - 1]
-            pending.append(
-                wo_contract.TransitionRequest(
-                    target=step.transition.target,
-                    assignee_id=step.assignee_id,
-                    hold_reason=step.hold_reason,
-                    occurred_at=step.at,
-                )
-            )
+            pending.append(_request(plan.steps[index - 1]))
         if index in edits:
             current = await flush(current)
             update = check_limits(edits[index], wo_contract.WorkOrderUpdate)
-            current = await services.apply_update(
-                db=row.db, actor=row.actor, work_order_id=work_order_id, data=update, row=current
-            )
+            current = await services.apply_update(row.tx, actor=row.actor, row=current, data=update)
     return await flush(current)

@@ -13,13 +13,14 @@ is a conflict, never an error (see ``push_rows``).
 from collections.abc import Awaitable, Callable
 from uuid import UUID
 
+from kernel.changes import Synced
 from kernel.clock import utcnow
 from kernel.context import Actor
 from kernel.db import Database, is_contention
 from kernel.errors import DomainError, Forbidden
 from mobile_contract.errors import ErrorCode
-from mobile_contract.sync import PushRow
-from sync import changelog, push_items
+from mobile_contract.sync import NoteDocument, PushRow
+from sync import push_items, sql
 from sync.collections import NOTES, Document
 from sync.pull import collection_named
 from sync.push_rows import Batch, Row, for_row, is_uuid
@@ -33,9 +34,9 @@ ATTEMPTS = 3
 _CONTENDED = frozenset({ErrorCode.VERSION_CONFLICT, ErrorCode.ALREADY_EXISTS})
 
 _HANDLERS: dict[str, Callable[[Row], Awaitable[Document | None]]] = {
-    changelog.WORK_ORDERS: push_work_order,
-    changelog.NOTES: push_items.push_note,
-    changelog.CHECKLIST_ITEMS: push_items.push_checklist_item,
+    Synced.WORK_ORDERS: push_work_order,
+    Synced.NOTES: push_items.push_note,
+    Synced.CHECKLIST_ITEMS: push_items.push_checklist_item,
 }
 
 
@@ -54,7 +55,7 @@ async def push(
             f"A push carries at most {MAX_BATCH} documents; send the rest in another batch.",
             {"max_documents": MAX_BATCH, "documents": len(rows)},
         )
-    attempts = 1 if db.is_sqlite else ATTEMPTS  # one writer at a time: nothing to race
+    attempts = ATTEMPTS if db.writers_race else 1
     for attempt in range(1, attempts + 1):
         try:
             return await _push_once(db=db, actor=actor, collection=collection, rows=rows)
@@ -74,19 +75,20 @@ async def _push_once(
     answers: list[Document] = []
     now = utcnow()
     batch = Batch()
-    async with db.transaction():
-        if collection == changelog.NOTES:
-            ids = [row.new.get("id") for row in rows]
-            batch.stored_notes = await NOTES.load(
-                actor.tenant_id, [UUID(str(i)) for i in ids if is_uuid(i)]
+    async with db.transaction() as tx:
+        if collection == Synced.NOTES:
+            ids = [UUID(str(i)) for i in (row.new.get("id") for row in rows) if is_uuid(i)]
+            stored = await tx.fetch(
+                sql.LOAD[NOTES.name], NoteDocument, tenant=actor.tenant_id, ids=ids
             )
+            batch.stored_notes = {note.id: note for note in stored}
         for index, pushed in enumerate(rows):
-            row = Row(index, actor, db, now, pushed.assumed, pushed.new, batch)
+            row = Row(index, actor, tx, now, pushed.assumed, pushed.new, batch)
             try:
                 document = await handler(row)
             except DomainError as error:
                 raise for_row(error, index, str(pushed.new.get("id", ""))) from error
             if document is not None:
                 answers.append(document)
-        answers += await push_items.insert_new_notes(actor, batch)
+        answers += await push_items.insert_new_notes(tx, actor, batch)
     return answers

@@ -9,35 +9,46 @@ its tenant); a periodic re-check covers writers in other processes.
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from uuid import UUID
 
 import msgspec
-from litestar.response import ServerSentEventMessage
 
 from kernel.context import Actor
+from kernel.db import Database
+from sync import sql
 from sync.collections import COLLECTIONS
 from sync.notifier import NOTIFIER
 from sync.pull import decode_checkpoint, encode_checkpoint, pull
-from sync.tables import SyncCounter
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """One server-sent event; the controller puts it on the wire."""
+
+    data: str | None = None
+    event: str | None = None
+    comment: str | None = None
+
 
 HEARTBEAT_SECONDS = 15.0
 RECHECK_SECONDS = 5.0
 PAGE = 500
 
 
-async def _current_seq(tenant_id: UUID) -> int:
-    row = await SyncCounter.select(SyncCounter.value).where(SyncCounter.tenant == tenant_id).first()
-    return int(row["value"]) if row else 0
+async def _current_seq(db: Database, tenant_id: UUID) -> int:
+    row = await db.fetch_one(sql.CURRENT_SEQ, sql.Value, tenant=tenant_id)
+    return row.value if row else 0
 
 
 async def events(
-    *, actor: Actor, heartbeat: float = HEARTBEAT_SECONDS
-) -> AsyncIterator[ServerSentEventMessage]:
+    *, db: Database, actor: Actor, heartbeat: float = HEARTBEAT_SECONDS
+) -> AsyncIterator[StreamEvent]:
     wake = NOTIFIER.subscribe(actor.tenant_id)
     try:
-        start = encode_checkpoint(await _current_seq(actor.tenant_id))
+        start = encode_checkpoint(await _current_seq(db, actor.tenant_id))
         checkpoints = dict.fromkeys(COLLECTIONS, start)
-        yield ServerSentEventMessage(data="RESYNC", event="resync")
+        yield StreamEvent(data="RESYNC", event="resync")
         idle = 0.0
         while True:
             try:
@@ -49,6 +60,7 @@ async def events(
             for name in COLLECTIONS:
                 while True:
                     documents, checkpoint = await pull(
+                        db=db,
                         actor=actor,
                         collection=name,
                         checkpoint=checkpoints[name],
@@ -63,15 +75,13 @@ async def events(
                             "documents": documents,
                             "checkpoint": checkpoints[name],
                         }
-                        yield ServerSentEventMessage(
-                            data=msgspec.json.encode(body).decode(), event="changes"
-                        )
+                        yield StreamEvent(data=msgspec.json.encode(body).decode(), event="changes")
                     if len(documents) < PAGE:
                         break
             if sent:
                 idle = 0.0
             elif idle >= heartbeat:
                 idle = 0.0
-                yield ServerSentEventMessage(comment="heartbeat")
+                yield StreamEvent(comment="heartbeat")
     finally:
         NOTIFIER.unsubscribe(actor.tenant_id, wake)

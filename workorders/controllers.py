@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import Priority, WorkOrderStatus
 from mobile_contract.types import LINE_PATTERN
-from server.http import BEARER, DB, CurrentActor
+from web.http import BEARER, DB, CurrentActor
 from workorders import items, services, transitions
 from workorders.queries import ListFilters
 

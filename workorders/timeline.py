@@ -1,21 +1,15 @@
 """The timeline: append-only events, inserted and never updated. A hot path (every write and
-every pushed note adds one), so the rows go in as raw multi-row inserts."""
+every pushed note adds one), so the rows go in as one multi-row insert."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-import msgspec
-
-from kernel import sql
 from kernel.context import Actor
-from workorders.tables import WorkOrderEvent
-
-_INSERT = (
-    "INSERT INTO workorders_event (id, tenant, work_order, actor, actor_role, action, before, "
-    "after, reason, metadata, server_time, device_time)"
-)
+from kernel.db import Transaction
+from kernel.rows import json_text
+from workorders import sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,38 +23,35 @@ class Event:
     device_time: datetime | None = None
 
 
-def _json(value: Any) -> str:
-    return msgspec.json.encode(value).decode()
-
-
-async def record_events(*, actor: Actor, events: list[Event]) -> None:
-    """Append ``events`` by ``actor`` (with the request's captured metadata), in one statement.
-    Later packages hook their outbox writes beside this call, inside the same transaction."""
-    metadata = _json(actor.meta.as_dict())
-    await sql.insert_rows(
-        WorkOrderEvent,
-        _INSERT,
-        [
-            [
+async def record_events(tx: Transaction, *, actor: Actor, events: list[Event]) -> None:
+    """Append ``events`` by ``actor`` (with the request's captured metadata), in one statement."""
+    if not events:
+        return
+    metadata = json_text(actor.meta.as_dict())
+    await tx.execute(
+        sql.INSERT_EVENTS,
+        rows=[
+            (
                 uuid4(),
                 actor.tenant_id,
                 event.work_order_id,
                 actor.user_id,
                 actor.role.value,
                 event.action,
-                _json(event.before or {}),
-                _json(event.after or {}),
+                json_text(event.before or {}),
+                json_text(event.after or {}),
                 event.reason,
                 metadata,
                 event.now,
                 event.device_time,
-            ]
+            )
             for event in events
         ],
     )
 
 
 async def record_event(
+    tx: Transaction,
     *,
     actor: Actor,
     work_order_id: UUID,
@@ -72,6 +63,7 @@ async def record_event(
     now: datetime,
 ) -> None:
     await record_events(
+        tx,
         actor=actor,
         events=[Event(work_order_id, action, now, before, after, reason, device_time)],
     )

@@ -1,23 +1,24 @@
 """Transitions: the state machine applied to the stored work order, with the role rules and
 the requirements of each step (assignee, hold reason, reason)."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
-from accounts.tables import User
 from kernel.clock import as_utc, utcnow
 from kernel.context import Actor
-from kernel.db import Database
+from kernel.db import Database, Reader, Transaction
 from kernel.errors import DomainError, InvalidReference
-from media import requirements
 from mobile_contract import work_orders as contract
-from mobile_contract.enums import Role, WorkOrderStatus
+from mobile_contract.enums import HoldReason, Role, WorkOrderStatus
 from mobile_contract.errors import ErrorCode
 from mobile_contract.sync import StatusStep
-from workorders import notifications, queries, state_machine
+from workorders import queries, sql, state_machine
+from workorders.events import Resolving, WorkOrderMoved
+from workorders.sql import WorkOrderRow
 from workorders.state_machine import Action, Requirement
 from workorders.timeline import Event, record_events
 from workorders.writes import check_version, log_change, write
@@ -27,27 +28,28 @@ HISTORY_KEPT = 20  # status steps a device gets on the work order; the timeline 
 
 
 def with_step(
-    history: list[dict[str, Any]], status: WorkOrderStatus, at: datetime, hold_reason: Any = None
-) -> list[dict[str, Any]]:
+    history: list[StatusStep],
+    status: WorkOrderStatus,
+    at: datetime,
+    hold_reason: HoldReason | None = None,
+) -> list[StatusStep]:
     """``history`` (the stored ``status_history``) with one more step, the oldest dropped
     beyond ``HISTORY_KEPT``."""
     step = StatusStep(status=status, at=as_utc(at), hold_reason=hold_reason)
-    return [*history, msgspec.to_builtins(step)][-HISTORY_KEPT:]
+    return [*history, step][-HISTORY_KEPT:]
 
 
-async def check_assignee(actor: Actor, assignee_id: UUID | None) -> UUID:
+async def check_assignee(reader: Reader, actor: Actor, assignee_id: UUID | None) -> UUID:
     """``assignee_id`` when it names an active engineer of the caller's tenant; otherwise the
     refusal (sync turns it into a conflict before writing anything)."""
     if assignee_id is None:
         raise _missing(Requirement.ASSIGNEE, "Name the engineer to assign (assignee_id).")
-    engineer = await (
-        User.select(User.role, User.is_active)
-        .where((User.tenant == actor.tenant_id) & (User.id == assignee_id))
-        .first()
+    engineer = await reader.fetch_one(
+        sql.ASSIGNEE, sql.Assignee, tenant=actor.tenant_id, id=assignee_id
     )
     if engineer is None:
         raise InvalidReference("assignee_id", assignee_id)
-    if engineer["role"] != Role.ENGINEER.value or not engineer["is_active"]:
+    if engineer.role != Role.ENGINEER.value or not engineer.is_active:
         raise DomainError(
             ErrorCode.INVALID_REFERENCE,
             f"User {assignee_id} is not an active engineer; only engineers take work orders.",
@@ -63,75 +65,102 @@ def _missing(requirement: Requirement, message: str) -> DomainError:
 async def transition(
     *, db: Database, actor: Actor, work_order_id: UUID, request: contract.TransitionRequest
 ) -> contract.WorkOrderDetail:
-    async with db.transaction():
-        await apply_transitions(db=db, actor=actor, work_order_id=work_order_id, requests=[request])
-        return await queries.detail(actor, await queries.load_row(actor, work_order_id))
+    async with db.transaction() as tx:
+        row = await queries.load_row(actor, work_order_id, reader=tx)
+        await apply_transitions(tx, actor=actor, row=row, requests=[request])
+        after = await queries.load_row(actor, work_order_id, reader=tx)
+        return await queries.detail(actor, after, reader=tx)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How far a chain of transitions got: the row after the ``applied`` first requests, and
+    the refusal that stopped the next one (None: all applied)."""
+
+    row: WorkOrderRow
+    applied: int
+    stopped_by: DomainError | None = None
 
 
 async def apply_transitions(
+    tx: Transaction,
     *,
-    db: Database,
     actor: Actor,
-    work_order_id: UUID,
+    row: WorkOrderRow,
     requests: list[contract.TransitionRequest],
-    row: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    as_far_as_allowed: bool = False,
+    check_only: bool = False,
+) -> Outcome:
     """Transitions without the detail view, one after the other in one write (an offline
     device's status change may need a chain of them): each is checked by the state machine
-    against the state the one before left, and each gets its own timeline entry. ``row`` is
-    the caller's copy from this transaction, if it holds one. Answers the row after them (the
-    caller may no longer see it: a dispatcher's reassignment is still in their scope, and an
-    engineer never moves a work order out of their own)."""
-    async with db.transaction():
-        if row is None:
-            row = await queries.load_row(actor, work_order_id)
-        state, changes = dict(row), dict[str, Any]()
-        events: list[Event] = []
-        now = utcnow()
-        for request in requests:
-            step_changes, event = await _plan_transition(actor, state, request, now)
-            step_changes["status_history"] = with_step(
-                state["status_history"],
-                WorkOrderStatus(step_changes["status"]),
-                request.occurred_at or now,
-                step_changes.get("hold_reason"),
-            )
-            state.update(step_changes)
-            changes.update(step_changes)
-            events.append(event)
-            now = max(utcnow(), now + _TICK)  # the timeline keeps the steps' order
-        after_row = await write(actor, row, changes, events[-1].now)
-        await record_events(actor=actor, events=events)
-        await log_change(
-            actor=actor, row=after_row, now=events[-1].now, previous_assignee=row["assignee_id"]
+    against the state the one before left, and each gets its own timeline entry. A refusal
+    raises, or with ``as_far_as_allowed`` ends the chain there (the steps before it are
+    applied) and is reported. ``check_only``: nothing is written; the outcome says how far
+    the chain would get. The row after may be out of the caller's scope (a dispatcher's
+    reassignment is still in their scope, and an engineer never moves a work order out of
+    their own)."""
+    state = row
+    events: list[Event] = []
+    now = utcnow()
+    stopped_by: DomainError | None = None
+    for request in requests:
+        try:
+            state, event = await _plan_transition(tx, actor, state, request, now)
+        except DomainError as refusal:
+            if not as_far_as_allowed:
+                raise
+            stopped_by = refusal
+            break
+        events.append(event)
+        now = max(utcnow(), now + _TICK)  # the timeline keeps the steps' order
+    if check_only or not events:
+        return Outcome(state, len(events), stopped_by)
+    after_row = await write(tx, actor, row, state, events[-1].now)
+    await record_events(tx, actor=actor, events=events)
+    await log_change(
+        tx, actor=actor, row=after_row, now=events[-1].now, previous_assignee=row.assignee_id
+    )
+    await tx.publish(
+        WorkOrderMoved(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.user_id,
+            work_order_id=row.id,
+            number=after_row.number,
+            title=after_row.title,
+            priority=after_row.priority,
+            status_before=row.status,
+            status_after=after_row.status,
+            assignee_before=row.assignee_id,
+            assignee_after=after_row.assignee_id,
+            now=events[-1].now,
         )
-        if after_row["assignee_id"] not in (None, row["assignee_id"]):
-            await notifications.assigned(actor=actor, row=after_row, now=events[-1].now)
-        if row["status"] == WorkOrderStatus.ASSIGNED and row["assignee_id"] == actor.user_id:
-            await notifications.responded(actor=actor, work_order_id=row["id"], now=now)
-        await notifications.moved_on(actor=actor, before=row, after=after_row, now=now)
-        return after_row
+    )
+    return Outcome(after_row, len(events), stopped_by)
 
 
 async def _plan_transition(
-    actor: Actor, row: dict[str, Any], request: contract.TransitionRequest, now: datetime
-) -> tuple[dict[str, Any], Event]:
-    """What one transition changes on ``row``, and its timeline entry; raises when the state
-    machine, the caller's role or a missing requirement forbids it."""
+    tx: Transaction,
+    actor: Actor,
+    row: WorkOrderRow,
+    request: contract.TransitionRequest,
+    now: datetime,
+) -> tuple[WorkOrderRow, Event]:
+    """``row`` after one transition, and its timeline entry; raises when the state machine,
+    the caller's role or a missing requirement forbids it."""
     check_version(row, request.expected_version)
-    current = WorkOrderStatus(row["status"])
+    current = row.status
     step = state_machine.find_transition(
         current,
         request.target,
         role=actor.role,
         is_assignee=queries.is_assignee(actor, row),
     )
-    changes: dict[str, Any] = {"status": step.target.value}
+    changes: dict[str, Any] = {"status": step.target}
     before: dict[str, Any] = {"status": current}
     after: dict[str, Any] = {"status": step.target}
     if Requirement.ASSIGNEE in step.requires:
-        assignee = await check_assignee(actor, request.assignee_id)
-        if step.action is Action.REASSIGN and assignee == row["assignee_id"]:
+        assignee = await check_assignee(tx, actor, request.assignee_id)
+        if step.action is Action.REASSIGN and assignee == row.assignee_id:
             raise DomainError(
                 ErrorCode.ILLEGAL_TRANSITION,
                 "The work order is already assigned to that engineer.",
@@ -145,29 +174,34 @@ async def _plan_transition(
                 },
             )
         changes["assignee_id"] = assignee
-        before["assignee_id"], after["assignee_id"] = row["assignee_id"], assignee
+        before["assignee_id"], after["assignee_id"] = row.assignee_id, assignee
     if Requirement.HOLD_REASON in step.requires:
         if request.hold_reason is None:
             raise _missing(
                 Requirement.HOLD_REASON,
                 "Say why the work is on hold: parts, customer or access.",
             )
-        changes["hold_reason"] = request.hold_reason.value
+        changes["hold_reason"] = request.hold_reason
         after["hold_reason"] = request.hold_reason
-    elif row["hold_reason"] is not None:
+    elif row.hold_reason is not None:
         changes["hold_reason"] = None
     if Requirement.REASON in step.requires and not request.reason.strip():
         raise _missing(Requirement.REASON, f"Give a reason to {step.action.value}.")
     if step.action is Action.RESOLVE:
-        # The closure checkpoint: every required piece of evidence verified first.
-        await requirements.check_resolvable(tenant_id=actor.tenant_id, row=row)
+        # The closure checkpoint: a reaction (media's) refuses while evidence is missing.
+        await tx.publish(
+            Resolving(tenant_id=actor.tenant_id, work_order_id=row.id, work_order_type=row.type)
+        )
         changes["resolved_at"] = now
     elif step.action is Action.REOPEN:
         changes["resolved_at"] = None
     elif step.action in (Action.CLOSE, Action.CANCEL):
         changes["closed_at"] = now
+    changes["status_history"] = with_step(
+        row.status_history, step.target, request.occurred_at or now, changes.get("hold_reason")
+    )
     event = Event(
-        row["id"],
+        row.id,
         f"transition:{step.action.value}",
         now,
         before=before,
@@ -175,4 +209,4 @@ async def _plan_transition(
         reason=request.reason,
         device_time=request.occurred_at,
     )
-    return changes, event
+    return msgspec.structs.replace(row, **changes), event

@@ -110,8 +110,9 @@ async def test_a_change_that_commits_late_is_never_skipped(world: World) -> None
     t1_changed, release_t1 = asyncio.Event(), asyncio.Event()
 
     async def t1() -> None:
-        async with db.transaction():
+        async with db.transaction() as tx:
             await changelog.record(
+                tx,
                 tenant_id=world.tenant_id,
                 collection="work_orders",
                 document_id=first["id"],
@@ -121,8 +122,9 @@ async def test_a_change_that_commits_late_is_never_skipped(world: World) -> None
             await release_t1.wait()
 
     async def t2() -> None:
-        async with db.transaction():
+        async with db.transaction() as tx:
             await changelog.record(
+                tx,
                 tenant_id=world.tenant_id,
                 collection="work_orders",
                 document_id=second["id"],

@@ -22,8 +22,16 @@ async def next_event(stream: Any) -> Any:
 
 
 async def test_stream_sends_resync_then_committed_changes_in_scope(world: World) -> None:
-    dispatcher = events(actor=actor_of(world, "dispatcher", Role.DISPATCHER), heartbeat=60)
-    engineer = events(actor=actor_of(world, "eng_b", Role.ENGINEER), heartbeat=60)
+    dispatcher = events(
+        db=world.client.app.state.services.db,
+        actor=actor_of(world, "dispatcher", Role.DISPATCHER),
+        heartbeat=60,
+    )
+    engineer = events(
+        db=world.client.app.state.services.db,
+        actor=actor_of(world, "eng_b", Role.ENGINEER),
+        heartbeat=60,
+    )
     try:
         assert (await next_event(dispatcher)).data == "RESYNC"
         assert (await next_event(engineer)).data == "RESYNC"
@@ -51,7 +59,11 @@ async def test_stream_sends_resync_then_committed_changes_in_scope(world: World)
 
 
 async def test_stream_sends_heartbeats_while_idle(world: World) -> None:
-    stream = events(actor=actor_of(world, "dispatcher", Role.DISPATCHER), heartbeat=0.2)
+    stream = events(
+        db=world.client.app.state.services.db,
+        actor=actor_of(world, "dispatcher", Role.DISPATCHER),
+        heartbeat=0.2,
+    )
     try:
         assert (await next_event(stream)).data == "RESYNC"
         beat = await next_event(stream)
@@ -64,7 +76,11 @@ async def test_stream_never_carries_another_tenants_changes(
     world: World, other_world: World
 ) -> None:
     for name, role in (("admin", Role.ADMIN), ("eng_a", Role.ENGINEER)):
-        stream = events(actor=actor_of(other_world, name, role), heartbeat=0.3)
+        stream = events(
+            db=other_world.client.app.state.services.db,
+            actor=actor_of(other_world, name, role),
+            heartbeat=0.3,
+        )
         try:
             assert (await next_event(stream)).data == "RESYNC"
             wo = await world.create_work_order(title="victim's")
