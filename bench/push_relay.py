@@ -22,24 +22,37 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
+
 from bench.harness import connected, database, percentile
 from bench.seed import seed
 from device_registry.tables import Device
-from kernel import sql
 from kernel.clock import utcnow
 from kernel.db import Database
+from kernel.statements import Statement
 from push import outbox
 from push.apns import ApnsConfig, ApnsProvider
 from push.providers import LogProvider
 from push.relay import Relay
-from push.tables import Delivery
 from tests.push.apns_server import KEY_ID, TEAM_ID, es256_key_pair
 
-_LATENCY = (
+_LATENCY = Statement(
     "SELECT d.sent_at, n.created_at FROM push_delivery d"
-    " JOIN push_notification n ON n.id = d.notification WHERE n.kind = {}"
+    " JOIN push_notification n ON n.id = d.notification WHERE n.kind = :kind"
 )
-_COUNT = "SELECT status, count(*) AS n FROM push_delivery WHERE tenant = {} GROUP BY status"
+_COUNT = Statement(
+    "SELECT status, count(*) AS n FROM push_delivery WHERE tenant = :tenant GROUP BY status"
+)
+
+
+class _Latency(msgspec.Struct, frozen=True):
+    sent_at: datetime | None
+    created_at: datetime
+
+
+class _Count(msgspec.Struct, frozen=True):
+    status: str
+    n: int
 
 
 def main() -> None:
@@ -103,8 +116,9 @@ async def run(
         )
     rounds = args.deliveries // args.devices
     for index in range(rounds):
-        async with db.transaction():
+        async with db.transaction() as tx:
             await outbox.enqueue(
+                tx=tx,
                 tenant_id=seeded.tenant_id,
                 recipients=seeded.engineers,
                 message=outbox.Message(kind="backlog", title=f"Backlog {index}", body="x"),
@@ -137,8 +151,9 @@ async def run(
     # A steady trickle: 20 notifications every 50 ms, the relay woken at each commit.
     running = asyncio.create_task(relay.run())
     for index in range(50):
-        async with db.transaction():
+        async with db.transaction() as tx:
             await outbox.enqueue(
+                tx=tx,
                 tenant_id=seeded.tenant_id,
                 recipients=seeded.engineers[:20],
                 message=outbox.Message(kind="trickle", title=f"Trickle {index}"),
@@ -148,13 +163,11 @@ async def run(
     await asyncio.sleep(2)
     running.cancel()
     await relay.close()
-    rows = await sql.fetch(Delivery, _LATENCY, "trickle")
+    rows = await db.fetch(_LATENCY, _Latency, kind="trickle")
     latencies = [
-        (_aware(r["sent_at"]) - _aware(r["created_at"])).total_seconds()
-        for r in rows
-        if r["sent_at"]
+        (_aware(r.sent_at) - _aware(r.created_at)).total_seconds() for r in rows if r.sent_at
     ]
-    counts = {r["status"]: r["n"] for r in await sql.fetch(Delivery, _COUNT, seeded.tenant_id)}
+    counts = {r.status: r.n for r in await db.fetch(_COUNT, _Count, tenant=seeded.tenant_id)}
     print(f"database: {args.database}; {args.devices} devices, {drained} backlog deliveries")
     print(
         f"backlog drained: {drained / elapsed:,.0f} deliveries/s ({elapsed:.1f} s, relay CPU "
@@ -168,8 +181,7 @@ async def run(
     print(f"final states: {counts}")
 
 
-def _aware(value: datetime | str) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

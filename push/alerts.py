@@ -16,13 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-import msgspec
-
-from accounts.tables import Tenant
-from kernel import sql
 from kernel.clock import utcnow
-from kernel.db import Database, after_commit
-from kernel.rows import json_object, json_value
+from kernel.db import Database, Transaction
+from kernel.rows import json_text
+from push import sql
 from push.alert_texts import (
     DEAD_LETTER,
     LOGIN_BURST,
@@ -35,7 +32,6 @@ from push.alert_texts import (
     render_digest,
 )
 from push.outbox import WAKEUP
-from push.tables import Alert
 from push.webhooks import Channel, Digest, LogChannel, WebhookChannel
 
 __all__ = [
@@ -58,26 +54,10 @@ log = logging.getLogger("fieldops.alerts")
 MAX_ATTEMPTS = 10  # posts of an alert that failed before it is given up ("failed")
 _BATCH = 500  # alerts per round; the text lists at most 10 per group, the rest are counted
 
-_INSERT = (
-    "INSERT INTO push_alert (id, tenant, kind, delivery, subject_id, message, details, status,"
-    " attempts, next_attempt_at, last_error, created_at)"
-)
-_CLAIM = (
-    "UPDATE push_alert SET next_attempt_at = {} WHERE id IN"
-    " (SELECT id FROM push_alert WHERE status = 'pending' AND next_attempt_at <= {}"
-    " ORDER BY next_attempt_at LIMIT {}{})"
-    " RETURNING id, tenant, kind, delivery, subject_id, message, details, attempts, created_at,"
-    " delivered_to, last_error"
-)
-_RECORD = (
-    "UPDATE push_alert SET status = {}, attempts = {}, next_attempt_at = {}, last_error = {},"
-    " sent_at = {}, delivered_to = {} WHERE id = {}"
-)
-_TENANTS = "SELECT id, name, locale FROM accounts_tenant WHERE id IN ({})"
-
 
 async def raise_alert(
     *,
+    tx: Transaction,
     tenant_id: UUID,
     kind: str,
     message: str,
@@ -88,17 +68,25 @@ async def raise_alert(
 ) -> None:
     """Queue an alert in the caller's transaction; the sender is woken after commit.
     ``message`` is the English fallback; the text sent is rendered from ``details``."""
-    encoded = msgspec.json.encode(details or {}).decode()
-    row = [uuid4(), tenant_id, kind, delivery_id, subject_id, message, encoded, "pending", 0]
-    await sql.insert_rows(Alert, _INSERT, [[*row, now, "", now]])
-    after_commit(WAKEUP.wake)
+    await tx.execute(
+        sql.INSERT_ALERT,
+        id=uuid4(),
+        tenant=tenant_id,
+        kind=kind,
+        delivery=delivery_id,
+        subject=subject_id,
+        message=message,
+        details=json_text(details or {}),
+        now=now,
+    )
+    tx.after_commit(WAKEUP.wake)
 
 
 @dataclass
 class _Claimed:
     """A claimed alert: its row, what the channels see of it, and this round's outcome."""
 
-    row: dict[str, Any]
+    row: sql.ClaimedAlert
     json: dict[str, Any]
     pending: Pending
     locale: str
@@ -137,10 +125,10 @@ class AlertSender:
         ready = [c for c in self.channels if self._ready_at.get(c.name, now) <= now]
         if not ready:
             return 0  # nothing claimed: what arrived waits for the next digest
-        skip_locked = "" if self.db.is_sqlite else " FOR UPDATE SKIP LOCKED"
-        statement = _CLAIM.format("{}", "{}", "{}", skip_locked)
-        async with self.db.transaction():
-            rows = await sql.fetch(Alert, statement, now + self.lease, now, _BATCH)
+        async with self.db.transaction() as tx:
+            rows = await tx.fetch(
+                sql.CLAIM_ALERTS, sql.ClaimedAlert, until=now + self.lease, now=now, limit=_BATCH
+            )
         if not rows:
             return 0
         claimed = await self._prepare(rows)
@@ -151,34 +139,29 @@ class AlertSender:
         await self._record(claimed)
         return sum(1 for alert in claimed if alert.tried)
 
-    async def _prepare(self, rows: list[dict[str, Any]]) -> list[_Claimed]:
-        tenant_ids = list({str(row["tenant"]): row["tenant"] for row in rows}.values())
-        tenants = {
-            str(t["id"]): t
-            for t in await sql.fetch(
-                Tenant, _TENANTS.format(sql.placeholders(len(tenant_ids))), *tenant_ids
-            )
-        }
+    async def _prepare(self, rows: list[sql.ClaimedAlert]) -> list[_Claimed]:
+        tenant_ids = tuple({row.tenant for row in rows})
+        tenants = {t.id: t for t in await self.db.fetch(sql.TENANTS, sql.Tenant, ids=tenant_ids)}
         claimed = []
-        for row, details in sorted(((r, json_object(r["details"])) for r in rows), key=_urgency):
-            tenant = tenants.get(str(row["tenant"]), {})
-            locale = str(tenant.get("locale") or "")
+        for row in sorted(rows, key=_urgency):
+            tenant = tenants.get(row.tenant)
+            name = tenant.name if tenant is not None else ""
+            locale = (tenant.locale if tenant is not None else None) or ""
             alert = {
-                "id": str(row["id"]),
-                "tenant_id": str(row["tenant"]),
-                "tenant": tenant.get("name", ""),
+                "id": str(row.id),
+                "tenant_id": str(row.tenant),
+                "tenant": name,
                 "locale": locale,
-                "kind": row["kind"],
-                "message": row["message"],
-                "text": render(row["kind"], details, locale, fallback=row["message"]),
-                "subject_id": str(row["subject_id"]) if row["subject_id"] else None,
-                "delivery_id": str(row["delivery"]) if row["delivery"] else None,
-                "details": details,
-                "created_at": str(row["created_at"]),
+                "kind": row.kind,
+                "message": row.message,
+                "text": render(row.kind, row.details, locale, fallback=row.message),
+                "subject_id": str(row.subject_id) if row.subject_id else None,
+                "delivery_id": str(row.delivery) if row.delivery else None,
+                "details": row.details,
+                "created_at": str(row.created_at),
             }
-            pending = Pending(row["kind"], details, row["message"])
-            taken = list(json_value(row["delivered_to"]))
-            claimed.append(_Claimed(row, alert, pending, locale, str(alert["tenant"]), taken))
+            pending = Pending(row.kind, row.details, row.message)
+            claimed.append(_Claimed(row, alert, pending, locale, name, list(row.delivered_to)))
         return claimed
 
     async def _post(self, channel: Channel, alerts: list[_Claimed]) -> None:
@@ -206,12 +189,12 @@ class AlertSender:
         """Every alert of a digest together: sent when every channel took it, else due again
         when the first channel it still needs may post."""
         now = self.clock()
-        async with self.db.transaction():
+        async with self.db.transaction() as tx:
             for alert in claimed:
                 row = alert.row
-                attempts = row["attempts"] + (1 if alert.tried else 0)
+                attempts = row.attempts + (1 if alert.tried else 0)
                 missing = [c.name for c in self.channels if c.name not in alert.delivered]
-                error = "; ".join(alert.errors)[:2000] if alert.errors else row["last_error"]
+                error = "; ".join(alert.errors)[:2000] if alert.errors else row.last_error
                 sent_at = None
                 if not missing:
                     status, next_at, error, sent_at = "sent", now, "", now
@@ -223,9 +206,15 @@ class AlertSender:
                 else:
                     status = "pending"
                     next_at = max(now, min(self._ready_at.get(name, now) for name in missing))
-                delivered = msgspec.json.encode(alert.delivered).decode()
-                await sql.fetch(
-                    Alert, _RECORD, status, attempts, next_at, error, sent_at, delivered, row["id"]
+                await tx.execute(
+                    sql.RECORD_ALERT,
+                    status=status,
+                    attempts=attempts,
+                    next_at=next_at,
+                    error=error,
+                    sent_at=sent_at,
+                    delivered=json_text(alert.delivered),
+                    id=row.id,
                 )
 
 
@@ -233,16 +222,15 @@ def _text(alerts: list[_Claimed]) -> str:
     """A section per tenant, in its language; tenants with the most urgent alerts first."""
     tenants: dict[str, list[_Claimed]] = {}
     for alert in alerts:  # already in order: urgency, then age
-        tenants.setdefault(str(alert.row["tenant"]), []).append(alert)
+        tenants.setdefault(str(alert.row.tenant), []).append(alert)
     return "\n\n".join(
         render_digest(group[0].tenant, [a.pending for a in group], group[0].locale)
         for group in tenants.values()
     )
 
 
-def _urgency(entry: tuple[dict[str, Any], dict[str, Any]]) -> tuple[int, datetime, str, str]:
+def _urgency(row: sql.ClaimedAlert) -> tuple[int, datetime, str, str]:
     """Credentials and outages first, then the oldest; alerts raised together (one relay
     round) by work order number."""
-    row, details = entry
-    number = str(details.get("work_order_number") or "")
-    return rank(row["kind"]), row["created_at"], number, str(row["id"])
+    number = str(row.details.get("work_order_number") or "")
+    return rank(row.kind), row.created_at, number, str(row.id)

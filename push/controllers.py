@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from mobile_contract import push as contract
 from mobile_contract.enums import DeliveryStatus
 from push import acks, deliveries, metrics
-from server.http import BEARER, DB, CurrentActor
+from web.http import BEARER, DB, CurrentActor
 
 
 class PushController(Controller):

@@ -3,12 +3,12 @@ delivery given up on, a provider refusing our credentials, a provider down for m
 details carry what the alert texts name (engineer, work order number, provider, counts)."""
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from kernel.rows import as_uuid, uuid_of
+from kernel.db import Transaction
 from push import alerts
 from push.providers import Answer, Outgoing
+from push.sql import Details
 
 
 def _code(answer: Answer) -> str:
@@ -17,8 +17,9 @@ def _code(answer: Answer) -> str:
 
 async def dead_letter(
     *,
+    tx: Transaction,
     item: Outgoing,
-    row: dict[str, Any],
+    row: Details,
     provider: str | None,
     answer: Answer,
     attempts: int,
@@ -26,9 +27,10 @@ async def dead_letter(
 ) -> None:
     """A delivery given up on is a person's problem now."""
     number = item.data.get("number")
-    about = f"{number} for {row['engineer']}" if number else f"for {row['engineer']}"
+    about = f"{number} for {row.engineer}" if number else f"for {row.engineer}"
     await alerts.raise_alert(
-        tenant_id=uuid_of(row["tenant_id"]),
+        tx=tx,
+        tenant_id=row.tenant_id,
         kind=alerts.DEAD_LETTER,
         message=(
             f"A {item.kind} push {about} to a {item.platform} device was not delivered "
@@ -41,25 +43,32 @@ async def dead_letter(
             "platform": item.platform,
             "notification_kind": item.kind,
             "work_order_number": number,
-            "engineer": row["engineer"],
+            "engineer": row.engineer,
             "attempts": attempts,
             "status_code": answer.status_code,
             "reason": answer.reason,
             "response": answer.response[:1000],
         },
         delivery_id=item.delivery_id,
-        subject_id=as_uuid(row["subject_id"]),
+        subject_id=row.subject_id,
         now=now,
     )
 
 
 async def credentials_refused(
-    *, provider: str, tenant_id: UUID, answer: Answer, held_until: datetime | None, now: datetime
+    *,
+    tx: Transaction,
+    provider: str,
+    tenant_id: UUID,
+    answer: Answer,
+    held_until: datetime | None,
+    now: datetime,
 ) -> None:
     """Every push through ``provider`` stopped: on-call hears it at once, not when the
     deliveries expire."""
     name = provider.upper()
     await alerts.raise_alert(
+        tx=tx,
         tenant_id=tenant_id,
         kind=alerts.PROVIDER_AUTH,
         message=(
@@ -80,6 +89,7 @@ async def credentials_refused(
 
 async def outage(
     *,
+    tx: Transaction,
     provider: str,
     tenant_id: UUID,
     waiting: int,
@@ -91,6 +101,7 @@ async def outage(
     wait (they go out when it answers again)."""
     minutes = int((now - since).total_seconds() // 60)
     await alerts.raise_alert(
+        tx=tx,
         tenant_id=tenant_id,
         kind=alerts.PROVIDER_OUTAGE,
         message=(

@@ -9,14 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-import msgspec
-
 from device_registry import services as devices
-from kernel import sql
-from kernel.db import after_commit
+from kernel.db import Transaction
+from kernel.rows import json_text
 from kernel.wakeup import Wakeup
+from push import sql
 from push.providers import HIGH
-from push.tables import Delivery, Notification
 
 PENDING = "pending"
 PROVIDER_OF_PLATFORM = {"ios": "apns", "android": "fcm"}
@@ -38,70 +36,59 @@ class Message:
 
 WAKEUP = Wakeup()  # the push relays of this process
 
-_NOTIFICATION_INSERT = (
-    "INSERT INTO push_notification (id, tenant, recipient, kind, subject_id, title, body, data,"
-    " priority, collapse_key, expires_at, created_at, needs_ack, params)"
-)
-_DELIVERY_INSERT = (
-    "INSERT INTO push_delivery (id, tenant, notification, device, provider, status, attempts,"
-    " next_attempt_at, last_reason, last_response, created_at, updated_at)"
-)
-
 
 async def enqueue(
-    *, tenant_id: UUID, recipients: list[UUID], message: Message, now: datetime
+    *, tx: Transaction, tenant_id: UUID, recipients: list[UUID], message: Message, now: datetime
 ) -> int:
     """Notify ``recipients`` on every enabled device of theirs; answers the deliveries made.
     A recipient without a device still gets the notification row (the board shows it as
     unreachable)."""
-    targets = await devices.enabled_devices(tenant_id=tenant_id, user_ids=recipients)
-    data = msgspec.json.encode(message.data).decode()
-    params = msgspec.json.encode(message.params).decode()
+    targets = await devices.push_targets(tx, tenant_id=tenant_id, user_ids=recipients)
+    data, params = json_text(message.data), json_text(message.params)
     notifications = {user_id: uuid4() for user_id in recipients}
-    await sql.insert_rows(
-        Notification,
-        _NOTIFICATION_INSERT,
-        [
-            [
-                notification_id,
-                tenant_id,
-                user_id,
-                message.kind,
-                message.subject_id,
-                message.title,
-                message.body,
-                data,
-                message.priority,
-                message.collapse_key,
-                now + message.time_to_live,
-                now,
-                message.needs_ack,
-                params,
-            ]
-            for user_id, notification_id in notifications.items()
-        ],
-    )
-    await sql.insert_rows(
-        Delivery,
-        _DELIVERY_INSERT,
-        [
-            [
-                uuid4(),
-                tenant_id,
-                notifications[UUID(str(device["user_id"]))],
-                device["id"],
-                PROVIDER_OF_PLATFORM[device["platform"]],
-                PENDING,
-                0,
-                now,
-                "",
-                "",
-                now,
-                now,
-            ]
-            for device in targets
-        ],
-    )
+    if notifications:
+        await tx.execute(
+            sql.INSERT_NOTIFICATIONS,
+            rows=[
+                (
+                    notification_id,
+                    tenant_id,
+                    user_id,
+                    message.kind,
+                    message.subject_id,
+                    message.title,
+                    message.body,
+                    data,
+                    message.priority,
+                    message.collapse_key,
+                    now + message.time_to_live,
+                    now,
+                    message.needs_ack,
+                    params,
+                )
+                for user_id, notification_id in notifications.items()
+            ],
+        )
     if targets:
-        after_commit(WAKEUP.wake)
+        await tx.execute(
+            sql.INSERT_DELIVERIES,
+            rows=[
+                (
+                    uuid4(),
+                    tenant_id,
+                    notifications[device.user_id],
+                    device.id,
+                    PROVIDER_OF_PLATFORM[device.platform],
+                    PENDING,
+                    0,
+                    now,
+                    "",
+                    "",
+                    now,
+                    now,
+                )
+                for device in targets
+            ],
+        )
+        tx.after_commit(WAKEUP.wake)
     return len(targets)

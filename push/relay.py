@@ -22,67 +22,19 @@ from typing import Any
 from uuid import UUID
 
 from device_registry import services as devices
-from kernel import sql
 from kernel.clock import utcnow
-from kernel.db import Database
-from kernel.rows import json_object, uuid_of
+from kernel.db import Database, Transaction
+from kernel.rows import json_text
 from kernel.wakeup import run_rounds
-from push import acks, alerts, failures, texts
+from push import acks, alerts, failures, sql, texts
 from push.breaker import Cause, CircuitBreaker
 from push.outbox import PROVIDER_OF_PLATFORM, WAKEUP
 from push.providers import Answer, Outgoing, Provider, Verdict
 from push.retry import RetryPolicy
-from push.tables import Delivery
 
 log = logging.getLogger("fieldops.push")
 
 DUE = ("pending", "retrying")
-_CLAIM = (
-    "UPDATE push_delivery SET claimed_until = {}, attempts = attempts + 1, updated_at = {}"
-    " WHERE id IN (SELECT id FROM push_delivery WHERE status IN ('pending', 'retrying')"
-    " AND next_attempt_at <= {} AND (claimed_until IS NULL OR claimed_until < {}){}"
-    " ORDER BY next_attempt_at LIMIT {}{}) RETURNING id, attempts"
-)
-_DETAILS = (
-    "SELECT d.id AS delivery_id, d.device AS device_id, v.platform, v.push_token,"
-    " v.apns_environment, v.app_bundle_id, v.locale, n.kind, n.title, n.body, n.data, n.params,"
-    " n.priority, n.collapse_key, n.expires_at, v.enabled, d.tenant AS tenant_id, n.subject_id,"
-    " u.display_name AS engineer, d.last_status_code, d.last_reason FROM push_delivery d"
-    " JOIN push_notification n ON n.id = d.notification"
-    " JOIN device_registry_device v ON v.id = d.device"
-    " JOIN accounts_user u ON u.id = n.recipient WHERE d.id IN ({})"
-)
-# Recorded only while this relay's claim stands (``attempts`` unchanged: a relay that took the
-# row over after the lease has the say) and the device has not acknowledged the push.
-_RECORD = (
-    "UPDATE push_delivery SET status = {}, provider = {}, next_attempt_at = {},"
-    " claimed_until = NULL, last_status_code = {}, last_reason = {}, last_response = {},"
-    " sent_at = {}, attempts = {}, updated_at = {}"
-    " WHERE id = {} AND attempts = {} AND received_at IS NULL RETURNING id"
-)
-_RECORD_MANY = (
-    "UPDATE push_delivery AS d SET status = v.status, provider = v.provider,"
-    " next_attempt_at = v.next_at, claimed_until = NULL, last_status_code = v.code,"
-    " last_reason = v.reason, last_response = v.response, sent_at = v.sent_at,"
-    " attempts = v.attempts, updated_at = {}"
-    " FROM unnest({}::uuid[], {}::text[], {}::text[], {}::timestamptz[], {}::int[], {}::text[],"
-    " {}::text[], {}::timestamptz[], {}::int[], {}::int[]) AS v(id, status, provider, next_at,"
-    " code, reason, response, sent_at, attempts, claimed)"
-    " WHERE d.id = v.id AND d.attempts = v.claimed AND d.received_at IS NULL RETURNING d.id"
-)
-
-
-# After an outage: deliveries waiting out a backoff from a provider-side failure (5xx, no
-# answer, or held by the circuit) go now. A wait a Retry-After of a 429 imposed is kept.
-_RELEASE = (
-    "UPDATE push_delivery SET next_attempt_at = {}, updated_at = {} WHERE provider = {}"
-    " AND status = 'retrying' AND next_attempt_at > {} AND received_at IS NULL"
-    " AND (last_status_code IS NULL OR last_status_code >= 500)"
-)
-_WAITING = (
-    "SELECT tenant, count(*) AS waiting FROM push_delivery WHERE provider = {}"
-    " AND status IN ('pending', 'retrying') AND received_at IS NULL GROUP BY tenant"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,8 +130,8 @@ class Relay:
         for name, breaker in self.breakers.items():
             if breaker.take_recovery():
                 self._outages_alerted.discard(name)
-                async with self.db.transaction():
-                    await sql.fetch(Delivery, _RELEASE, now, now, name, now)
+                async with self.db.transaction() as tx:
+                    await tx.execute(sql.RELEASE, now=now, provider=name)
                 continue
             since, failure = breaker.failing_since, breaker.last_failure
             if (
@@ -195,12 +147,13 @@ class Relay:
     async def _alert_outage(
         self, name: str, since: datetime, failure: Answer, now: datetime
     ) -> None:
-        async with self.db.transaction():
-            for row in await sql.fetch(Delivery, _WAITING, name):
+        async with self.db.transaction() as tx:
+            for row in await tx.fetch(sql.WAITING, sql.Waiting, provider=name):
                 await failures.outage(
+                    tx=tx,
                     provider=name,
-                    tenant_id=uuid_of(row["tenant"]),
-                    waiting=row["waiting"],
+                    tenant_id=row.tenant,
+                    waiting=row.waiting,
                     since=since,
                     failure=failure,
                     now=now,
@@ -208,30 +161,33 @@ class Relay:
 
     async def _claim(self) -> dict[UUID, int]:
         now = self.clock()
-        skip_locked = "" if self.db.is_sqlite else " FOR UPDATE SKIP LOCKED"
-        kinds = {kind for kind, provider in self.providers.items() if self._held_off(provider)}
-        held_off = f" AND provider NOT IN ({sql.placeholders(len(kinds))})" if kinds else ""
-        statement = _CLAIM.format("{}", "{}", "{}", "{}", held_off, "{}", skip_locked)
-        async with self.db.transaction():
-            rows = await sql.fetch(
-                Delivery, statement, now + self.lease, now, now, now, *kinds, self.batch_size
+        held_off = tuple(
+            kind for kind, provider in self.providers.items() if self._held_off(provider)
+        )
+        async with self.db.transaction() as tx:
+            rows = await tx.fetch(
+                sql.CLAIM,
+                sql.Claimed,
+                until=now + self.lease,
+                now=now,
+                held_off=held_off,
+                limit=self.batch_size,
             )
-        return {uuid_of(row["id"]): row["attempts"] for row in rows}
+        return {row.id: row.attempts for row in rows}
 
-    async def _details(self, ids: list[UUID]) -> list[tuple[Outgoing, dict[str, Any]]]:
+    async def _details(self, ids: list[UUID]) -> list[tuple[Outgoing, sql.Details]]:
         """Each claimed delivery, with its row (device enabled, tenant, subject)."""
-        statement = _DETAILS.format(sql.placeholders(len(ids)))
-        rows = await sql.fetch(Delivery, statement, *ids)
+        rows = await self.db.fetch(sql.DETAILS, sql.Details, ids=ids)
         return [(_outgoing(row), row) for row in rows]
 
-    async def _send(self, claimed: tuple[Outgoing, dict[str, Any]]) -> Answer:
+    async def _send(self, claimed: tuple[Outgoing, sql.Details]) -> Answer:
         item, row = claimed
-        if not row["enabled"]:
+        if not row.enabled:
             return Answer(Verdict.DEAD, reason="the device was unregistered or its token moved")
         if item.expires_at <= self.clock():
-            last = f"; last answer: {row['last_reason']}" if row["last_reason"] else ""
+            last = f"; last answer: {row.last_reason}" if row.last_reason else ""
             reason = f"expired before it could be delivered{last}"
-            return Answer(Verdict.DEAD, row["last_status_code"], reason)
+            return Answer(Verdict.DEAD, row.last_status_code, reason)
         provider = self._provider_for(item)
         if provider is None:
             return Answer(Verdict.DEAD, reason=f"no provider for {item.platform}")
@@ -254,16 +210,17 @@ class Relay:
 
     async def _record(
         self,
-        items: list[tuple[Outgoing, dict[str, Any]]],
+        items: list[tuple[Outgoing, sql.Details]],
         answers: list[Answer],
         attempts: dict[UUID, int],
     ) -> None:
         now = self.clock()
-        async with self.db.transaction():
+        async with self.db.transaction() as tx:
             outcomes: list[_Outcome] = []
             for (item, _), answer in zip(items, answers, strict=True):
                 if answer.verdict is Verdict.TOKEN_DEAD:
                     still_dead = await devices.disable(
+                        tx=tx,
                         device_id=item.device_id,
                         reason=f"the provider rejected the token: {answer.reason}",
                         unless_registered_after=answer.token_dead_since,
@@ -287,10 +244,11 @@ class Relay:
                         claimed - 1 if not_tried else claimed,
                     )
                 )
-            recorded = await self._write(outcomes, now)
+            recorded = await self._write(tx, outcomes, now)
             for (item, row), outcome in zip(items, outcomes, strict=True):
                 if outcome.status == "dead" and item.delivery_id in recorded:
                     await failures.dead_letter(
+                        tx=tx,
                         item=item,
                         row=row,
                         provider=outcome.provider,
@@ -298,40 +256,44 @@ class Relay:
                         attempts=outcome.claimed,
                         now=now,
                     )
-            alerted = await self._alert_opened_circuits(items, answers, now)
+            alerted = await self._alert_opened_circuits(tx, items, answers, now)
         self._opened -= alerted  # only once the alerts are committed
 
-    async def _write(self, outcomes: list[_Outcome], now: datetime) -> set[UUID]:
+    async def _write(self, tx: Transaction, outcomes: list[_Outcome], now: datetime) -> set[UUID]:
         """Record the outcomes; answers the deliveries recorded (not those a device
-        acknowledged meanwhile). PostgreSQL takes them in one statement: a round trip per
-        delivery was the relay's largest wait there (measured)."""
-        rows = [
-            (
-                o.delivery_id,
-                o.status,
-                o.provider,
-                o.next_at,
-                o.answer.status_code,
-                o.answer.reason[:200],
-                o.answer.response[:4000],
-                now if o.status in ("delivered", "logged") else None,
-                o.attempts,
-                o.claimed,
-            )
+        acknowledged meanwhile). Where a statement is a round trip (PostgreSQL), the round
+        takes one statement: a round trip per delivery was the relay's largest wait there
+        (bench/RESULTS.md); where statements are cheap (SQLite), one per delivery."""
+        rows: list[dict[str, Any]] = [
+            {
+                "id": o.delivery_id,
+                "status": o.status,
+                "provider": o.provider,
+                "next_at": o.next_at,
+                "code": o.answer.status_code,
+                "reason": o.answer.reason[:200],
+                "response": o.answer.response[:4000],
+                "sent_at": now if o.status in ("delivered", "logged") else None,
+                "attempts": o.attempts,
+                "claimed": o.claimed,
+            }
             for o in outcomes
         ]
-        if self.db.is_sqlite:  # statements run in-process: one each costs next to nothing
+        if self.db.statements_are_cheap:
             recorded = set()
-            for row in rows:
-                if await sql.fetch(Delivery, _RECORD, *row[1:9], now, row[0], row[9]):
-                    recorded.add(row[0])
+            for outcome in rows:
+                if await tx.fetch_one(sql.RECORD, sql.Id, now=now, **outcome):
+                    recorded.add(outcome["id"])
             return recorded
-        columns = [list(column) for column in zip(*rows, strict=True)]
-        returned = await sql.fetch(Delivery, _RECORD_MANY, now, *columns)
-        return {uuid_of(row["id"]) for row in returned}
+        returned = await tx.fetch(sql.RECORD_MANY, sql.Id, now=now, outcomes=json_text(rows))
+        return {row.id for row in returned}
 
     async def _alert_opened_circuits(
-        self, items: list[tuple[Outgoing, dict[str, Any]]], answers: list[Answer], now: datetime
+        self,
+        tx: Transaction,
+        items: list[tuple[Outgoing, sql.Details]],
+        answers: list[Answer],
+        now: datetime,
     ) -> set[str]:
         """A provider refusing our credentials stops every push: on-call hears it at once, in
         each tenant whose pushes it stopped, not after the deliveries expire. Answers the
@@ -343,9 +305,10 @@ class Relay:
         for (item, row), answer in zip(items, answers, strict=True):
             provider = self._provider_for(item)
             if answer.verdict is Verdict.PROVIDER_AUTH and provider and provider.name in opened:
-                failed.setdefault((provider.name, uuid_of(row["tenant_id"])), answer)
+                failed.setdefault((provider.name, row.tenant_id), answer)
         for (name, tenant_id), answer in failed.items():
             await failures.credentials_refused(
+                tx=tx,
                 provider=name,
                 tenant_id=tenant_id,
                 answer=answer,
@@ -381,24 +344,23 @@ class Relay:
         return self.providers.get(PROVIDER_OF_PLATFORM[item.platform])
 
 
-def _outgoing(row: dict[str, Any]) -> Outgoing:
-    data = json_object(row["data"])
-    data["delivery_id"] = str(row["delivery_id"])  # what the app acknowledges
-    text = texts.render(row["kind"], json_object(row["params"]), row["locale"])
-    title, body = text or (row["title"], row["body"])
+def _outgoing(row: sql.Details) -> Outgoing:
+    data = {**row.data, "delivery_id": str(row.delivery_id)}  # what the app acknowledges
+    text = texts.render(row.kind, row.params, row.locale)
+    title, body = text or (row.title, row.body)
     return Outgoing(
-        delivery_id=uuid_of(row["delivery_id"]),
-        device_id=uuid_of(row["device_id"]),
-        platform=row["platform"],
-        push_token=row["push_token"],
-        apns_environment=row["apns_environment"],
-        app_bundle_id=row["app_bundle_id"],
-        locale=row["locale"],
-        kind=row["kind"],
+        delivery_id=row.delivery_id,
+        device_id=row.device_id,
+        platform=row.platform,
+        push_token=row.push_token,
+        apns_environment=row.apns_environment,
+        app_bundle_id=row.app_bundle_id,
+        locale=row.locale,
+        kind=row.kind,
         title=title,
         body=body,
         data=data,
-        priority=row["priority"],
-        collapse_key=row["collapse_key"],
-        expires_at=row["expires_at"],
+        priority=row.priority,
+        collapse_key=row.collapse_key,
+        expires_at=row.expires_at,
     )

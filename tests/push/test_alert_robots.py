@@ -17,8 +17,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from accounts.tables import Tenant
-from kernel import sql
+from kernel.statements import Statement
 from push.alerts import AlertSender, raise_alert
 from push.webhooks import Channel, Digest, Refused, WebhookChannel
 from tests.factories import World
@@ -28,6 +27,7 @@ SECRET = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
 TOKEN = "robot-access-token"
 ROBOT_URL = f"https://oapi.dingtalk.com/robot/send?access_token={TOKEN}"
 MOBILES = ("13800000000", "13900000000")
+SET_LOCALE = Statement("UPDATE accounts_tenant SET locale = :locale WHERE id = :id")
 
 
 @dataclass
@@ -135,19 +135,22 @@ AUTH = {
 
 
 async def raise_alerts(world: World, clock: Clock, *alerts: tuple[str, dict[str, Any]]) -> None:
-    async with world.client.app.state.services.db.transaction():
+    async with world.client.app.state.services.db.transaction() as tx:
         for kind, details in alerts:
             message = f"English fallback of {kind} {details.get('work_order_number', '')}"
             await raise_alert(
-                tenant_id=world.tenant_id, kind=kind, message=message, now=clock(), details=details
+                tx=tx,
+                tenant_id=world.tenant_id,
+                kind=kind,
+                message=message,
+                now=clock(),
+                details=details,
             )
 
 
 async def set_locale(world: World, locale: str) -> None:
-    async with world.client.app.state.services.db.transaction():
-        await sql.fetch(
-            Tenant, "UPDATE accounts_tenant SET locale = {} WHERE id = {}", locale, world.tenant_id
-        )
+    async with world.client.app.state.services.db.transaction() as tx:
+        await tx.execute(SET_LOCALE, locale=locale, id=world.tenant_id)
 
 
 async def listed(world: World) -> list[dict[str, Any]]:
