@@ -1,23 +1,27 @@
 """HTTP routes of media: upload sessions, and the local store's signed upload and download
 links (the embedded default; with S3 the links point at the bucket and those routes idle)."""
 
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, SkipValidation
 from litestar.response import File
 
 from kernel.clock import utcnow
 from kernel.errors import DomainError, NotFound
 from media import downloads, evidence, requirements, uploads
 from media.local_store import ROUTE, LocalStore, SignedUrlError
-from media.store import MultipartNotFound, TooLarge
+from media.store import MultipartNotFound, ObjectStore, TooLarge
 from mobile_contract import media as contract
 from mobile_contract.enums import WorkOrderType
 from mobile_contract.errors import ErrorCode
-from server.http import BEARER, DB, CurrentActor
-from server.state import AppServices
+from web.http import BEARER, DB, CurrentActor
+
+# The app's object store, provided by server/app.py. Not validated per request: a Protocol
+# admits no isinstance check.
+Store: TypeAlias = SkipValidation[NamedDependency[ObjectStore]]
 
 PUBLIC = {"exclude_from_auth": True}  # the signed link is the credential
 # A browser must take the bytes for the type they are served as (verified evidence), never
@@ -25,8 +29,7 @@ PUBLIC = {"exclude_from_auth": True}  # the signed link is the credential
 DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff"}
 
 
-def _local_store(request: Request[Any, Any, Any]) -> LocalStore:
-    store = AppServices.of(request).media
+def _local_store(store: ObjectStore) -> LocalStore:
     if not isinstance(store, LocalStore):
         raise NotFound("media link", "local")
     return store
@@ -46,13 +49,15 @@ class LocalMediaController(Controller):
     tags = ["media"]
 
     @put("/{token:str}", opt=PUBLIC, status_code=200, request_max_body_size=None)
-    async def upload(self, token: FromPath[str], request: Request[Any, Any, Any]) -> Response[None]:
+    async def upload(
+        self, token: FromPath[str], request: Request[Any, Any, Any], store: Store
+    ) -> Response[None]:
         """Bytes PUT to a signed link, streamed to disk (never held whole in memory); the
         answer's ``ETag`` is what completing a multipart upload names for the part."""
-        store = _local_store(request)
-        claims = _claims(store, token)
+        local = _local_store(store)
+        claims = _claims(local, token)
         try:
-            etag = await store.receive(claims, request.stream())
+            etag = await local.receive(claims, request.stream())
         except TooLarge as error:
             raise DomainError(ErrorCode.PAYLOAD_TOO_LARGE, f"Upload refused: {error}.") from None
         except MultipartNotFound:
@@ -62,11 +67,11 @@ class LocalMediaController(Controller):
         return Response(None, headers={"ETag": f'"{etag}"'})
 
     @get("/{token:str}", opt=PUBLIC)
-    async def download(self, token: FromPath[str], request: Request[Any, Any, Any]) -> File:
-        store = _local_store(request)
-        claims = _claims(store, token)
+    async def download(self, token: FromPath[str], store: Store) -> File:
+        local = _local_store(store)
+        claims = _claims(local, token)
         try:
-            path = store.path_of(claims)
+            path = local.path_of(claims)
         except SignedUrlError as error:
             raise DomainError(ErrorCode(error.code), error.message) from None
         if not path.is_file():
@@ -92,13 +97,13 @@ class UploadController(Controller):
         data: JSONBody[contract.UploadCreate],
         db: DB,
         actor: CurrentActor,
-        request: Request[Any, Any, Any],
+        store: Store,
     ) -> Response[contract.UploadSession]:
         """Declare a file of evidence; answers where to PUT its bytes (201). The same
         ``client_key`` again answers the same session with fresh links (200)."""
         session, created = await uploads.create(
             db=db,
-            store=AppServices.of(request).media,
+            store=store,
             actor=actor,
             work_order_id=work_order_id,
             request=data,
@@ -111,10 +116,9 @@ class UploadController(Controller):
         upload_id: FromPath[UUID],
         db: DB,
         actor: CurrentActor,
-        request: Request[Any, Any, Any],
+        store: Store,
     ) -> contract.UploadSession:
         """The session, with fresh links for the parts the store does not hold yet (resume)."""
-        store = AppServices.of(request).media
         return await uploads.show(db=db, store=store, actor=actor, upload_id=upload_id)
 
     @post("/uploads/{upload_id:uuid}/complete", status_code=200)
@@ -123,10 +127,9 @@ class UploadController(Controller):
         upload_id: FromPath[UUID],
         db: DB,
         actor: CurrentActor,
-        request: Request[Any, Any, Any],
+        store: Store,
     ) -> contract.UploadSession:
         """Every byte is up: check it against the declaration and queue its verification."""
-        store = AppServices.of(request).media
         return await uploads.complete(db=db, store=store, actor=actor, upload_id=upload_id)
 
     @post("/uploads/{upload_id:uuid}/abort", status_code=200)
@@ -135,10 +138,9 @@ class UploadController(Controller):
         upload_id: FromPath[UUID],
         db: DB,
         actor: CurrentActor,
-        request: Request[Any, Any, Any],
+        store: Store,
     ) -> contract.UploadSession:
         """Give the upload up; the store drops what arrived."""
-        store = AppServices.of(request).media
         return await uploads.abort(db=db, store=store, actor=actor, upload_id=upload_id)
 
 
@@ -192,13 +194,13 @@ class EvidenceController(Controller):
         evidence_id: FromPath[UUID],
         db: DB,
         actor: CurrentActor,
-        request: Request[Any, Any, Any],
+        store: Store,
         thumbnail: FromQuery[bool] = False,
     ) -> contract.DownloadLink:
         """A link to the file (or its thumbnail) valid for 10 minutes; every one is audited."""
         return await downloads.download_link(
             db=db,
-            store=AppServices.of(request).media,
+            store=store,
             actor=actor,
             evidence_id=evidence_id,
             thumbnail=thumbnail,

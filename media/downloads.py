@@ -6,19 +6,16 @@ the audit row is written before the link is handed out.
 """
 
 from datetime import timedelta
-from typing import Any
 from uuid import UUID, uuid4
 
-from kernel import sql
 from kernel.clock import utcnow
 from kernel.context import Actor, require_role
-from kernel.db import Database
+from kernel.db import Database, Reader
 from kernel.errors import DomainError, NotFound
-from kernel.rows import uuid_of
-from media import ledger
+from media import ledger, sql
 from media.evidence import entry_of
+from media.sql import EvidenceFields
 from media.store import ObjectStore
-from media.tables import Download, Evidence
 from mobile_contract import media as contract
 from mobile_contract.enums import Role
 from mobile_contract.errors import ErrorCode
@@ -26,23 +23,6 @@ from workorders import queries
 
 LINK_TTL = timedelta(minutes=10)  # at most 15 minutes, by policy
 REMOVER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
-_ENTRY = (
-    "SELECT id, work_order, entry, object_key, thumbnail_key, content_type FROM media_evidence"
-    " WHERE tenant = {} AND id = {}"
-)
-_REMOVED = (
-    "SELECT id FROM media_evidence WHERE work_order = {} AND entry = 'tombstone' AND target = {}"
-)
-_AUDIT = (
-    "INSERT INTO media_download (id, tenant, evidence, issued_to, variant, client_ip, issued_at,"
-    " expires_at)"
-)
-_AUDITS = (
-    "SELECT d.id, d.evidence AS evidence_id, d.issued_to AS issued_to_id, d.variant,"
-    " d.client_ip, d.issued_at, d.expires_at FROM media_download d"
-    " JOIN media_evidence e ON e.id = d.evidence"
-    " WHERE d.tenant = {} AND e.work_order = {} ORDER BY d.issued_at DESC LIMIT 500"
-)
 
 
 async def download_link(
@@ -50,29 +30,24 @@ async def download_link(
 ) -> contract.DownloadLink:
     """A link to one piece of evidence the caller may see (its work order in their scope)."""
     now = utcnow()
-    async with db.transaction():
-        entry = await _live_entry(actor, evidence_id)
-        key = entry["thumbnail_key"] if thumbnail else entry["object_key"]
+    async with db.transaction() as tx:
+        entry = await _live_entry(tx, actor, evidence_id)
+        key = entry.thumbnail_key if thumbnail else entry.object_key
         if not key:
             raise NotFound("evidence file", evidence_id)
-        await sql.insert_rows(
-            Download,
-            _AUDIT,
-            [
-                [
-                    uuid4(),
-                    actor.tenant_id,
-                    evidence_id,
-                    actor.user_id,
-                    "thumbnail" if thumbnail else "original",
-                    actor.meta.ip[:64],
-                    now,
-                    now + LINK_TTL,
-                ]
-            ],
+        await tx.execute(
+            sql.INSERT_DOWNLOAD,
+            id=uuid4(),
+            tenant=actor.tenant_id,
+            evidence=evidence_id,
+            issued_to=actor.user_id,
+            variant="thumbnail" if thumbnail else "original",
+            client_ip=actor.meta.ip[:64],
+            now=now,
+            expires_at=now + LINK_TTL,
         )
-    name = f"{evidence_id}{'.thumb.jpg' if thumbnail else _extension(entry['content_type'])}"
-    served = "image/jpeg" if thumbnail else (entry["content_type"] or "application/octet-stream")
+    name = f"{evidence_id}{'.thumb.jpg' if thumbnail else _extension(entry.content_type)}"
+    served = "image/jpeg" if thumbnail else (entry.content_type or "application/octet-stream")
     link = await store.download_url(key=key, expires=LINK_TTL, filename=name, content_type=served)
     return contract.DownloadLink(url=link.url, expires_at=link.expires_at)
 
@@ -80,23 +55,12 @@ async def download_link(
 async def audit(*, db: Database, actor: Actor, work_order_id: UUID) -> contract.DownloadAuditList:
     """Who was given which evidence, when (supervisors and admins)."""
     require_role(actor, REMOVER_ROLES, "read the download audit")
-    async with db.snapshot():
-        await queries.load_row(actor, work_order_id)
-        rows = await sql.fetch(Download, _AUDITS, actor.tenant_id, work_order_id)
-    return contract.DownloadAuditList(
-        items=[
-            contract.DownloadAudit(
-                id=row["id"],
-                evidence_id=row["evidence_id"],
-                issued_to_id=row["issued_to_id"],
-                variant=row["variant"],
-                client_ip=row["client_ip"],
-                issued_at=row["issued_at"],
-                expires_at=row["expires_at"],
-            )
-            for row in rows
-        ]
-    )
+    async with db.snapshot() as reader:
+        await queries.load_row(actor, work_order_id, reader=reader)
+        rows = await reader.fetch(
+            sql.DOWNLOADS, contract.DownloadAudit, tenant=actor.tenant_id, work_order=work_order_id
+        )
+    return contract.DownloadAuditList(items=rows)
 
 
 async def remove(
@@ -105,28 +69,30 @@ async def remove(
     """Tombstone one piece of evidence (supervisors and admins, with a reason): it stops
     counting and downloading; the ledger keeps both entries."""
     require_role(actor, REMOVER_ROLES, "remove evidence")
-    async with db.transaction():
-        entry = await _live_entry(actor, evidence_id)
+    async with db.transaction() as tx:
+        entry = await _live_entry(tx, actor, evidence_id)
         tombstone = await ledger.append(
+            tx=tx,
             tenant_id=actor.tenant_id,
-            work_order_id=uuid_of(entry["work_order"]),
-            fields={
-                "entry": "tombstone",
-                "target": evidence_id,
-                "reason": reason,
-                "recorded_by": actor.user_id,
-            },
+            work_order_id=entry.work_order,
+            fields=EvidenceFields(
+                entry="tombstone", target=evidence_id, reason=reason, recorded_by=actor.user_id
+            ),
             now=utcnow(),
         )
     return entry_of(tombstone)
 
 
-async def _live_entry(actor: Actor, evidence_id: UUID) -> dict[str, Any]:
-    entry = await sql.fetch_one(Evidence, _ENTRY, actor.tenant_id, evidence_id)
-    if entry is None or entry["entry"] == "tombstone":
+async def _live_entry(reader: Reader, actor: Actor, evidence_id: UUID) -> sql.EvidenceFile:
+    entry = await reader.fetch_one(
+        sql.EVIDENCE_FILE, sql.EvidenceFile, tenant=actor.tenant_id, id=evidence_id
+    )
+    if entry is None or entry.entry == "tombstone":
         raise NotFound("evidence", evidence_id)
-    await queries.load_row(actor, uuid_of(entry["work_order"]))  # in the caller's scope
-    if await sql.fetch_one(Evidence, _REMOVED, entry["work_order"], evidence_id):
+    await queries.load_row(actor, entry.work_order, reader=reader)  # in the caller's scope
+    if await reader.fetch_one(
+        sql.TOMBSTONE_OF, sql.Id, work_order=entry.work_order, target=evidence_id
+    ):
         raise DomainError(
             ErrorCode.ILLEGAL_TRANSITION,
             "This evidence was removed (see its tombstone in the ledger).",

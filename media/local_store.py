@@ -29,6 +29,7 @@ from media.store import (
     SignedRequest,
     StoredPart,
     TooLarge,
+    outside_transaction,
 )
 
 ROUTE = "/media/local"
@@ -84,12 +85,14 @@ class LocalStore:
     async def upload_url(
         self, *, key: str, content_type: str, max_bytes: int, expires: timedelta
     ) -> SignedRequest:
+        outside_transaction("LocalStore.upload_url")
         url, at = self._url({"op": "put", "key": key, "max": max_bytes}, expires)
         return SignedRequest("PUT", url, {"Content-Type": content_type}, at)
 
     async def part_url(
         self, *, key: str, upload_id: str, number: int, max_bytes: int, expires: timedelta
     ) -> SignedRequest:
+        outside_transaction("LocalStore.part_url")
         claims = {"op": "part", "key": key, "upload": upload_id, "n": number, "max": max_bytes}
         url, at = self._url(claims, expires)
         return SignedRequest("PUT", url, {}, at)
@@ -102,6 +105,7 @@ class LocalStore:
         filename: str,
         content_type: str = "application/octet-stream",
     ) -> SignedRequest:
+        outside_transaction("LocalStore.download_url")
         claims = {"op": "get", "key": key, "name": filename, "type": content_type}
         url, at = self._url(claims, expires)
         return SignedRequest("GET", url, {}, at)
@@ -110,6 +114,7 @@ class LocalStore:
 
     async def receive(self, claims: dict[str, Any], chunks: AsyncIterator[bytes]) -> str:
         """Store a PUT body (an object or a part) as it streams in; answers its ETag (MD5)."""
+        outside_transaction("LocalStore.receive")
         if claims["op"] == "put":
             target = self._object(claims["key"])
         elif claims["op"] == "part":
@@ -149,6 +154,7 @@ class LocalStore:
     # The store interface ----------------------------------------------------------------------
 
     async def start_multipart(self, *, key: str, content_type: str) -> str:
+        outside_transaction("LocalStore.start_multipart")
         upload_id = uuid.uuid4().hex
         directory = self._upload_dir(upload_id)
         await asyncio.to_thread(directory.mkdir, parents=True)
@@ -157,12 +163,14 @@ class LocalStore:
         return upload_id
 
     async def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:  # noqa: ARG002
+        outside_transaction("LocalStore.list_parts")
         directory = self._upload_dir(upload_id)
         return await asyncio.to_thread(_list_parts, directory)
 
     async def complete_multipart(
         self, *, key: str, upload_id: str, parts: list[StoredPart]
     ) -> None:
+        outside_transaction("LocalStore.complete_multipart")
         directory = self._upload_dir(upload_id)
         stored = {p.number: p for p in await self.list_parts(key=key, upload_id=upload_id)}
         for part in parts:
@@ -173,9 +181,11 @@ class LocalStore:
         await asyncio.to_thread(shutil.rmtree, directory, True)
 
     async def abort_multipart(self, *, key: str, upload_id: str) -> None:  # noqa: ARG002
+        outside_transaction("LocalStore.abort_multipart")
         await asyncio.to_thread(shutil.rmtree, self._upload_dir(upload_id), True)
 
     async def stat(self, *, key: str) -> ObjectInfo | None:
+        outside_transaction("LocalStore.stat")
         try:
             found = await asyncio.to_thread(self._object(key).stat)
         except FileNotFoundError:
@@ -183,6 +193,7 @@ class LocalStore:
         return ObjectInfo(found.st_size)
 
     async def read(self, *, key: str, chunk_size: int = 1 << 20) -> AsyncGenerator[bytes, None]:
+        outside_transaction("LocalStore.read")
         try:
             handle = await asyncio.to_thread(self._object(key).open, "rb")
         except FileNotFoundError:
@@ -194,11 +205,13 @@ class LocalStore:
             handle.close()
 
     async def put(self, *, key: str, data: bytes, content_type: str) -> None:  # noqa: ARG002
+        outside_transaction("LocalStore.put")
         target = self._object(key)
         await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
         await asyncio.to_thread(target.write_bytes, data)
 
     async def copy(self, *, source: str, target: str) -> None:
+        outside_transaction("LocalStore.copy")
         destination = self._object(target)
         await asyncio.to_thread(destination.parent.mkdir, parents=True, exist_ok=True)
         try:
@@ -207,10 +220,12 @@ class LocalStore:
             raise ObjectNotFound(source) from None
 
     async def delete(self, *, key: str) -> None:
+        outside_transaction("LocalStore.delete")
         await asyncio.to_thread(self._object(key).unlink, True)
 
     async def retain(self, *, key: str, until: datetime) -> bool:  # noqa: ARG002
         """A directory has no object lock: the ledger's hash chain still shows any change."""
+        outside_transaction("LocalStore.retain")
         return False
 
     def _object(self, key: str) -> Path:

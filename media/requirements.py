@@ -5,18 +5,14 @@ a reading recorded in the ledger. Removed (tombstoned) evidence meets nothing.
 """
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
-import msgspec
-
-from kernel import sql
 from kernel.context import Actor, require_role
-from kernel.db import Database
+from kernel.db import Database, Reader
 from kernel.errors import DomainError
-from kernel.rows import uuid_of
-from media import ledger
-from media.tables import EvidenceRule, Upload
+from kernel.rows import json_text
+from media import ledger, sql
+from media.sql import EvidenceRow
 from mobile_contract import media as contract
 from mobile_contract.enums import EvidenceKind, EvidenceState, Role, WorkOrderType
 from mobile_contract.errors import ErrorCode
@@ -43,40 +39,30 @@ DEFAULTS: dict[WorkOrderType, list[Requirement]] = {
     WorkOrderType.PREVENTIVE_MAINTENANCE: [_AFTER],
     WorkOrderType.INSPECTION: [],
 }
-_RULE = "SELECT requirements FROM media_evidence_rule WHERE tenant = {} AND work_order_type = {}"
-_RULES = "SELECT id, work_order_type, requirements FROM media_evidence_rule WHERE tenant = {}"
-_UPSERT = (
-    "INSERT INTO media_evidence_rule (id, tenant, work_order_type, requirements, updated_by,"
-    " updated_at) VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT (tenant, work_order_type)"
-    " DO UPDATE SET requirements = excluded.requirements, updated_by = excluded.updated_by,"
-    " updated_at = excluded.updated_at RETURNING id"
-)
-_IN_FLIGHT = (
-    "SELECT requirement, kind FROM media_upload WHERE tenant = {} AND work_order = {}"
-    " AND status IN ('pending', 'uploaded') AND requirement != ''"
-)
 
 
-async def rules_for(tenant_id: UUID, work_order_type: str) -> list[Requirement]:
-    row = await sql.fetch_one(EvidenceRule, _RULE, tenant_id, work_order_type)
+async def rules_for(
+    reader: Reader, *, tenant_id: UUID, work_order_type: WorkOrderType
+) -> list[Requirement]:
+    row = await reader.fetch_one(
+        sql.RULE, sql.RuleRow, tenant=tenant_id, work_order_type=work_order_type.value
+    )
     if row is None:
-        return list(DEFAULTS.get(WorkOrderType(work_order_type), []))
-    return _decode(row["requirements"])
+        return list(DEFAULTS.get(work_order_type, []))
+    return row.requirements
 
 
 async def list_rules(*, db: Database, actor: Actor) -> contract.EvidenceRuleSetList:
-    async with db.snapshot():
-        rows = await sql.fetch(EvidenceRule, _RULES, actor.tenant_id)
-    own = {row["work_order_type"]: row for row in rows}
+    async with db.snapshot() as reader:
+        rows = await reader.fetch(sql.RULES, sql.RuleRow, tenant=actor.tenant_id)
+    own = {row.work_order_type: row for row in rows}
     return contract.EvidenceRuleSetList(
         items=[
             contract.EvidenceRuleSet(
-                id=uuid_of(own[kind.value]["id"]) if kind.value in own else None,
+                id=own[kind.value].id if kind.value in own else None,
                 work_order_type=kind,
                 requirements=(
-                    _decode(own[kind.value]["requirements"])
-                    if kind.value in own
-                    else DEFAULTS[kind]
+                    own[kind.value].requirements if kind.value in own else DEFAULTS[kind]
                 ),
                 customised=kind.value in own,
             )
@@ -102,20 +88,20 @@ async def set_rules(
             "Each requirement needs its own code.",
             {"field": "requirements", "codes": codes},
         )
-    encoded = msgspec.json.encode(rules.requirements).decode()
-    async with db.transaction():
-        (row,) = await sql.fetch(
-            EvidenceRule,
-            _UPSERT,
-            uuid4(),
-            actor.tenant_id,
-            work_order_type.value,
-            encoded,
-            actor.user_id,
-            now,
+    async with db.transaction() as tx:
+        row = await tx.fetch_one(
+            sql.UPSERT_RULE,
+            sql.Id,
+            id=uuid4(),
+            tenant=actor.tenant_id,
+            work_order_type=work_order_type.value,
+            requirements=json_text(rules.requirements),
+            updated_by=actor.user_id,
+            now=now,
         )
+    assert row is not None  # inserted or updated: either way RETURNING answers it
     return contract.EvidenceRuleSet(
-        id=uuid_of(row["id"]),
+        id=row.id,
         work_order_type=work_order_type,
         requirements=rules.requirements,
         customised=True,
@@ -123,25 +109,32 @@ async def set_rules(
 
 
 async def states(
-    *, tenant_id: UUID, work_order_id: UUID, work_order_type: str, entries: list[dict[str, Any]]
+    reader: Reader,
+    *,
+    tenant_id: UUID,
+    work_order_id: UUID,
+    work_order_type: WorkOrderType,
+    entries: list[EvidenceRow],
 ) -> list[contract.RequirementState]:
-    """Each requirement of the work order's type, and how far it is (call in a transaction)."""
-    rules = await rules_for(tenant_id, work_order_type)
-    removed = {str(e["target"]) for e in entries if e["entry"] == "tombstone"}
-    live = [e for e in entries if str(e["id"]) not in removed]
-    in_flight = await sql.fetch(Upload, _IN_FLIGHT, tenant_id, work_order_id)
+    """Each requirement of the work order's type, and how far it is."""
+    rules = await rules_for(reader, tenant_id=tenant_id, work_order_type=work_order_type)
+    removed = {e.target for e in entries if e.entry == "tombstone"}
+    live = [e for e in entries if e.id not in removed]
+    in_flight = await reader.fetch(
+        sql.IN_FLIGHT, sql.InFlight, tenant=tenant_id, work_order=work_order_id
+    )
     result = []
     for rule in rules:
         kinds = {kind.value for kind in rule.kinds}
         met = any(
-            e["requirement"] == rule.code
+            e.requirement == rule.code
             and (
-                (e["entry"] == "added" and e["kind"] in kinds)
-                or (e["entry"] == "reading" and rule.reading_ok)
+                (e.entry == "added" and e.kind in kinds)
+                or (e.entry == "reading" and rule.reading_ok)
             )
             for e in live
         )
-        coming = any(u["requirement"] == rule.code and u["kind"] in kinds for u in in_flight)
+        coming = any(u.requirement == rule.code and u.kind in kinds for u in in_flight)
         state = (
             EvidenceState.VERIFIED
             if met
@@ -161,10 +154,14 @@ async def states(
     return result
 
 
-async def check_resolvable(*, tenant_id: UUID, row: dict[str, Any]) -> None:
+async def check_resolvable(
+    reader: Reader, *, tenant_id: UUID, work_order_id: UUID, work_order_type: WorkOrderType
+) -> None:
     """Refuse to resolve a work order whose required evidence is not all verified (409,
     naming exactly what is missing or still being verified)."""
-    unmet = await unmet_requirements(tenant_id=tenant_id, row=row)
+    unmet = await unmet_requirements(
+        reader, tenant_id=tenant_id, work_order_id=work_order_id, work_order_type=work_order_type
+    )
     if unmet:
         listed = "; ".join(f"{s.label} ({s.state})" for s in unmet)
         raise DomainError(
@@ -175,19 +172,14 @@ async def check_resolvable(*, tenant_id: UUID, row: dict[str, Any]) -> None:
 
 
 async def unmet_requirements(
-    *, tenant_id: UUID, row: dict[str, Any]
+    reader: Reader, *, tenant_id: UUID, work_order_id: UUID, work_order_type: WorkOrderType
 ) -> list[contract.RequirementState]:
-    work_order_id = uuid_of(row["id"])
-    entries = await ledger.chain(tenant_id=tenant_id, work_order_id=work_order_id)
+    entries = await ledger.chain(reader, tenant_id=tenant_id, work_order_id=work_order_id)
     found = await states(
+        reader,
         tenant_id=tenant_id,
         work_order_id=work_order_id,
-        work_order_type=row["type"],
+        work_order_type=work_order_type,
         entries=entries,
     )
     return [s for s in found if s.state is not EvidenceState.VERIFIED]
-
-
-def _decode(value: Any) -> list[Requirement]:
-    raw = msgspec.json.decode(value) if isinstance(value, str | bytes) else value
-    return msgspec.convert(raw, list[Requirement])

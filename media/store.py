@@ -25,6 +25,7 @@ from minio.lifecycleconfig import Expiration, LifecycleConfig, NoncurrentVersion
 from minio.retention import Retention
 
 from kernel.clock import utcnow
+from kernel.db import Database
 from media.presign import sign_again
 
 
@@ -98,6 +99,12 @@ class ObjectStore(Protocol):
     async def retain(self, *, key: str, until: datetime) -> bool: ...
 
 
+def outside_transaction(call: str) -> None:
+    """Every store call asserts it: a slow store must never hold a database transaction (the
+    SQLite write lock, a pooled connection) open."""
+    Database.assert_outside_transaction(f"object store call {call}")
+
+
 class MultipartNotFound(Exception):
     """The multipart upload is unknown to the store (completed, aborted or expired)."""
 
@@ -152,6 +159,7 @@ class S3Store:
         """Put the object under retention (governance mode) where the bucket has object lock:
         then nobody deletes or overwrites that version before ``until`` without the explicit
         bypass permission. Answers whether it did."""
+        outside_transaction("S3Store.retain")
         if self._locks is None:
             try:
                 await asyncio.to_thread(self.client.get_object_lock_config, self.bucket)
@@ -175,6 +183,7 @@ class S3Store:
         are not a rule here: MinIO refuses AbortIncompleteMultipartUpload in a lifecycle (and
         purges them itself after 24 h); the server aborts each one when its session expires.
         Answers the rule ids it set."""
+        outside_transaction("S3Store.apply_lifecycle")
         ours: list[Rule] = []
         for prefix in ORPHAN_PREFIXES:
             name = prefix.rstrip("/")
@@ -205,6 +214,7 @@ class S3Store:
 
     async def ensure_bucket(self) -> None:
         """Create the bucket if missing (the embedded and test setups; compose creates it)."""
+        outside_transaction("S3Store.ensure_bucket")
         if not await asyncio.to_thread(self.client.bucket_exists, self.bucket):
             await asyncio.to_thread(self.client.make_bucket, self.bucket)
 
@@ -218,6 +228,7 @@ class S3Store:
     ) -> SignedRequest:
         """A PUT link for exactly ``max_bytes`` (the declared size): its signature covers the
         length, so S3 refuses any other body before storing it."""
+        outside_transaction("S3Store.upload_url")
         url = await asyncio.to_thread(self.signer.presigned_put_object, self.bucket, key, expires)
         url = self._sized(url, max_bytes)
         return SignedRequest("PUT", url, {"Content-Type": content_type}, utcnow() + expires)
@@ -230,6 +241,7 @@ class S3Store:
     async def start_multipart(self, *, key: str, content_type: str) -> str:
         # minio-py keeps its multipart calls private (its own put_object uses them); they are
         # the plain S3 API calls a presigned multipart upload needs.
+        outside_transaction("S3Store.start_multipart")
         headers: dict[str, str | list[str] | tuple[str]] = {"Content-Type": content_type}
         upload_id: str = await asyncio.to_thread(
             self.client._create_multipart_upload, self.bucket, key, headers
@@ -245,6 +257,7 @@ class S3Store:
         max_bytes: int,  # the part's exact size, signed in as for upload_url
         expires: timedelta,
     ) -> SignedRequest:
+        outside_transaction("S3Store.part_url")
         query: dict[str, str | list[str] | tuple[str]] = {
             "uploadId": upload_id,
             "partNumber": str(number),
@@ -260,6 +273,7 @@ class S3Store:
         return SignedRequest("PUT", self._sized(url, max_bytes), {}, utcnow() + expires)
 
     async def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
+        outside_transaction("S3Store.list_parts")
         parts: list[StoredPart] = []
         marker: str | None = None
         while True:
@@ -285,6 +299,7 @@ class S3Store:
     async def complete_multipart(
         self, *, key: str, upload_id: str, parts: list[StoredPart]
     ) -> None:
+        outside_transaction("S3Store.complete_multipart")
         listed = [Part(p.number, p.etag) for p in sorted(parts, key=lambda p: p.number)]
         try:
             await asyncio.to_thread(
@@ -298,6 +313,7 @@ class S3Store:
             raise
 
     async def abort_multipart(self, *, key: str, upload_id: str) -> None:
+        outside_transaction("S3Store.abort_multipart")
         try:
             await asyncio.to_thread(
                 self.client._abort_multipart_upload, self.bucket, key, upload_id
@@ -307,6 +323,7 @@ class S3Store:
                 raise
 
     async def stat(self, *, key: str) -> ObjectInfo | None:
+        outside_transaction("S3Store.stat")
         try:
             found = await asyncio.to_thread(self.client.stat_object, self.bucket, key)
         except S3Error as error:
@@ -316,6 +333,7 @@ class S3Store:
         return ObjectInfo(int(found.size or 0))
 
     async def read(self, *, key: str, chunk_size: int = 1 << 20) -> AsyncGenerator[bytes, None]:
+        outside_transaction("S3Store.read")
         try:
             response = await asyncio.to_thread(self.client.get_object, self.bucket, key)
         except S3Error as error:
@@ -330,6 +348,7 @@ class S3Store:
             response.release_conn()
 
     async def put(self, *, key: str, data: bytes, content_type: str) -> None:
+        outside_transaction("S3Store.put")
         await asyncio.to_thread(
             self.client.put_object,
             self.bucket,
@@ -340,6 +359,7 @@ class S3Store:
         )
 
     async def copy(self, *, source: str, target: str) -> None:
+        outside_transaction("S3Store.copy")
         try:
             await asyncio.to_thread(
                 self.client.copy_object, self.bucket, target, CopySource(self.bucket, source)
@@ -350,6 +370,7 @@ class S3Store:
             raise
 
     async def delete(self, *, key: str) -> None:
+        outside_transaction("S3Store.delete")
         await asyncio.to_thread(self.client.remove_object, self.bucket, key)
 
     async def download_url(
@@ -362,6 +383,7 @@ class S3Store:
     ) -> SignedRequest:
         # S3 lets a presigned GET override these two answer headers (not nosniff: a proxy or
         # CDN in front of the bucket adds X-Content-Type-Options).
+        outside_transaction("S3Store.download_url")
         disposition: dict[str, str | list[str] | tuple[str]] = {
             "response-content-disposition": f'attachment; filename="{filename}"',
             "response-content-type": content_type,

@@ -10,7 +10,6 @@ from piccolo.columns import (
     DoublePrecision,
     ForeignKey,
     Integer,
-    OnDelete,
     Text,
     Timestamptz,
     Varchar,
@@ -18,7 +17,6 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from accounts.tables import Tenant, User
-from portal.tables import PortalLink
 from workorders.tables import WorkOrder
 
 
@@ -27,9 +25,10 @@ class Upload(Table, tablename="media_upload"):
     tenant = ForeignKey(Tenant, null=False, index=True)
     work_order = ForeignKey(WorkOrder, null=False, index=True)
     created_by = ForeignKey(User, null=True, default=None)  # null: sent through a portal link
-    portal_link = ForeignKey(  # a customer's upload (kept if the link row ever goes)
-        PortalLink, null=True, default=None, on_delete=OnDelete.set_null
-    )
+    # A customer's upload: the portal link that sent it. The database keeps it a foreign key
+    # to portal_link (ON DELETE SET NULL, see the migrations); declared as a plain UUID here so
+    # that media does not import portal, the package above it.
+    portal_link = UUID(null=True, default=None)
     client_key = Varchar(length=100)  # the client's idempotency key (unique per uploader)
     kind = Varchar(length=20)  # photo, video, document, signature
     requirement = Varchar(length=40, default="")  # the required evidence it answers, if any

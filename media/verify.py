@@ -19,16 +19,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from kernel import sql
 from kernel.clock import utcnow
 from kernel.db import Database
-from kernel.rows import uuid_of
 from kernel.wakeup import run_rounds
-from media import containers, ledger
+from media import containers, ledger, sql
 from media.executables import ExecutableScan
 from media.inspect import Inspection, inspect_image, sniff
+from media.sql import ClaimedUpload, EvidenceFields
 from media.store import ObjectNotFound, ObjectStore
-from media.tables import Upload
 from media.uploads import LIMITS, VERIFY_WAKEUP, discard
 from mobile_contract.enums import EvidenceKind, UploadStatus
 
@@ -37,27 +35,6 @@ log = logging.getLogger("fieldops.media")
 MAX_ATTEMPTS = 5  # then an upload that keeps failing is rejected, not retried for ever
 DECODED = frozenset({"image/jpeg", "image/png", "image/webp"})  # what Pillow decodes here
 SNIFF_BYTES = 64  # the first bytes that say what a file claims to be
-_CLAIM = (
-    "UPDATE media_upload SET claimed_until = {}, verify_attempts = verify_attempts + 1"
-    " WHERE id IN (SELECT id FROM media_upload WHERE status = 'uploaded'"
-    " AND (claimed_until IS NULL OR claimed_until < {}) ORDER BY completed_at LIMIT {}{})"
-    " RETURNING id, tenant, work_order, created_by, portal_link, kind, requirement, content_type,"
-    " size, sha256, captured_at, latitude, longitude, object_key, verify_attempts, completed_at"
-)
-_ABANDONED = (
-    "UPDATE media_upload SET status = 'expired', completed_at = {},"
-    " rejection_reason = 'not completed before it expired'"
-    " WHERE id IN (SELECT id FROM media_upload WHERE status = 'pending' AND expires_at < {}"
-    " LIMIT 50{}) RETURNING id, object_key, store_upload_id"
-)
-_RENEW = (  # the lease, renewed as each upload of a batch starts; fenced by the claim
-    "UPDATE media_upload SET claimed_until = {} WHERE id = {} AND status = 'uploaded'"
-    " AND verify_attempts = {} RETURNING id"
-)
-_DECIDE = (
-    "UPDATE media_upload SET status = {}, rejection_reason = {}, claimed_until = NULL"
-    " WHERE id = {} AND status = 'uploaded' RETURNING id"
-)
 
 
 class Verifier:
@@ -97,8 +74,8 @@ class Verifier:
             except ObjectNotFound:
                 await self._decide(row, UploadStatus.REJECTED, "the uploaded object is missing")
             except Exception as error:  # one bad upload must not hold up the others
-                log.exception("media: verifying upload %s failed", row["id"])
-                if row["verify_attempts"] >= MAX_ATTEMPTS:
+                log.exception("media: verifying upload %s failed", row.id)
+                if row.verify_attempts >= MAX_ATTEMPTS:
                     reason = f"could not be verified ({type(error).__name__})"
                     if await self._decide(row, UploadStatus.REJECTED, reason):
                         await self.store.delete(key=_staged(row))
@@ -106,38 +83,46 @@ class Verifier:
         return handled
 
     async def expire_abandoned(self) -> int:
-        now = self.clock()
-        skip_locked = "" if self.db.is_sqlite else " FOR UPDATE SKIP LOCKED"
-        async with self.db.transaction():
-            rows = await sql.fetch(Upload, _ABANDONED.format("{}", "{}", skip_locked), now, now)
+        async with self.db.transaction() as tx:
+            rows = await tx.fetch(sql.EXPIRE_ABANDONED, sql.AbandonedUpload, now=self.clock())
         for row in rows:
             try:
-                await discard(self.store, row)
+                await discard(
+                    self.store, object_key=row.object_key, store_upload_id=row.store_upload_id
+                )
             except Exception:  # the others still go; a bucket lifecycle rule is the backstop
-                log.exception("media: dropping expired upload %s failed", row["id"])
+                log.exception("media: dropping expired upload %s failed", row.id)
         return len(rows)
 
-    async def _claim(self) -> list[dict[str, Any]]:
+    async def _claim(self) -> list[ClaimedUpload]:
         now = self.clock()
-        skip_locked = "" if self.db.is_sqlite else " FOR UPDATE SKIP LOCKED"
-        statement = _CLAIM.format("{}", "{}", "{}", skip_locked)
-        async with self.db.transaction():
-            rows = await sql.fetch(Upload, statement, now + self.lease, now, self.batch_size)
-        return sorted(rows, key=lambda row: row["completed_at"])  # RETURNING has no order
+        async with self.db.transaction() as tx:
+            rows = await tx.fetch(
+                sql.CLAIM_UPLOADS,
+                ClaimedUpload,
+                until=now + self.lease,
+                now=now,
+                limit=self.batch_size,
+            )
+        return sorted(rows, key=lambda row: row.completed_at)  # RETURNING has no order
 
-    async def _renew(self, row: dict[str, Any]) -> bool:
+    async def _renew(self, row: ClaimedUpload) -> bool:
         """A batch's lease starts when it is claimed; each upload gets a full lease when its
         turn comes, unless another verifier claimed it meanwhile (its attempt count moved)."""
-        async with self.db.transaction():
-            renewed = await sql.fetch(
-                Upload, _RENEW, self.clock() + self.lease, row["id"], row["verify_attempts"]
+        async with self.db.transaction() as tx:
+            renewed = await tx.fetch(
+                sql.RENEW_CLAIM,
+                sql.Id,
+                until=self.clock() + self.lease,
+                id=row.id,
+                attempts=row.verify_attempts,
             )
         return bool(renewed)
 
-    async def verify(self, row: dict[str, Any]) -> None:
+    async def verify(self, row: ClaimedUpload) -> None:
         """Check a copy no upload link can reach, and promote exactly that copy: re-PUTting
         to the upload's link after completion cannot swap the bytes that become evidence."""
-        quarantined, staged = str(row["object_key"]), _staged(row)
+        quarantined, staged = row.object_key, _staged(row)
         key = quarantined.replace("quarantine/", "evidence/", 1)
         try:
             await self.store.copy(source=quarantined, target=staged)
@@ -151,7 +136,7 @@ class Verifier:
         found = await self._inspect(row, staged)
         if found.problem:
             await self._decide(row, UploadStatus.REJECTED, found.problem)
-            log.info("media: upload %s rejected: %s", row["id"], found.problem)
+            log.info("media: upload %s rejected: %s", row.id, found.problem)
         else:
             thumbnail_key = f"{key}.thumb.jpg" if found.thumbnail else ""
             await self.store.copy(source=staged, target=key)
@@ -165,11 +150,11 @@ class Verifier:
             await self._record(row, found, key, thumbnail_key)
         await self.store.delete(key=staged)
 
-    async def _inspect(self, row: dict[str, Any], key: str) -> Inspection:
+    async def _inspect(self, row: ClaimedUpload, key: str) -> Inspection:
         """Stream the object once (hash, sniff, scan for executables, walk its container; for
         images at most the kind's limit kept for decoding), each chunk in a worker thread:
         CPU-bound work never runs on the event loop the API serves from."""
-        kind = EvidenceKind(row["kind"])
+        kind = row.kind
         keep = kind in (EvidenceKind.PHOTO, EvidenceKind.SIGNATURE)
         streamed = _Streamed(keep=LIMITS[kind].max_bytes if keep else 0)
         async with contextlib.aclosing(self.store.read(key=key)) as chunks:
@@ -177,11 +162,11 @@ class Verifier:
                 await asyncio.to_thread(streamed.absorb, chunk)
         problem = await asyncio.to_thread(streamed.finish)
         sniffed = streamed.sniffed
-        if streamed.size != row["size"]:
+        if streamed.size != row.size:
             return Inspection(
-                sniffed, f"{streamed.size} bytes are stored, {row['size']} were declared"
+                sniffed, f"{streamed.size} bytes are stored, {row.size} were declared"
             )
-        if streamed.digest.hexdigest() != row["sha256"]:
+        if streamed.digest.hexdigest() != row.sha256:
             return Inspection(
                 sniffed,
                 "the bytes do not match the declared SHA-256 (they changed after capture or "
@@ -199,26 +184,33 @@ class Verifier:
             return await asyncio.to_thread(inspect_image, bytes(streamed.kept), sniffed)
         return Inspection(sniffed)
 
-    async def _decide(self, row: dict[str, Any], status: UploadStatus, reason: str) -> bool:
-        async with self.db.transaction():
-            decided = await sql.fetch(Upload, _DECIDE, status.value, reason[:300], row["id"])
+    async def _decide(self, row: ClaimedUpload, status: UploadStatus, reason: str) -> bool:
+        async with self.db.transaction() as tx:
+            decided = await tx.fetch(
+                sql.DECIDE_UPLOAD, sql.Id, status=status.value, reason=reason[:300], id=row.id
+            )
         return bool(decided)
 
     async def _record(
-        self, row: dict[str, Any], found: Inspection, key: str, thumbnail_key: str
+        self, row: ClaimedUpload, found: Inspection, key: str, thumbnail_key: str
     ) -> None:
         """Mark the upload verified and append it to the ledger, in one transaction (a
         concurrent append at the same place fails the unique index: tried again)."""
         for attempt in range(3):
             try:
-                async with self.db.transaction():
-                    if not await sql.fetch(
-                        Upload, _DECIDE, UploadStatus.VERIFIED.value, "", row["id"]
+                async with self.db.transaction() as tx:
+                    if not await tx.fetch(
+                        sql.DECIDE_UPLOAD,
+                        sql.Id,
+                        status=UploadStatus.VERIFIED.value,
+                        reason="",
+                        id=row.id,
                     ):
                         return  # decided meanwhile (another verifier after the lease)
                     await ledger.append(
-                        tenant_id=uuid_of(row["tenant"]),
-                        work_order_id=uuid_of(row["work_order"]),
+                        tx=tx,
+                        tenant_id=row.tenant,
+                        work_order_id=row.work_order,
                         fields=_entry(row, found, key, thumbnail_key),
                         now=self.clock(),
                     )
@@ -274,12 +266,12 @@ class _Streamed:
         return ""
 
 
-def _staged(row: dict[str, Any]) -> str:
+def _staged(row: ClaimedUpload) -> str:
     """Where the verifier checks an upload's bytes: a key no upload link reaches."""
-    return str(row["object_key"]).replace("quarantine/", "staging/", 1)
+    return row.object_key.replace("quarantine/", "staging/", 1)
 
 
-def _entry(row: dict[str, Any], found: Inspection, key: str, thumbnail_key: str) -> dict[str, Any]:
+def _entry(row: ClaimedUpload, found: Inspection, key: str, thumbnail_key: str) -> EvidenceFields:
     details: dict[str, Any] = dict(found.details)
     if found.width:
         details.update(width=found.width, height=found.height)
@@ -287,21 +279,21 @@ def _entry(row: dict[str, Any], found: Inspection, key: str, thumbnail_key: str)
         details["exif_captured_at"] = found.captured_at.isoformat()
     if found.latitude is not None:
         details.update(exif_latitude=found.latitude, exif_longitude=found.longitude)
-    if row["portal_link"] is not None:  # sent by the customer, not by staff
-        details["portal_link"] = str(row["portal_link"])
-    return {
-        "entry": "added",
-        "upload": row["id"],
-        "kind": row["kind"],
-        "requirement": row["requirement"],
-        "content_type": found.content_type,
-        "size": row["size"],
-        "sha256": row["sha256"],
-        "object_key": key,
-        "thumbnail_key": thumbnail_key,
-        "captured_at": row["captured_at"] or found.captured_at,
-        "latitude": row["latitude"] if row["latitude"] is not None else found.latitude,
-        "longitude": row["longitude"] if row["longitude"] is not None else found.longitude,
-        "recorded_by": row["created_by"],
-        "details": details,
-    }
+    if row.portal_link is not None:  # sent by the customer, not by staff
+        details["portal_link"] = str(row.portal_link)
+    return EvidenceFields(
+        entry="added",
+        upload=row.id,
+        kind=row.kind.value,
+        requirement=row.requirement,
+        content_type=found.content_type,
+        size=row.size,
+        sha256=row.sha256,
+        object_key=key,
+        thumbnail_key=thumbnail_key,
+        captured_at=row.captured_at or found.captured_at,
+        latitude=row.latitude if row.latitude is not None else found.latitude,
+        longitude=row.longitude if row.longitude is not None else found.longitude,
+        recorded_by=row.created_by,
+        details=details,
+    )

@@ -1,17 +1,23 @@
 """HTTP routes of the portal: dispatch roles make and revoke links; customers use them."""
 
-from typing import Any
+from typing import TypeAlias
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, SkipValidation
 
 from media import uploads
+from media.store import ObjectStore
 from mobile_contract import media
 from mobile_contract import portal as contract
 from portal import links, views
-from server.http import BEARER, DB, PORTAL_OPT, PORTAL_TOKEN, CurrentActor, CurrentPortal
-from server.state import AppServices
+from portal.uploads import RULES
+from web.http import BEARER, DB, PORTAL_OPT, PORTAL_TOKEN, CurrentActor, CurrentPortal
+
+# The app's object store, provided by server/app.py. Not validated per request: a Protocol
+# admits no isinstance check.
+Store: TypeAlias = SkipValidation[NamedDependency[ObjectStore]]
 
 
 class PortalLinkController(Controller):
@@ -65,16 +71,17 @@ class PortalController(Controller):
         data: JSONBody[media.UploadCreate],
         db: DB,
         portal: CurrentPortal,
-        request: Request[Any, Any, Any],
+        store: Store,
     ) -> Response[media.UploadSession]:
         """Declare a photo, video or document for the repair; answers where to PUT its bytes
         (201). The same ``client_key`` again answers the same session (200)."""
         session, created = await uploads.create(
             db=db,
-            store=AppServices.of(request).media,
+            store=store,
             actor=portal,
             work_order_id=portal.work_order_id,
             request=data,
+            rules=RULES,
         )
         return Response(session, status_code=201 if created else 200)
 
@@ -84,10 +91,9 @@ class PortalController(Controller):
         upload_id: FromPath[UUID],
         db: DB,
         portal: CurrentPortal,
-        request: Request[Any, Any, Any],
+        store: Store,
     ) -> media.UploadSession:
         """The upload, with fresh links for what has not arrived (resume)."""
-        store = AppServices.of(request).media
         return await uploads.show(db=db, store=store, actor=portal, upload_id=upload_id)
 
     @post("/uploads/{upload_id:uuid}/complete", status_code=200)
@@ -96,10 +102,11 @@ class PortalController(Controller):
         upload_id: FromPath[UUID],
         db: DB,
         portal: CurrentPortal,
-        request: Request[Any, Any, Any],
+        store: Store,
     ) -> media.UploadSession:
-        store = AppServices.of(request).media
-        return await uploads.complete(db=db, store=store, actor=portal, upload_id=upload_id)
+        return await uploads.complete(
+            db=db, store=store, actor=portal, upload_id=upload_id, rules=RULES
+        )
 
     @post("/uploads/{upload_id:uuid}/abort", status_code=200)
     async def abort_upload(
@@ -107,7 +114,6 @@ class PortalController(Controller):
         upload_id: FromPath[UUID],
         db: DB,
         portal: CurrentPortal,
-        request: Request[Any, Any, Any],
+        store: Store,
     ) -> media.UploadSession:
-        store = AppServices.of(request).media
         return await uploads.abort(db=db, store=store, actor=portal, upload_id=upload_id)

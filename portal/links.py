@@ -10,30 +10,20 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from kernel import sql
+import msgspec
+
 from kernel.clock import utcnow
 from kernel.context import DISPATCH_ROLES, Actor, PortalCaller, RequestMeta, require_role
 from kernel.db import Database
 from kernel.errors import DomainError, NotFound
-from kernel.rows import uuid_of
 from mobile_contract import portal as contract
 from mobile_contract.errors import ErrorCode
-from portal.tables import PortalLink
+from portal import sql
+from portal.sql import LinkRow
 from workorders import queries
 from workorders.timeline import Event, record_events
 
 TOKEN_PREFIX = "fpt_"
-
-_COLUMNS = (
-    "id, tenant, work_order, token_hash, contact_name, contact_phone, created_by, created_at,"
-    " expires_at, revoked_at"
-)
-_INSERT = f"INSERT INTO portal_link ({_COLUMNS})"
-_SELECT = f"SELECT {_COLUMNS} FROM portal_link WHERE tenant = {{}}"  # noqa: S608 - fixed text
-_BY_TOKEN = (
-    "SELECT id, tenant, work_order, expires_at, revoked_at FROM portal_link WHERE token_hash = {}"
-)
-_REVOKE = "UPDATE portal_link SET revoked_at = {} WHERE id = {} AND revoked_at IS NULL RETURNING id"
 
 
 def token_digest(token: str) -> str:
@@ -49,22 +39,23 @@ async def issue(
 ) -> contract.PortalLinkIssued:
     require_role(actor, DISPATCH_ROLES, "send portal links")
     token, now = TOKEN_PREFIX + secrets.token_urlsafe(32), utcnow()
-    row: dict[str, Any] = {
-        "id": uuid4(),
-        "tenant": actor.tenant_id,
-        "work_order": work_order_id,
-        "token_hash": token_digest(token),
-        "contact_name": request.contact_name,
-        "contact_phone": request.contact_phone,
-        "created_by": actor.user_id,
-        "created_at": now,
-        "expires_at": now + timedelta(days=request.valid_days),
-        "revoked_at": None,
-    }
-    async with db.transaction():
-        await queries.load_row(actor, work_order_id)  # in the caller's tenant, else 404
-        await sql.insert_rows(PortalLink, _INSERT, [list(row.values())])
+    row = LinkRow(
+        id=uuid4(),
+        tenant=actor.tenant_id,
+        work_order=work_order_id,
+        token_hash=token_digest(token),
+        contact_name=request.contact_name,
+        contact_phone=request.contact_phone,
+        created_by=actor.user_id,
+        created_at=now,
+        expires_at=now + timedelta(days=request.valid_days),
+        revoked_at=None,
+    )
+    async with db.transaction() as tx:
+        await queries.load_row(actor, work_order_id, reader=tx)  # in scope, else 404
+        await tx.execute(sql.INSERT_LINK, **msgspec.structs.asdict(row))
         await record_events(
+            tx,
             actor=actor,
             events=[
                 Event(
@@ -80,13 +71,10 @@ async def issue(
 
 async def list_links(*, db: Database, actor: Actor, work_order_id: UUID) -> contract.PortalLinkList:
     require_role(actor, DISPATCH_ROLES, "see portal links")
-    async with db.snapshot():
-        await queries.load_row(actor, work_order_id)
-        rows = await sql.fetch(
-            PortalLink,
-            _SELECT + " AND work_order = {} ORDER BY created_at DESC",
-            actor.tenant_id,
-            work_order_id,
+    async with db.snapshot() as reader:
+        await queries.load_row(actor, work_order_id, reader=reader)
+        rows = await reader.fetch(
+            sql.WORK_ORDER_LINKS, LinkRow, tenant=actor.tenant_id, work_order=work_order_id
         )
     now = utcnow()
     return contract.PortalLinkList(items=[_link(row, now) for row in rows])
@@ -96,41 +84,40 @@ async def revoke(*, db: Database, actor: Actor, link_id: UUID) -> contract.Porta
     """The link stops working at once; revoking it again changes nothing."""
     require_role(actor, DISPATCH_ROLES, "revoke portal links")
     now = utcnow()
-    async with db.transaction():
-        row = await sql.fetch_one(PortalLink, _SELECT + " AND id = {}", actor.tenant_id, link_id)
+    async with db.transaction() as tx:
+        row = await tx.fetch_one(sql.LINK, LinkRow, tenant=actor.tenant_id, id=link_id)
         if row is None:
             raise NotFound("portal link", link_id)
-        if row["revoked_at"] is None and await sql.fetch(PortalLink, _REVOKE, now, link_id):
-            row = {**row, "revoked_at": now}
+        if row.revoked_at is None and await tx.fetch(sql.REVOKE, sql.Id, now=now, id=link_id):
+            row = msgspec.structs.replace(row, revoked_at=now)
             await record_events(
+                tx,
                 actor=actor,
                 events=[
                     Event(
-                        work_order_id=uuid_of(row["work_order"]),
+                        work_order_id=row.work_order,
                         action="portal_link_revoked",
                         now=now,
                         before=_audited(row),
                     )
                 ],
             )
-        elif row["revoked_at"] is None:  # a concurrent revoke won: answer its time
-            row = await sql.fetch_one(
-                PortalLink, _SELECT + " AND id = {}", actor.tenant_id, link_id
-            )
+        elif row.revoked_at is None:  # a concurrent revoke won: answer its time
+            row = await tx.fetch_one(sql.LINK, LinkRow, tenant=actor.tenant_id, id=link_id)
             assert row is not None  # links are never deleted
     return _link(row, now)
 
 
-async def authenticate(*, token: str, meta: RequestMeta) -> PortalCaller:
+async def authenticate(*, db: Database, token: str, meta: RequestMeta) -> PortalCaller:
     """The caller a portal token stands for; anything else is a 401 the customer can act on."""
-    row = await sql.fetch_one(PortalLink, _BY_TOKEN, token_digest(token))
-    if row is None or row["revoked_at"] is not None:
+    row = await db.fetch_one(sql.TOKEN_HOLDER, sql.TokenHolder, token_hash=token_digest(token))
+    if row is None or row.revoked_at is not None:
         raise DomainError(
             ErrorCode.TOKEN_INVALID,
             "This portal link is not valid (or was withdrawn); ask the service company for a "
             "new one.",
         )
-    expires_at: datetime = row["expires_at"]
+    expires_at = row.expires_at
     if expires_at <= utcnow():
         raise DomainError(
             ErrorCode.TOKEN_EXPIRED,
@@ -138,31 +125,31 @@ async def authenticate(*, token: str, meta: RequestMeta) -> PortalCaller:
             "new one.",
         )
     return PortalCaller(
-        tenant_id=uuid_of(row["tenant"]),
-        work_order_id=uuid_of(row["work_order"]),
-        link_id=uuid_of(row["id"]),
+        tenant_id=row.tenant,
+        work_order_id=row.work_order,
+        link_id=row.id,
         expires_at=expires_at,
         meta=meta,
     )
 
 
-def _audited(row: dict[str, Any]) -> dict[str, Any]:
+def _audited(row: LinkRow) -> dict[str, Any]:
     return {
-        "portal_link": str(row["id"]),
-        "contact_name": row["contact_name"],
-        "expires_at": row["expires_at"].isoformat(),
+        "portal_link": str(row.id),
+        "contact_name": row.contact_name,
+        "expires_at": row.expires_at.isoformat(),
     }
 
 
-def _link(row: dict[str, Any], now: datetime) -> contract.PortalLink:
+def _link(row: LinkRow, now: datetime) -> contract.PortalLink:
     return contract.PortalLink(
-        id=uuid_of(row["id"]),
-        work_order_id=uuid_of(row["work_order"]),
-        contact_name=row["contact_name"],
-        contact_phone=row["contact_phone"],
-        created_by_id=uuid_of(row["created_by"]) if row["created_by"] else None,
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        revoked_at=row["revoked_at"],
-        active=row["revoked_at"] is None and row["expires_at"] > now,
+        id=row.id,
+        work_order_id=row.work_order,
+        contact_name=row.contact_name,
+        contact_phone=row.contact_phone,
+        created_by_id=row.created_by,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        active=row.revoked_at is None and row.expires_at > now,
     )

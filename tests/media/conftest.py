@@ -16,7 +16,7 @@ from tests.s3 import STORES, s3_config
 class StoreUnderTest:
     store: ObjectStore
     http: httpx.AsyncClient  # reaches the store's signed links
-    checks_signatures: bool  # moto accepts any signature and expiry (DESIGN.md)
+    checks_signatures: bool  # moto accepts any signature and expiry
 
 
 @pytest.fixture(params=STORES)

@@ -8,11 +8,17 @@ from typing import Any
 
 import pytest
 
-from kernel import sql
-from media.tables import Upload
+from kernel.statements import Statement
+from media.sql import UploadRow
 from tests.factories import World
 
 MIB = 1 << 20
+UPLOAD = Statement(
+    "SELECT id, tenant, work_order, created_by, portal_link, client_key, kind, requirement,"
+    " content_type, size, sha256, captured_at, latitude, longitude, object_key, store_upload_id,"
+    " part_size, part_count, status, rejection_reason, created_at, expires_at, completed_at"
+    " FROM media_upload WHERE id = :id"
+)
 pytestmark = pytest.mark.usefixtures("each_store")
 
 
@@ -109,14 +115,15 @@ async def test_a_complete_whose_outcome_was_lost_completes_again(world: World) -
         start = (part["number"] - 1) * 8 * MIB
         await put(world, part["url"], data[start : start + part["size"]])
     store = world.client.app.state.services.media
-    row = (await sql.fetch(Upload, "SELECT * FROM media_upload WHERE id = {}", session["id"]))[0]
-    held = await store.list_parts(key=row["object_key"], upload_id=row["store_upload_id"])
-    await store.complete_multipart(
-        key=row["object_key"], upload_id=row["store_upload_id"], parts=held
+    row = await world.client.app.state.services.db.fetch_one(
+        UPLOAD, UploadRow, id=uuid.UUID(session["id"])
     )
+    assert row is not None
+    held = await store.list_parts(key=row.object_key, upload_id=row.store_upload_id)
+    await store.complete_multipart(key=row.object_key, upload_id=row.store_upload_id, parts=held)
     done = await call(world, "eng_a", session["id"], "complete")
     assert done["status"] == "uploaded"
-    assert (await store.stat(key=row["object_key"])).size == len(data)
+    assert (await store.stat(key=row.object_key)).size == len(data)
 
 
 async def test_limits_are_checked_when_declared_and_when_the_bytes_arrive(

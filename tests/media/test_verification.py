@@ -5,7 +5,6 @@ import asyncio
 import dataclasses
 import hashlib
 import io
-import json
 import os
 import struct
 import uuid
@@ -17,11 +16,11 @@ import pytest
 from minio.error import S3Error
 from PIL import ExifTags, Image
 
-from kernel import sql
 from kernel.clock import utcnow
+from kernel.statements import Statement
 from media import ledger
+from media.sql import EvidenceRow
 from media.store import S3Config, S3Store
-from media.tables import Evidence
 from media.verify import Verifier
 from tests.factories import World
 from tests.media import samples
@@ -54,6 +53,17 @@ def png_bomb() -> bytes:
     return bytes(data)
 
 
+ALTER = Statement("UPDATE media_evidence SET sha256 = :sha256 WHERE id = :id")
+
+
+async def chain(world: World, work_order_id: str) -> list[EvidenceRow]:
+    """The work order's ledger, as the database holds it."""
+    async with world.client.app.state.services.db.snapshot() as reader:
+        return await ledger.chain(
+            reader, tenant_id=world.tenant_id, work_order_id=uuid.UUID(work_order_id)
+        )
+
+
 async def verify_all(world: World) -> int:
     services = world.client.app.state.services
     verifier, handled = Verifier(db=services.db, store=services.media), 0
@@ -77,32 +87,31 @@ async def test_a_photo_is_verified_promoted_and_chained(world: World) -> None:
     await upload(world, wo, jpeg((640, 480)), requirement="photo_after")
     assert await verify_all(world) >= 2  # (and what earlier tests left in the shared database)
     assert (await call(world, "eng_a", first))["status"] == "verified"
-    entries = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
-    assert [(e["seq"], e["requirement"]) for e in entries] == [
+    entries = await chain(world, wo)
+    assert [(e.seq, e.requirement) for e in entries] == [
         (1, "photo_before"),
         (2, "photo_after"),
     ]
     entry = entries[0]
-    assert (entry["content_type"], entry["size"]) == ("image/jpeg", len(photo))
-    assert entry["sha256"] == hashlib.sha256(photo).hexdigest()
-    assert abs(entry["latitude"] - 31.23) < 0.001  # from EXIF: the app sent no position
-    assert entry["prev_hash"] == ledger.GENESIS
-    assert entries[1]["prev_hash"] == entry["entry_hash"]
+    assert (entry.content_type, entry.size) == ("image/jpeg", len(photo))
+    assert entry.sha256 == hashlib.sha256(photo).hexdigest()
+    assert abs(entry.latitude - 31.23) < 0.001  # from EXIF: the app sent no position
+    assert entry.prev_hash == ledger.GENESIS
+    assert entries[1].prev_hash == entry.entry_hash
     assert ledger.check_chain(entries) == []
     # Out of quarantine, into evidence; the thumbnail carries no EXIF (no GPS leaks out).
     store = world.client.app.state.services.media
     assert await store.stat(key=f"quarantine/{world.tenant_id}/{wo}/{first}") is None
-    stored = b"".join([c async for c in store.read(key=entry["object_key"])])
+    stored = b"".join([c async for c in store.read(key=entry.object_key)])
     assert stored == photo
-    thumbnail = b"".join([c async for c in store.read(key=entry["thumbnail_key"])])
+    thumbnail = b"".join([c async for c in store.read(key=entry.thumbnail_key)])
     with Image.open(io.BytesIO(thumbnail)) as shown:
         assert max(shown.size) == 320
         assert dict(shown.getexif()) == {}
     # Changing an entry behind the API's back breaks the chain, and says where.
-    await sql.fetch(
-        Evidence, "UPDATE media_evidence SET sha256 = {} WHERE id = {}", "0" * 64, entry["id"]
-    )
-    entries = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
+    db = world.client.app.state.services.db
+    await db.execute(ALTER, sha256="0" * 64, id=entry.id)
+    entries = await chain(world, wo)
     assert ledger.check_chain(entries) == ["entry 1 was altered"]
 
 
@@ -125,7 +134,7 @@ async def test_bad_bytes_are_rejected_with_a_reason_and_never_promoted(world: Wo
             continue
         assert shown["status"] == "rejected"
         assert reason in shown["rejection_reason"]
-    entries = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
+    entries = await chain(world, wo)
     assert len(entries) == 1  # only the good one is evidence
 
 
@@ -164,17 +173,15 @@ async def test_verified_evidence_is_retained_where_the_bucket_locks_objects(
         await Verifier(db=services.db, store=store).run_once()
     finally:
         world.client.app.state.services = services
-    (entry,) = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
-    details = (
-        json.loads(entry["details"]) if isinstance(entry["details"], str) else entry["details"]
-    )
+    (entry,) = await chain(world, wo)
+    details = entry.details
     until = datetime.fromisoformat(details["retained_until"])
     assert until > utcnow() + timedelta(days=1000)
     version = (
-        await asyncio.to_thread(store.client.stat_object, bucket, entry["object_key"])
+        await asyncio.to_thread(store.client.stat_object, bucket, entry.object_key)
     ).version_id
     with pytest.raises(S3Error, match="AccessDenied"):
-        await asyncio.to_thread(store.client.remove_object, bucket, entry["object_key"], version)
+        await asyncio.to_thread(store.client.remove_object, bucket, entry.object_key, version)
 
 
 async def test_bytes_swapped_while_verifying_never_become_evidence(world: World) -> None:
@@ -196,11 +203,9 @@ async def test_bytes_swapped_while_verifying_never_become_evidence(world: World)
     verifier._inspect = swapped_meanwhile  # type: ignore[method-assign]
     while await verifier.run_once():
         pass
-    (entry,) = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
-    stored = b"".join([c async for c in services.media.read(key=entry["object_key"])])
-    assert (
-        hashlib.sha256(stored).hexdigest() == entry["sha256"] == hashlib.sha256(photo).hexdigest()
-    )
+    (entry,) = await chain(world, wo)
+    stored = b"".join([c async for c in services.media.read(key=entry.object_key)])
+    assert hashlib.sha256(stored).hexdigest() == entry.sha256 == hashlib.sha256(photo).hexdigest()
 
 
 async def test_a_verifier_that_died_after_staging_loses_nothing(world: World) -> None:
@@ -214,8 +219,8 @@ async def test_a_verifier_that_died_after_staging_loses_nothing(world: World) ->
     await store.delete(key=quarantined)
     await verify_all(world)
     assert (await call(world, "eng_a", upload_id))["status"] == "verified"
-    (entry,) = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
-    assert entry["sha256"] == hashlib.sha256(photo).hexdigest()
+    (entry,) = await chain(world, wo)
+    assert entry.sha256 == hashlib.sha256(photo).hexdigest()
 
 
 async def test_each_upload_of_a_batch_gets_a_full_lease_and_a_lapsed_one_is_let_go(
@@ -226,7 +231,7 @@ async def test_each_upload_of_a_batch_gets_a_full_lease_and_a_lapsed_one_is_let_
     services, start = world.client.app.state.services, utcnow()
     now = [start]
     slow = Verifier(db=services.db, store=services.media, clock=lambda: now[0], batch_size=1000)
-    claimed = {str(row["id"]): row for row in await slow._claim()}
+    claimed = {str(row.id): row for row in await slow._claim()}
     assert {first, second} <= set(claimed)
     # Nine minutes into the batch (lease: ten), the first upload's turn comes: renewed.
     now[0] = start + timedelta(minutes=9)
@@ -235,7 +240,7 @@ async def test_each_upload_of_a_batch_gets_a_full_lease_and_a_lapsed_one_is_let_
     other = Verifier(
         db=services.db, store=services.media, clock=lambda: start + timedelta(minutes=11)
     )
-    taken = {str(row["id"]) for row in await other._claim()}
+    taken = {str(row.id) for row in await other._claim()}
     assert second in taken
     assert first not in taken
     # The slow verifier's turn for the second: no longer its own, it lets it go.
@@ -264,8 +269,8 @@ async def test_a_verification_that_fails_midway_keeps_the_bytes_for_the_next_try
     while await later.run_once():
         pass
     assert (await call(world, "eng_a", upload_id))["status"] == "verified"
-    (entry,) = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
-    assert entry["sha256"] == hashlib.sha256(photo).hexdigest()
+    (entry,) = await chain(world, wo)
+    assert entry.sha256 == hashlib.sha256(photo).hexdigest()
     staged = f"staging/{world.tenant_id}/{wo}/{upload_id}"
     assert await services.media.stat(key=staged) is None  # dropped once decided
 
@@ -298,7 +303,7 @@ async def test_polyglots_are_rejected_and_well_formed_containers_verified(world:
             continue
         assert shown["status"] == "rejected"
         assert reason in shown["rejection_reason"]
-    entries = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
+    entries = await chain(world, wo)
     assert len(entries) == 4  # never the polyglots
     store = world.client.app.state.services.media
     for upload_id in (u for u, reason in cases.items() if reason):
@@ -312,5 +317,5 @@ async def test_a_49_megapixel_png_is_verified_without_its_pixels_in_memory(world
     upload_id = await upload(world, wo, data, content_type="image/png")
     assert await verify_all(world) >= 1
     assert (await call(world, "eng_a", upload_id))["status"] == "verified"
-    (entry,) = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo))
-    assert entry["thumbnail_key"] == ""  # too large to decode within the budget: no thumbnail
+    (entry,) = await chain(world, wo)
+    assert entry.thumbnail_key == ""  # too large to decode within the budget: no thumbnail

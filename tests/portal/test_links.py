@@ -1,13 +1,15 @@
 """Portal links: dispatch roles make, list and revoke them; a link's token opens the portal
 routes of its one work order and nothing else, until it is revoked or expires."""
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from kernel import sql
 from kernel.clock import utcnow
-from portal.tables import PortalLink
+from kernel.statements import Statement
 from tests.factories import World
+
+EXPIRE = Statement("UPDATE portal_link SET expires_at = :now WHERE id = :id")
 
 
 async def issue(world: World, wo: str, who: str = "dispatcher", expect: int = 201) -> Any:
@@ -82,11 +84,8 @@ async def test_a_revoked_or_expired_link_stops_at_once(world: World) -> None:
     assert gone["error"]["code"] == "token_invalid"
     assert "new one" in gone["error"]["message"]
 
-    await sql.fetch(
-        PortalLink,
-        "UPDATE portal_link SET expires_at = {} WHERE id = {}",
-        utcnow() - timedelta(seconds=1),
-        expired["link"]["id"],
+    await world.client.app.state.services.db.execute(
+        EXPIRE, now=utcnow() - timedelta(seconds=1), id=uuid.UUID(expired["link"]["id"])
     )
     late = await portal_get(world, expired["token"], expect=401)
     assert late["error"]["code"] == "token_expired"

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from media import customers, ledger
+from portal import uploads as portal_uploads
 from tests.factories import World, sample_image
 from tests.media import samples
 from tests.media.test_uploads import declaration as engineers_declaration
-from tests.media.test_verification import verify_all
+from tests.media.test_verification import chain, verify_all
 
 MIB = 1 << 20
 pytestmark = pytest.mark.usefixtures("each_store")
@@ -62,13 +62,13 @@ async def test_a_customer_sends_a_video_in_parts_and_it_becomes_evidence(world: 
 
     shown = await portal(world, link, "GET", "/work-order", 200)
     assert [(u["id"], u["status"]) for u in shown["uploads"]] == [(session["id"], "verified")]
-    assert shown["uploads_left"] == customers.PORTAL_MAX_UPLOADS - 1
+    assert shown["uploads_left"] == portal_uploads.PORTAL_MAX_UPLOADS - 1
     # In the ledger, marked as the customer's, and shown to the engineer with the work order.
-    entries = await ledger.chain(tenant_id=world.tenant_id, work_order_id=uuid.UUID(wo["id"]))
+    entries = await chain(world, wo["id"])
     assert len(entries) == 1
     entry = entries[0]
-    assert entry["sha256"] == hashlib.sha256(data).hexdigest()
-    assert entry["recorded_by"] is None
+    assert entry.sha256 == hashlib.sha256(data).hexdigest()
+    assert entry.recorded_by is None
     evidence = await world.call("eng_a", "GET", f"/api/v1/work-orders/{wo['id']}/evidence")
     shown_entry = evidence.json()["entries"][0]
     link_id = (
@@ -143,7 +143,7 @@ async def test_a_link_reaches_only_its_own_uploads(world: World, other_world: Wo
 async def test_a_retried_declaration_is_the_same_session_and_the_quota_holds(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(customers, "PORTAL_MAX_UPLOADS", 2)
+    monkeypatch.setattr(portal_uploads, "PORTAL_MAX_UPLOADS", 2)
     wo = await world.create_work_order()
     link, other_link = await world.portal_link(wo["id"]), await world.portal_link(wo["id"])
     bodies = [declaration(video(2048)) for _ in range(3)]
@@ -169,7 +169,7 @@ async def test_a_retried_declaration_is_the_same_session_and_the_quota_holds(
 async def test_parallel_declarations_cannot_pass_the_quota_together(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(customers, "PORTAL_MAX_UPLOADS", 3)
+    monkeypatch.setattr(portal_uploads, "PORTAL_MAX_UPLOADS", 3)
     wo = await world.create_work_order()
     link = await world.portal_link(wo["id"])
     answers = await asyncio.gather(
