@@ -6,7 +6,10 @@ from mobile_contract.errors import ErrorCode
 
 
 class DomainError(Exception):
-    """A refusal the caller can act on, carrying a stable code and details."""
+    """A refusal the caller can act on, carrying a stable code and details; ``retry_after``
+    (seconds) becomes a ``Retry-After`` header where waiting is the remedy."""
+
+    retry_after: int | None = None
 
     def __init__(
         self, code: ErrorCode, message: str, details: dict[str, Any] | None = None

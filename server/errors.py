@@ -2,8 +2,10 @@
 
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -11,10 +13,12 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    SerializationException,
     TooManyRequestsException,
     ValidationException,
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.serialization import decode_json, decode_msgpack
 
 from kernel.errors import DomainError
 from mobile_contract.errors import ErrorBody, ErrorCode, ErrorEnvelope
@@ -23,6 +27,8 @@ from server.request_meta import trace_id_of
 
 log = logging.getLogger("fieldops.errors")
 
+#: The HTTP status of every error code: the one table (OpenAPI documents it, tests check that
+#: every code is in it). Litestar's generic 4xx keep their own status (see ``classify``).
 STATUS: dict[ErrorCode, int] = {
     ErrorCode.MALFORMED_JSON: 400,
     ErrorCode.VALIDATION_FAILED: 422,
@@ -57,9 +63,8 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.QUOTA_EXCEEDED: 403,
 }
 
-_MALFORMED_MARKERS = ("malformed", "json is", "input data was truncated", "invalid utf-8")
-
-
+# Field names come from msgspec's "... - at `$.path`" and "missing required field `name`"
+# wording: the details name the field; they never choose the error code.
 _AT_PATH = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`$")
 _MISSING = re.compile(r"missing required field `(?P<name>[^`]+)`")
 
@@ -82,17 +87,16 @@ def _field_error(item: dict[str, Any]) -> dict[str, str]:
     return {"field": field, "source": source, "message": readable(message)}
 
 
-def _validation(exc: ValidationException) -> tuple[ErrorCode, str, dict[str, Any]]:
+def _validation(exc: ValidationException) -> ErrorBody:
+    """Litestar's ValidationException: the JSON was read, its values do not fit the signature
+    (body, query, path or header; its ``__cause__`` is a ``msgspec.ValidationError``)."""
     items = exc.extra if isinstance(exc.extra, list) else []
     errors = [_field_error(item) for item in items if isinstance(item, dict)]
-    text = " ".join([str(exc.detail), *(e["message"] for e in errors)]).lower()
-    if any(marker in text for marker in _MALFORMED_MARKERS):
-        return ErrorCode.MALFORMED_JSON, "The request body is not valid JSON.", {"errors": errors}
     fields = ", ".join(e["field"] or e["message"] for e in errors) or "the request"
-    return (
-        ErrorCode.VALIDATION_FAILED,
-        f"The request is not valid: check {fields}.",
-        {"errors": errors},
+    return ErrorBody(
+        code=ErrorCode.VALIDATION_FAILED,
+        message=f"The request is not valid: check {fields}.",
+        details={"errors": errors},
     )
 
 
@@ -109,18 +113,59 @@ _HTTP_CODES: tuple[tuple[type[HTTPException], ErrorCode, str], ...] = (
     (TooManyRequestsException, ErrorCode.RATE_LIMITED, "Too many requests; slow down."),
 )
 
+# Litestar's readers of a request body (``Request.json()`` / ``.msgpack()``). msgspec raises
+# RecursionError and UnicodeDecodeError from inside them unwrapped.
+_BODY_DECODERS = frozenset({decode_json.__code__, decode_msgpack.__code__})
 
-# msgspec's message when a document nests deeper than the interpreter's recursion limit lets
-# it decode (about 1,000 levels, less the stack in use); raised while Litestar reads the body.
-_TOO_DEEP = "while deserializing"
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it was raised from or while handling, innermost last."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+
+
+def _raised_by_body_decoder(exc: BaseException) -> bool:
+    """Whether ``exc`` came out of the C decoder Litestar calls on the request body: the
+    innermost Python frame of its traceback is that call."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code in _BODY_DECODERS
+
+
+def _unreadable_body(exc: HTTPException) -> ErrorBody | None:
+    """Litestar wraps a body it cannot decode as ``ClientException`` from
+    ``SerializationException`` from ``msgspec.DecodeError`` (routes/http.py). A
+    ``msgspec.ValidationError`` (a DecodeError subclass) there means well-formed JSON that a
+    typed decode refused: not malformed, so it falls through to the generic 4xx."""
+    chain = list(_causes(exc))
+    if not any(isinstance(e, SerializationException) for e in chain):
+        return None
+    if any(isinstance(e, msgspec.ValidationError) for e in chain):
+        return None
+    return ErrorBody(
+        code=ErrorCode.MALFORMED_JSON,
+        message=f"The request body is not valid JSON: {exc.detail}",
+    )
 
 
 def classify(exc: Exception) -> tuple[int, ErrorBody]:
-    """Turn any exception into (status, error body)."""
-    if isinstance(exc, RecursionError) and _TOO_DEEP in str(exc):
-        # The client's document, not our bug: a 400 it can act on, not a 500 with a traceback.
-        # Any other RecursionError stays a 500 (logged), as it would be a bug of ours.
-        return 400, ErrorBody(
+    """Turn any exception into (status, error body), by the exception's type and causes."""
+    if isinstance(exc, RecursionError) and _raised_by_body_decoder(exc):
+        # The type cannot decide here: msgspec reports a document nested deeper than the
+        # interpreter's recursion limit lets it decode with a plain RecursionError, the same
+        # type as a recursion bug of ours. Where it was raised decides: out of Litestar's body
+        # decoder it is the client's document (a 400 it can act on); any other RecursionError
+        # stays a 500 (logged), as it would be a bug of ours.
+        return STATUS[ErrorCode.MALFORMED_JSON], ErrorBody(
             code=ErrorCode.MALFORMED_JSON,
             message="The request body is not valid JSON for this API: it nests too deeply. "
             "Send documents nested at most a few levels deep.",
@@ -128,11 +173,11 @@ def classify(exc: Exception) -> tuple[int, ErrorBody]:
     if isinstance(exc, DomainError):
         return STATUS[exc.code], ErrorBody(code=exc.code, message=exc.message, details=exc.details)
     if isinstance(exc, ValidationException):
-        code, message, details = _validation(exc)
-        return STATUS[code], ErrorBody(code=code, message=message, details=details)
+        return STATUS[ErrorCode.VALIDATION_FAILED], _validation(exc)
     if isinstance(exc, UnicodeDecodeError):
-        # msgspec raises this (not a DecodeError) for invalid UTF-8 inside a JSON body.
-        return 400, ErrorBody(
+        # msgspec raises this (not a DecodeError) for invalid UTF-8 inside a JSON body, and
+        # Litestar lets it through unwrapped.
+        return STATUS[ErrorCode.MALFORMED_JSON], ErrorBody(
             code=ErrorCode.MALFORMED_JSON,
             message="The request body is not valid JSON: it is not valid UTF-8.",
         )
@@ -140,11 +185,10 @@ def classify(exc: Exception) -> tuple[int, ErrorBody]:
         if isinstance(exc, kind):
             return exc.status_code, ErrorBody(code=code, message=message)
     if isinstance(exc, HTTPException) and exc.status_code < 500:
-        if exc.status_code == 400 and any(m in str(exc.detail).lower() for m in _MALFORMED_MARKERS):
-            return 400, ErrorBody(
-                code=ErrorCode.MALFORMED_JSON,
-                message=f"The request body is not valid JSON: {exc.detail}",
-            )
+        if unreadable := _unreadable_body(exc):
+            return STATUS[ErrorCode.MALFORMED_JSON], unreadable
+        # Any other client error Litestar raises (a bad Content-Length, an invalid multipart
+        # body...) keeps Litestar's status; only the status code tells these apart.
         code = (
             ErrorCode.UNSUPPORTED_MEDIA_TYPE
             if exc.status_code == 415
@@ -168,4 +212,6 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     headers = {"X-Trace-Id": trace_id}
     if isinstance(exc, HTTPException) and exc.headers:
         headers.update(exc.headers)
+    if isinstance(exc, DomainError) and exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
     return Response(ErrorEnvelope(error=body), status_code=status, headers=headers)
