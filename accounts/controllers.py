@@ -1,54 +1,37 @@
 """HTTP routes for auth, the caller's identity, users and teams (thin: decode, call, return)."""
 
-from typing import Any
+from typing import TypeAlias
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from accounts import auth, services
-from accounts.throttle import LoginPolicy, LoginThrottled
+from accounts.throttle import LoginPolicy
+from accounts.tokens import TokenConfig
 from mobile_contract import auth as contract
 from mobile_contract.enums import Role
-from mobile_contract.errors import ErrorEnvelope
-from server.errors import handle_exception
-from server.http import BEARER, DB, CurrentActor, Tokens
-from server.state import AppServices
+from web.http import BEARER, DB, CurrentActor
+
+# Provided by the composition root (server/app.py), which builds both from the settings.
+Tokens: TypeAlias = NamedDependency[TokenConfig]
+Policy: TypeAlias = NamedDependency[LoginPolicy]
 
 PUBLIC = {"exclude_from_auth": True}
-
-
-def login_policy(request: Request[Any, Any, Any]) -> LoginPolicy:
-    settings = AppServices.of(request).settings
-    return LoginPolicy(
-        free_failures=settings.login_free_failures,
-        max_delay_seconds=settings.login_max_delay_seconds,
-        window_seconds=settings.login_failure_window_seconds,
-        burst_failures=settings.login_burst_failures,
-        burst_window_seconds=settings.login_burst_window_seconds,
-    )
-
-
-def throttled(request: Request[Any, Any, Any], exc: LoginThrottled) -> Response[ErrorEnvelope]:
-    """The usual error envelope, plus ``Retry-After`` (the one mapping, server/errors.py, has
-    no headers for domain errors)."""
-    response = handle_exception(request, exc)
-    response.headers["Retry-After"] = str(exc.retry_after)
-    return response
 
 
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
-    exception_handlers = {LoginThrottled: throttled}
 
     @post("/login", opt=PUBLIC, status_code=200)
     async def login(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[contract.LoginRequest],
         db: DB,
         tokens: Tokens,
+        login_policy: Policy,
     ) -> contract.TokenPair:
         """Password login; the refresh token is bound to ``device_id``. After repeated
         failures an account name waits before each attempt (429 ``rate_limited``,
@@ -60,7 +43,7 @@ class AuthController(Controller):
             username=data.username,
             password=data.password,
             device_id=data.device_id,
-            policy=login_policy(request),
+            policy=login_policy,
         )
 
     @post("/refresh", opt=PUBLIC, status_code=200)

@@ -54,7 +54,7 @@ async def create_tenant(*, db: Database, args: argparse.Namespace) -> None:
 async def create_user(*, db: Database, args: argparse.Namespace) -> None:
     password = args.password or os.environ.get("FIELDOPS_NEW_PASSWORD", "")
     try:
-        tenant_id = await accounts.tenant_id_for(slug=args.tenant)
+        tenant_id = await accounts.tenant_id_for(db=db, slug=args.tenant)
         data = auth_contract.UserCreate(
             username=args.username,
             display_name=args.display_name,
@@ -78,7 +78,7 @@ def _actor(
 
 async def demo(*, db: Database, args: argparse.Namespace) -> None:  # noqa: ARG001
     try:
-        await accounts.tenant_id_for(slug=DEMO_TENANT)
+        await accounts.tenant_id_for(db=db, slug=DEMO_TENANT)
     except DomainError:
         await _build_demo(db)
     print_demo_credentials()

@@ -20,15 +20,14 @@ from accounts.controllers import AuthController
 from accounts.tokens import TokenConfig
 from device_registry.controllers import CONTROLLERS as DEVICE_ROUTES
 from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
-from kernel.db import Database
 from media.controllers import CONTROLLERS as MEDIA_ROUTES
 from mobile_contract import CONTRACT_VERSION
 from portal.controllers import PortalController, PortalLinkController
 from push.controllers import CONTROLLERS as PUSH_ROUTES
+from server import wiring
 from server.auth import BearerAuthMiddleware
 from server.errors import handle_exception
 from server.health import HealthController
-from server.http import is_portal_route
 from server.media import build_store, build_verifier
 from server.openapi import document_errors
 from server.relay import build_relay
@@ -36,14 +35,17 @@ from server.request_meta import rate_limit_key, send_trace_id
 from server.settings import Settings
 from server.state import (
     AppServices,
-    provide_actor,
+    login_policy,
     provide_db,
-    provide_portal,
+    provide_login_policy,
+    provide_store,
     provide_tokens,
 )
 from server.tables import ALL_TABLES
 from server.versioning import check_client_versions, send_contract_version
 from sync.controllers import CONTROLLERS as SYNC_ROUTES
+from web.callers import provide_actor, provide_portal
+from web.http import is_portal_route
 from workorders.controllers import CONTROLLERS as WORK_ORDER_ROUTES
 
 log = logging.getLogger("fieldops.server")
@@ -63,7 +65,7 @@ async def stop_task(task: "asyncio.Task[None]", what: str, grace_seconds: float 
 
 
 def create_app(settings: Settings) -> Litestar:
-    db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
+    db = wiring.database(settings.database_url, pool_size=settings.db_pool_size)
     services = AppServices(
         settings=settings,
         db=db,
@@ -73,6 +75,7 @@ def create_app(settings: Settings) -> Litestar:
             refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
         ),
         media=build_store(settings),
+        login_policy=login_policy(settings),
     )
 
     relay = build_relay(db=db, settings=settings)
@@ -80,7 +83,7 @@ def create_app(settings: Settings) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        db.bind(ALL_TABLES)
+        db.bind(ALL_TABLES)  # the tables are global: bind them to this app's engine again
         await db.start()
         workers = (
             [asyncio.create_task(relay.run()), asyncio.create_task(verifier.run())]
@@ -136,6 +139,8 @@ def create_app(settings: Settings) -> Litestar:
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "tokens": Provide(provide_tokens, sync_to_thread=False),
+            "login_policy": Provide(provide_login_policy, sync_to_thread=False),
+            "store": Provide(provide_store, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
             "portal": Provide(provide_portal, sync_to_thread=False),
         },

@@ -14,9 +14,9 @@ from accounts import auth
 from kernel.errors import DomainError
 from mobile_contract.errors import ErrorCode
 from portal import links
-from server.http import is_portal_route
 from server.request_meta import capture
 from server.state import AppServices
+from web.http import is_portal_route
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -48,7 +48,9 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
                 else "A portal link token opens only the customer portal (/api/v1/portal).",
             )
         if portal_route:
-            caller = await links.authenticate(token=token, meta=meta)
+            caller = await links.authenticate(db=services.db, token=token, meta=meta)
             return AuthenticationResult(user=caller, auth=token)
-        actor = await auth.authenticate(config=services.tokens, token=token, meta=meta)
+        actor = await auth.authenticate(
+            db=services.db, config=services.tokens, token=token, meta=meta
+        )
         return AuthenticationResult(user=actor, auth=token)

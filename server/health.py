@@ -7,7 +7,7 @@ from litestar import Controller, Response, get
 from mobile_contract import CONTRACT_VERSION
 from mobile_contract.errors import ErrorBody, ErrorCode, ErrorEnvelope
 from mobile_contract.system import Health
-from server.http import DB
+from web.http import DB
 
 PUBLIC = {"exclude_from_auth": True}
 log = logging.getLogger("fieldops.health")

@@ -35,7 +35,7 @@ from litestar.routes import HTTPRoute
 
 from mobile_contract.errors import ErrorCode, ErrorEnvelope
 from server.errors import STATUS
-from server.http import PORTAL_OPT
+from web.http import PORTAL_OPT
 
 C = ErrorCode
 

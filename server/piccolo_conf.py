@@ -7,7 +7,7 @@ import os
 
 from piccolo.conf.apps import AppRegistry
 
-from kernel.db import create_engine
+from kernel.engines import create_engine
 from server.settings import Settings
 
 PICCOLO_APPS = [

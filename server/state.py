@@ -1,4 +1,8 @@
-"""What the app factory builds once and handlers reach through dependency injection."""
+"""What the app factory builds once and handlers reach through dependency injection.
+
+The providers here hand out what the composition root built; the caller's providers
+(``actor``, ``portal``) live in the edge package ``web``.
+"""
 
 from dataclasses import dataclass
 from typing import Any
@@ -6,13 +10,10 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 
+from accounts.throttle import LoginPolicy
 from accounts.tokens import TokenConfig
-from kernel.context import Actor, PortalCaller
 from kernel.db import Database
-from kernel.errors import DomainError
 from media.store import ObjectStore
-from mobile_contract.errors import ErrorCode
-from server.http import DB
 from server.settings import Settings
 
 
@@ -22,11 +23,22 @@ class AppServices:
     db: Database
     tokens: TokenConfig
     media: ObjectStore
+    login_policy: LoginPolicy
 
     @staticmethod
     def of(connection: ASGIConnection[Any, Any, Any, Any]) -> "AppServices":
         services: AppServices = connection.app.state.services
         return services
+
+
+def login_policy(settings: Settings) -> LoginPolicy:
+    return LoginPolicy(
+        free_failures=settings.login_free_failures,
+        max_delay_seconds=settings.login_max_delay_seconds,
+        window_seconds=settings.login_failure_window_seconds,
+        burst_failures=settings.login_burst_failures,
+        burst_window_seconds=settings.login_burst_window_seconds,
+    )
 
 
 def provide_db(state: State) -> Database:
@@ -39,24 +51,11 @@ def provide_tokens(state: State) -> TokenConfig:
     return services.tokens
 
 
-def provide_actor(request: ASGIConnection[Any, Actor, Any, Any], db: DB) -> Actor:
-    """The authenticated caller, with this request's captured metadata.
-
-    It takes ``db`` only to be resolved after it: Litestar resolves independent dependencies
-    concurrently in an anyio task group, which cost more than both providers (12% of a sync
-    push's CPU, measured with py-spy on bench/sync_replay.py); a chain resolves in sequence.
-    """
-    del db
-    user = request.user
-    if not isinstance(user, Actor):  # a portal route asking for a staff caller: never served
-        raise DomainError(ErrorCode.TOKEN_INVALID, "This route takes a staff access token.")
-    return user
+def provide_store(state: State) -> ObjectStore:
+    services: AppServices = state.services
+    return services.media
 
 
-def provide_portal(request: ASGIConnection[Any, Any, Any, Any], db: DB) -> PortalCaller:
-    """The customer's portal link (portal routes only; resolved after ``db`` as above)."""
-    del db
-    user = request.user
-    if not isinstance(user, PortalCaller):
-        raise DomainError(ErrorCode.TOKEN_INVALID, "This route takes a portal link token.")
-    return user
+def provide_login_policy(state: State) -> LoginPolicy:
+    services: AppServices = state.services
+    return services.login_policy

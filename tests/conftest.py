@@ -147,7 +147,8 @@ async def other_world(client: Client) -> World:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    """moto's S3 server on 127.0.0.1, reached through the real minio client (DESIGN.md)."""
+    """moto's S3 server on 127.0.0.1, reached through the real minio client (no MinIO binary
+    installs here; it does not check signatures, so our own re-hash guards integrity)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

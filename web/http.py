@@ -1,18 +1,17 @@
-"""Explicit parameter markers for controllers (Litestar 3 drops inferred dependencies)."""
+"""Explicit parameter markers for controllers (Litestar 3 drops inferred dependencies), and the
+OpenAPI security requirements they declare."""
 
 from typing import Any, TypeAlias
 
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 
-from accounts.tokens import TokenConfig
 from kernel.context import Actor, PortalCaller
 from kernel.db import Database
 
 DB: TypeAlias = NamedDependency[Database]
 CurrentActor: TypeAlias = NamedDependency[Actor]
 CurrentPortal: TypeAlias = NamedDependency[PortalCaller]
-Tokens: TypeAlias = NamedDependency[TokenConfig]
 
 # OpenAPI security requirement of every route behind the bearer middleware (public routes
 # simply do not declare one, since an empty requirement list is dropped from the schema).
