@@ -1,10 +1,10 @@
 """A lean HTTP/2 client for the push providers: one TLS connection per origin, every push a
 stream on it, h2 (the protocol library httpx uses too) for the framing.
 
-Measured (bench/push_relay.py, bench/RESULTS.md): through httpx every push cost the relay about
-0.9 ms of CPU with 500 streams in flight, most of it in httpcore's connection pool (which
-rescans every queued request for each one), anyio locks and request models, not in HTTP/2. A
-push needs little of that: a POST of a few hundred bytes, its status, headers and small body.
+Through httpx most of a push's CPU went to httpcore's connection pool (which rescans every
+queued request for each one), anyio locks and request models, not to HTTP/2 (figures:
+bench/RESULTS.md, from bench/push_relay.py). A push needs little of that: a POST of a few
+hundred bytes, its status, headers and small body.
 This keeps what a push does need: ALPN ``h2`` over TLS, the server's concurrent-stream limit,
 flow control both ways, a timeout per request (the stream is reset, the connection kept),
 GOAWAY (streams the server never saw fail as retryable, the next request reconnects) and
@@ -27,7 +27,8 @@ import hpack
 PING_TIMEOUT = 5.0  # seconds for a PING ACK (keep-alive, or after a stream timed out)
 
 # Our own request headers are built well-formed, so h2's per-header normalisation and checks
-# (a fifth of the client's CPU, measured) are skipped for them; answers are still validated.
+# (a large share of the client's CPU when profiled) are skipped for them; answers are still
+# validated.
 _CONFIG = h2.config.H2Configuration(
     client_side=True,
     header_encoding="utf-8",
