@@ -12,6 +12,7 @@ docs/architecture.md for the rules they enforce.
 import asyncio
 import contextvars
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from piccolo.table import Table
 
 from kernel.engines import TunedSQLiteEngine, create_engine
 from kernel.events import Reactions
-from kernel.rows import decode
+from kernel.rows import decode, decode_all
 from kernel.statements import DIALECTS, Statement, chunks
 
 T = TypeVar("T")
@@ -83,6 +84,7 @@ class Database:
         self.engine = engine
         self.pool_size = pool_size
         self.is_sqlite = engine.engine_type == "sqlite"
+        self.dialect = DIALECTS[engine.engine_type]
         self._write_lock = asyncio.Lock()
         # What other packages do when one publishes an event (wired by server/wiring.py).
         self.reactions = Reactions()
@@ -219,32 +221,43 @@ class Reader:
     def __init__(self, db: Database, connection: Any, *, inline: bool = False) -> None:
         self.db = db
         self._connection = connection
-        self._inline = inline
+        # Inline: the sqlite3 connection itself, whose statements run on the loop's thread.
+        self._inline: sqlite3.Connection | None = connection.raw if inline else None
 
     async def fetch(self, statement: Statement, kind: type[S], /, **params: Any) -> list[S]:
-        return [decode(row, kind) for row in await self.fetch_rows(statement, **params)]
+        return decode_all(await self._rows(statement, params), kind)
 
     async def fetch_one(self, statement: Statement, kind: type[S], /, **params: Any) -> S | None:
-        rows = await self.fetch_rows(statement, **params)
+        rows = await self._rows(statement, params)
         return decode(rows[0], kind) if rows else None
 
     async def execute(self, statement: Statement, /, **params: Any) -> None:
-        await self.fetch_rows(statement, **params)
+        await self._rows(statement, params)
 
     async def fetch_rows(self, statement: Statement, /, **params: Any) -> list[dict[str, Any]]:
         """Driver rows, undecoded: for ``kernel`` and hot paths that build documents
         themselves; everything else asks for a typed row."""
+        return await self._rows(statement, params)
+
+    async def _rows(self, statement: Statement, params: dict[str, Any]) -> list[dict[str, Any]]:
+        # Hot: every statement of every use case comes through here, some once per row.
         if self._connection is None and _open.get() is not None:
             raise TransactionMisuse(
                 "a statement ran on a pooled connection while a transaction is open: "
                 "run it on the transaction's handle"
             )
-        dialect = DIALECTS[self.db.engine.engine_type]
-        rows: list[dict[str, Any]] = []
-        for part in chunks(params):
-            text, values = statement.compile(dialect, part)
-            rows += await self._run(text, values)
-        return rows
+        compiled = statement.compile(self.db.dialect, params)
+        if compiled is None:  # a bulk insert over the bound-value limits: a few statements
+            rows: list[dict[str, Any]] = []
+            for part in chunks(params):
+                part_compiled = statement.compile(self.db.dialect, part)
+                assert part_compiled is not None
+                rows += await self._run(*part_compiled)
+            return rows
+        if self._inline is not None:  # see TunedSQLiteEngine: the write lock is ours
+            inline_rows: list[dict[str, Any]] = self._inline.execute(*compiled).fetchall()
+            return inline_rows
+        return await self._run(*compiled)
 
     async def _run(self, text: str, values: list[Any]) -> list[dict[str, Any]]:
         engine: Any = self.db.engine
@@ -253,8 +266,6 @@ class Reader:
             if connection is None:
                 rows: list[dict[str, Any]] = await engine._run_in_new_connection(text, values)
                 return list(rows)
-            if self._inline:  # see TunedSQLiteEngine: the write lock is ours
-                return list(connection.raw.execute(text, values).fetchall())
             return list(await connection.execute_fetchall(text, values))
         if connection is not None:
             records = await connection.fetch(text, *values)

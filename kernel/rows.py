@@ -5,7 +5,6 @@ columns, UUIDs and timestamps as text; asyncpg hands back JSON as text. ``decode
 of it in one call, by the row type's own field types, so code past it sees typed values only.
 """
 
-from collections.abc import Iterable, Mapping
 from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
@@ -36,18 +35,33 @@ def _json_fields(kind: type[msgspec.Struct]) -> tuple[str, ...]:
 S = TypeVar("S", bound=msgspec.Struct)
 
 
-def decode(row: Mapping[str, Any], kind: type[S]) -> S:
+def decode(row: dict[str, Any], kind: type[S]) -> S:
     """One driver row as a ``kind`` (columns selected under the field names)."""
-    values = dict(row)
+    values = row
     for name in _json_fields(kind):
-        value = values.get(name)
+        value = row.get(name)
         if isinstance(value, str | bytes):
+            if values is row:
+                values = dict(row)  # the caller's row stays as it was
             values[name] = msgspec.json.decode(value)
     return msgspec.convert(values, kind, strict=False)
 
 
-def decode_all(rows: Iterable[Mapping[str, Any]], kind: type[S]) -> list[S]:
-    return [decode(row, kind) for row in rows]
+@cache
+def _list_of(kind: type[S]) -> Any:
+    return list[kind]  # type: ignore[valid-type]
+
+
+def decode_all(rows: list[dict[str, Any]], kind: type[S]) -> list[S]:
+    """Driver rows as ``kind``s in one conversion; the rows are the caller's to give away
+    (their JSON text is decoded in place)."""
+    for name in _json_fields(kind):
+        for row in rows:
+            value = row.get(name)
+            if isinstance(value, str | bytes):
+                row[name] = msgspec.json.decode(value)
+    decoded: list[S] = msgspec.convert(rows, _list_of(kind), strict=False)
+    return decoded
 
 
 def json_text(value: Any) -> str:

@@ -79,7 +79,7 @@ def _shape(value: Any) -> int | tuple[int, int] | None:
 class Statement:
     """One SQL statement: its text as written, and its compiled forms (see the module)."""
 
-    __slots__ = ("_cache", "_pieces", "params", "text")
+    __slots__ = ("_cache", "_names", "_pieces", "_scalar", "params", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -98,18 +98,34 @@ class Statement:
         pieces.append(text[position:])
         self._pieces = tuple(pieces)
         self.params = tuple(dict.fromkeys(p.name for p in pieces if isinstance(p, _Param)))
+        self._names = frozenset(self.params)
         self._cache: dict[tuple[str, Shape], tuple[str, tuple[str, ...]]] = {}
+        # Per dialect, the text and bind order when no value is a list (most calls).
+        self._scalar: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def __repr__(self) -> str:
         return f"Statement({self.text!r})"
 
-    def compile(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
-        """The text for ``dialect`` and the values in the order it binds them."""
-        if params.keys() != set(self.params):
-            missing = sorted(set(self.params) - params.keys())
-            extra = sorted(params.keys() - set(self.params))
+    def compile(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[str, list[Any]] | None:
+        """The text for ``dialect`` and the values in the order it binds them; None when a list
+        of rows is too long for one statement (run each of ``chunks(params)`` instead)."""
+        if params.keys() != self._names:
+            missing = sorted(self._names - params.keys())
+            extra = sorted(params.keys() - self._names)
             raise TypeError(f"{self!r}: missing parameters {missing}, unexpected {extra}")
+        for value in params.values():
+            if isinstance(value, list | tuple):
+                break
+        else:  # no list to expand: the common case, kept cheap (hot paths run it per row)
+            compiled = self._scalar.get(dialect.name)
+            if compiled is None:
+                shapes = dict.fromkeys(self.params)
+                compiled = self._scalar[dialect.name] = self._build(dialect, shapes)
+            text, order = compiled
+            return text, [params[name] for name in order]
         shape = tuple(_shape(params[name]) for name in self.params)
+        if any(isinstance(s, tuple) and s[0] > ROWS_PER_STATEMENT for s in shape):
+            return None
         key = (dialect.name, shape)
         compiled = self._cache.get(key)
         if compiled is None:
@@ -158,18 +174,18 @@ class Statement:
         return "".join(out), tuple(order)
 
 
-def chunks(params: Mapping[str, Any]) -> list[dict[str, Any]]:
+def chunks(params: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
     """``params`` split so that no list of rows exceeds ``ROWS_PER_STATEMENT`` (a bulk insert
     becomes a few statements rather than one over the databases' bound-value limits)."""
     long = [
         name
         for name, value in params.items()
-        if isinstance(value, list)
+        if isinstance(value, list | tuple)
         and len(value) > ROWS_PER_STATEMENT
         and isinstance(value[0], tuple)
     ]
     if not long:
-        return [dict(params)]
+        return (params,)
     if len(long) > 1:
         raise ValueError("at most one list of rows per statement")
     name = long[0]

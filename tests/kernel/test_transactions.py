@@ -98,3 +98,29 @@ async def test_a_use_case_inside_another_shares_its_transaction(client: Client) 
     async with db.transaction() as outer, db.transaction() as inner:
         assert inner is outer
         assert isinstance(inner, Transaction)
+
+
+class Count(msgspec.Struct):
+    n: int
+
+
+class ProbeId(msgspec.Struct):
+    id: int
+
+
+async def test_a_bulk_insert_over_the_bound_value_limits_runs_as_several_statements(
+    client: Client,
+) -> None:
+    db = database(client)
+    rows = [(n, f"row {n}") for n in range(1, 1202)]  # three statements of at most 500 rows
+    async with db.transaction() as tx:
+        await tx.execute(Statement("CREATE TEMPORARY TABLE bulk_probe (id INTEGER, label TEXT)"))
+        inserted = await tx.fetch(
+            Statement("INSERT INTO bulk_probe (id, label) VALUES :rows RETURNING id"),
+            ProbeId,
+            rows=rows,
+        )
+        counted = await tx.fetch_one(Statement("SELECT COUNT(*) AS n FROM bulk_probe"), Count)
+        await tx.execute(Statement("DROP TABLE bulk_probe"))
+    assert [row.id for row in inserted] == list(range(1, 1202))
+    assert counted == Count(n=1201)
