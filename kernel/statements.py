@@ -6,7 +6,7 @@ A package writes its statements once, as module constants in its own ``sql`` mod
 
 - ``:name`` binds a value (``::`` casts are left alone). A list or tuple value expands to a
   parenthesised list (``IN :ids``; an empty one matches nothing), and a list of tuples to rows
-  (``VALUES :rows``).
+  (``VALUES :rows``); an ``Array`` binds as one array value (PostgreSQL).
 - ``@fragment`` is the one place dialects differ: ``@skip_locked``, ``@for_update``,
   ``@for_share`` (row locks: nothing on SQLite, which runs one writer at a time) and ``@ilike``
   (case-insensitive match: SQLite's ``LIKE`` already ignores ASCII case).
@@ -52,6 +52,14 @@ POSTGRES = Dialect(
 )
 DIALECTS = {dialect.name: dialect for dialect in (SQLITE, POSTGRES)}
 FRAGMENTS = frozenset(SQLITE.fragments)
+
+
+@dataclass(frozen=True, slots=True)
+class Array:
+    """A list bound as ONE value, a PostgreSQL array (``CAST(:ids AS uuid[])``), instead of
+    being expanded: a statement that takes whole columns (``unnest``) stays one fixed text."""
+
+    values: Sequence[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +122,7 @@ class Statement:
             extra = sorted(params.keys() - self._names)
             raise TypeError(f"{self!r}: missing parameters {missing}, unexpected {extra}")
         for value in params.values():
-            if isinstance(value, list | tuple):
+            if isinstance(value, list | tuple | Array):
                 break
         else:  # no list to expand: the common case, kept cheap (hot paths run it per row)
             compiled = self._scalar.get(dialect.name)
@@ -135,7 +143,9 @@ class Statement:
         values: list[Any] = []
         for name in order:
             value = params[name]
-            if isinstance(value, list | tuple):
+            if isinstance(value, Array):
+                values.append(list(value.values))
+            elif isinstance(value, list | tuple):
                 if value and isinstance(value[0], tuple):
                     values.extend(item for row in value for item in row)
                 else:

@@ -24,7 +24,7 @@ from uuid import UUID
 from device_registry import services as devices
 from kernel.clock import utcnow
 from kernel.db import Database, Transaction
-from kernel.rows import json_text
+from kernel.statements import Array
 from kernel.wakeup import run_rounds
 from push import acks, alerts, failures, sql, texts
 from push.breaker import Cause, CircuitBreaker
@@ -285,7 +285,22 @@ class Relay:
                 if await tx.fetch_one(sql.RECORD, sql.Id, now=now, **outcome):
                     recorded.add(outcome["id"])
             return recorded
-        returned = await tx.fetch(sql.RECORD_MANY, sql.Id, now=now, outcomes=json_text(rows))
+        columns = {
+            name: Array([row[field] for row in rows])
+            for name, field in (
+                ("ids", "id"),
+                ("statuses", "status"),
+                ("providers", "provider"),
+                ("next_ats", "next_at"),
+                ("codes", "code"),
+                ("reasons", "reason"),
+                ("responses", "response"),
+                ("sent_ats", "sent_at"),
+                ("attempts", "attempts"),
+                ("claims", "claimed"),
+            )
+        }
+        returned = await tx.fetch(sql.RECORD_MANY, sql.Id, now=now, **columns)
         return {row.id for row in returned}
 
     async def _alert_opened_circuits(

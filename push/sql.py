@@ -93,16 +93,18 @@ RECORD = Statement(
     " last_response = :response, sent_at = :sent_at, attempts = :attempts, updated_at = :now"
     " WHERE id = :id AND attempts = :claimed AND received_at IS NULL RETURNING id"
 )
-# The same for a whole round in one statement, the outcomes as one JSON array of objects with
-# the names of RECORD's parameters (PostgreSQL only: see ``push.relay``).
+# The same for a whole round in one statement, the outcomes as one array per column
+# (PostgreSQL only: see ``push.relay``).
 RECORD_MANY = Statement(
     "UPDATE push_delivery AS d SET status = v.status, provider = v.provider,"
     " next_attempt_at = v.next_at, claimed_until = NULL, last_status_code = v.code,"
     " last_reason = v.reason, last_response = v.response, sent_at = v.sent_at,"
     " attempts = v.attempts, updated_at = :now"
-    " FROM json_to_recordset(CAST(:outcomes AS json)) AS v(id uuid, status text, provider text,"
-    " next_at timestamptz, code int, reason text, response text, sent_at timestamptz,"
-    " attempts int, claimed int)"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:providers AS text[]),"
+    " CAST(:next_ats AS timestamptz[]), CAST(:codes AS int[]), CAST(:reasons AS text[]),"
+    " CAST(:responses AS text[]), CAST(:sent_ats AS timestamptz[]), CAST(:attempts AS int[]),"
+    " CAST(:claims AS int[])) AS v(id, status, provider, next_at, code, reason, response,"
+    " sent_at, attempts, claimed)"
     " WHERE d.id = v.id AND d.attempts = v.claimed AND d.received_at IS NULL RETURNING d.id"
 )
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kernel.statements import POSTGRES, ROWS_PER_STATEMENT, SQLITE, Statement, chunks
+from kernel.statements import POSTGRES, ROWS_PER_STATEMENT, SQLITE, Array, Statement, chunks
 
 
 def test_named_parameters_bind_in_order_on_both_dialects() -> None:
@@ -83,3 +83,10 @@ def test_long_row_lists_are_split_into_statements_under_the_bound_value_limits()
     assert [len(part["rows"]) for part in parts] == [ROWS_PER_STATEMENT, ROWS_PER_STATEMENT, 1]
     assert all(part["tenant"] == 1 for part in parts)
     assert [row for part in parts for row in part["rows"]] == rows
+
+
+def test_an_array_binds_as_one_value() -> None:
+    statement = Statement("SELECT * FROM unnest(CAST(:ids AS int[]), CAST(:names AS text[]))")
+    text, values = statement.compile(POSTGRES, {"ids": Array([1, 2]), "names": Array(("a", "b"))})
+    assert text == "SELECT * FROM unnest(CAST($1 AS int[]), CAST($2 AS text[]))"
+    assert values == [[1, 2], ["a", "b"]]
