@@ -12,6 +12,8 @@ per statement: the handle's own cost is the difference.
 import argparse
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import msgspec
 
@@ -30,27 +32,37 @@ class Probe(msgspec.Struct):
     label: str
 
 
-async def driver_floor(db: Database, tx: Transaction, count: int) -> tuple[float, float]:
-    """The same UPDATE and SELECT straight to the driver, on the transaction's connection
-    (the bench looks inside the handle; the product never does)."""
-    connection = tx._connection
-    dialect = db.dialect
-    statements = [
-        UPDATE.compile(dialect, {"label": "x", "id": 5}),
-        SELECT.compile(dialect, {"id": 5}),
-    ]
-    figures = []
-    for compiled in statements:
-        assert compiled is not None
-        text, values = compiled
-        started = time.perf_counter()
-        for _ in range(count):
-            if db.is_sqlite:
-                connection.raw.execute(text, values).fetchall()
-            else:
-                await connection.fetch(text, *values)
-        figures.append((time.perf_counter() - started) / count * 1e6)
-    return figures[0], figures[1]
+async def measure(db: Database, tx: Transaction, count: int) -> dict[str, float]:
+    """Microseconds per statement, the driver's and the handle's turns interleaved in batches:
+    every UPDATE leaves a dead row version behind in the transaction, so whichever ran last
+    would otherwise pay for the other's."""
+    connection = tx._connection  # the bench looks inside the handle; the product never does
+    compiled_update = UPDATE.compile(db.dialect, {"label": "x", "id": 5})
+    compiled_select = SELECT.compile(db.dialect, {"id": 5})
+    assert compiled_update is not None
+    assert compiled_select is not None
+
+    async def driver(text: str, values: list[Any]) -> None:
+        if db.is_sqlite:
+            connection.raw.execute(text, values).fetchall()
+        else:
+            await connection.fetch(text, *values)
+
+    turns: dict[str, Callable[[], Awaitable[Any]]] = {
+        "driver UPDATE": lambda: driver(*compiled_update),
+        "tx.execute UPDATE": lambda: tx.execute(UPDATE, label="x", id=5),
+        "driver SELECT": lambda: driver(*compiled_select),
+        "tx.fetch_one SELECT into a Struct": lambda: tx.fetch_one(SELECT, Probe, id=5),
+    }
+    spent = dict.fromkeys(turns, 0.0)
+    batch = 500
+    for _ in range(count // batch):
+        for name, turn in turns.items():
+            started = time.perf_counter()
+            for _ in range(batch):
+                await turn()
+            spent[name] += time.perf_counter() - started
+    return {name: seconds / (count // batch * batch) * 1e6 for name, seconds in spent.items()}
 
 
 async def main() -> None:
@@ -61,24 +73,10 @@ async def main() -> None:
     async with database(args.database) as url, connected(url) as db, db.transaction() as tx:
         await tx.execute(CREATE)
         await tx.execute(INSERT)
-        floor_update, floor_select = await driver_floor(db, tx, args.count)
-        handle_update = await _timed(tx, args.count, update=True)
-        handle_select = await _timed(tx, args.count, update=False)
-    print(f"database: {args.database}; {args.count} statements per figure, one transaction")
-    print(f"UPDATE:  driver {floor_update:.2f} us, tx.execute {handle_update:.2f} us")
-    print(
-        f"SELECT:  driver {floor_select:.2f} us, tx.fetch_one into a Struct {handle_select:.2f} us"
-    )
-
-
-async def _timed(tx: Transaction, count: int, *, update: bool) -> float:
-    started = time.perf_counter()
-    for _ in range(count):
-        if update:
-            await tx.execute(UPDATE, label="x", id=5)
-        else:
-            await tx.fetch_one(SELECT, Probe, id=5)
-    return (time.perf_counter() - started) / count * 1e6
+        figures = await measure(db, tx, args.count)
+    print(f"database: {args.database}; {args.count} statements each, one transaction")
+    for name, microseconds in figures.items():
+        print(f"{name:36s} {microseconds:8.2f} us")
 
 
 if __name__ == "__main__":
