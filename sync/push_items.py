@@ -198,6 +198,7 @@ async def push_checklist_item(row: Row) -> Document | None:
                 **{name: merge.values[name] for name in merge.from_client},
                 occurred_at=document.occurred_at,
             ),
+            expected_version=stored.version,
         )
     await record_overrides(row, Synced.CHECKLIST_ITEMS, document.id, merge.overrides)
     return await _answer(row, document.id)

@@ -242,12 +242,18 @@ async def change_checklist_item(
     work_order: WorkOrderRow,
     item_id: UUID,
     data: contract.ChecklistItemUpdate,
+    expected_version: int | None = None,
 ) -> contract.ChecklistItem:
-    """The item of ``work_order`` (read in this transaction) with ``data``'s fields set."""
+    """The item of ``work_order`` (read in this transaction) with ``data``'s fields set.
+    ``expected_version``: the version the caller decided on (a sync merge read it earlier in
+    the transaction; on PostgreSQL another writer may have committed since, and writing over
+    that would lose its change without a conflict)."""
     now = utcnow()
     work_order_id = work_order.id
     _require_checklist_access(actor, work_order)
     item = await _item_on(tx, actor, work_order_id, item_id)
+    if expected_version is not None and item.version != expected_version:
+        raise VersionConflict("checklist item", expected_version, item.version)
     changed = {
         name: getattr(data, name)
         for name in _ITEM_FIELDS
