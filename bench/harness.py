@@ -86,7 +86,18 @@ class Server:
     pid: int
 
 
-def _free_port() -> int:
+def answers(url: str, *, within: float) -> bool:
+    """Whether ``url`` answers 200 before ``within`` seconds pass (a server starting)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -95,7 +106,7 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def serve(url: str, workers: int = 1, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    port = _free_port()
+    port = free_port()
     env = {**environment(url), **(extra_env or {}), "FIELDOPS_PORT": str(port)}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
@@ -107,13 +118,7 @@ def serve(url: str, workers: int = 1, extra_env: dict[str, str] | None = None) -
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                with contextlib.suppress(httpx.TransportError):
-                    if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                        break
-                time.sleep(0.2)
-            else:
+            if not answers(f"{base}/health/ready", within=60):
                 log.seek(0)
                 raise RuntimeError(f"server did not start: {log.read().decode()}")
             yield Server(url=base, pid=process.pid)

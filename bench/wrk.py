@@ -12,13 +12,10 @@ import resource
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
-
-from bench.harness import ROOT, Server, _free_port, cpu_seconds
+from bench.harness import ROOT, Server, answers, cpu_seconds, free_port
 
 THREADS = 2
 CONNECTIONS = 32
@@ -64,7 +61,7 @@ def run(server: Server, path: str, *, seconds: float, headers: dict[str, str]) -
 def floor() -> Iterator[Server]:
     """The bare Litestar app (``bench/floor.py``) under uvicorn's settings for ``fieldops
     serve``: one process, uvloop and httptools where installed, access log on, level info."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "uvicorn", "bench.floor:app", "--host", "127.0.0.1"),
@@ -77,13 +74,7 @@ def floor() -> Iterator[Server]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(base + "/", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
+        if not answers(base + "/", within=30):
             raise RuntimeError("the floor app did not start")
         yield Server(url=base, pid=process.pid)
     finally:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from accounts.events import LoginBurst
 from kernel.clock import utcnow
 from kernel.db import Database, Transaction
 from kernel.rows import json_text
@@ -80,6 +81,19 @@ async def raise_alert(
         now=now,
     )
     tx.after_commit(WAKEUP.wake)
+
+
+async def login_burst(tx: Transaction, event: LoginBurst) -> None:
+    """The reaction to a burst of failed logins across a tenant (accounts announces it)."""
+    await raise_alert(
+        tx=tx,
+        tenant_id=event.tenant_id,
+        kind=LOGIN_BURST,
+        message=f"{event.failures} failed logins within {event.minutes} min across "
+        f"{event.accounts} account names: someone may be guessing passwords",
+        details={"failures": event.failures, "minutes": event.minutes, "accounts": event.accounts},
+        now=event.now,
+    )
 
 
 @dataclass

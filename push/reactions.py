@@ -2,11 +2,11 @@
 
 from accounts.events import LoginBurst
 from kernel.events import Reactions
-from push import work_orders
+from push import alerts, work_orders
 from workorders.events import WorkOrderMoved
 
 
 def install(reactions: Reactions) -> None:
     """Register this package's reactions (called once per database, by server/wiring.py)."""
     reactions.on(WorkOrderMoved, work_orders.work_order_moved)
-    reactions.on(LoginBurst, work_orders.login_burst)
+    reactions.on(LoginBurst, alerts.login_burst)

@@ -1,10 +1,8 @@
 """The pushes the work-order life cycle causes, written in its transaction (outbox)."""
 
-from accounts.events import LoginBurst
 from kernel.db import Transaction
 from mobile_contract.enums import Priority, WorkOrderStatus
 from push import acks, outbox, texts
-from push.alerts import LOGIN_BURST, raise_alert
 from push.providers import HIGH, NORMAL, URGENT
 from workorders.events import WorkOrderMoved
 
@@ -68,17 +66,5 @@ async def _moved_on(tx: Transaction, event: WorkOrderMoved) -> None:
         tenant_id=event.tenant_id,
         subject_id=event.work_order_id,
         keep_recipient=event.assignee_after if waiting else None,
-        now=event.now,
-    )
-
-
-async def login_burst(tx: Transaction, event: LoginBurst) -> None:
-    await raise_alert(
-        tx=tx,
-        tenant_id=event.tenant_id,
-        kind=LOGIN_BURST,
-        message=f"{event.failures} failed logins within {event.minutes} min across "
-        f"{event.accounts} account names: someone may be guessing passwords",
-        details={"failures": event.failures, "minutes": event.minutes, "accounts": event.accounts},
         now=event.now,
     )
