@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from accounts import sql, throttle
+from accounts.callers import Caller, Callers
 from accounts.passwords import verify_password
 from accounts.throttle import LoginPolicy
 from accounts.tokens import (
@@ -109,7 +110,7 @@ async def _tenant_id(db: Database, slug: str) -> UUID | None:
 
 
 async def refresh(
-    *, db: Database, config: TokenConfig, refresh_token: str, device_id: str
+    *, db: Database, config: TokenConfig, callers: Callers, refresh_token: str, device_id: str
 ) -> TokenPair:
     """Rotate: the presented token is spent; presenting a spent one revokes its whole session."""
     now = utcnow()
@@ -122,6 +123,7 @@ async def refresh(
         if reused:
             # Leave the block normally so the revocation commits; raising here would roll it back.
             await tx.execute(sql.REVOKE_SESSION, session=row.session_id, now=now)
+            tx.after_commit(lambda: callers.forget_user(tenant_id=row.tenant, user_id=row.user_id))
         else:
             if not row.user_active:
                 raise _invalid_refresh()
@@ -142,10 +144,14 @@ async def refresh(
     )
 
 
-async def logout(*, db: Database, actor: Actor, all_devices: bool) -> None:
-    """Revokes the caller's session (or all of the user's); its access tokens stop working."""
+async def logout(*, db: Database, callers: Callers, actor: Actor, all_devices: bool) -> None:
+    """Revokes the caller's session (or all of the user's); its access tokens stop working (in
+    other processes once they forget the caller, ``accounts.callers``)."""
     now = utcnow()
     async with db.transaction() as tx:
+        tx.after_commit(
+            lambda: callers.forget_user(tenant_id=actor.tenant_id, user_id=actor.user_id)
+        )
         if all_devices:
             await tx.execute(
                 sql.REVOKE_USER_SESSIONS, tenant=actor.tenant_id, user=actor.user_id, now=now
@@ -155,42 +161,57 @@ async def logout(*, db: Database, actor: Actor, all_devices: bool) -> None:
 
 
 async def authenticate(
-    *, db: Database, config: TokenConfig, token: str, meta: RequestMeta
+    *, db: Database, config: TokenConfig, callers: Callers, token: str, meta: RequestMeta
 ) -> Actor:
-    """The caller of a request: one statement (``sql.CALLER``), on every API call."""
+    """The caller of a request: remembered for a few seconds (``accounts.callers``), else one
+    statement (``sql.CALLER``)."""
     claims = decode_access_token(config=config, token=token)
-    rows = await db.fetch(
-        sql.CALLER,
-        sql.CallerRow,
-        session=claims.session_id,
-        user=claims.user_id,
-        tenant=claims.tenant_id,
+    caller = callers.get(
+        tenant_id=claims.tenant_id, user_id=claims.user_id, session_id=claims.session_id
     )
-    if not rows or not rows[0].is_active or not rows[0].live:
-        raise DomainError(
-            ErrorCode.TOKEN_INVALID, "The session has ended or the user is disabled; log in again."
+    if caller is None:
+        rows = await db.fetch(
+            sql.CALLER,
+            sql.CallerRow,
+            session=claims.session_id,
+            user=claims.user_id,
+            tenant=claims.tenant_id,
+        )
+        if not rows or not rows[0].is_active or not rows[0].live:
+            raise DomainError(
+                ErrorCode.TOKEN_INVALID,
+                "The session has ended or the user is disabled; log in again.",
+            )
+        caller = Caller(
+            role=rows[0].role,
+            display_name=rows[0].display_name,
+            team_ids=frozenset(row.team for row in rows if row.team is not None),
+        )
+        callers.remember(
+            tenant_id=claims.tenant_id,
+            user_id=claims.user_id,
+            session_id=claims.session_id,
+            caller=caller,
         )
     return Actor(
         tenant_id=claims.tenant_id,
         user_id=claims.user_id,
-        role=rows[0].role,
-        display_name=rows[0].display_name,
-        team_ids=frozenset(row.team for row in rows if row.team is not None),
+        role=caller.role,
+        display_name=caller.display_name,
+        team_ids=caller.team_ids,
         session_id=claims.session_id,
         meta=meta,
     )
 
 
 async def me(*, db: Database, actor: Actor) -> Me:
-    async with db.snapshot() as reader:
-        user = await reader.fetch_one(sql.ME, Me, user=actor.user_id, tenant=actor.tenant_id)
-        teams = (
-            await reader.fetch(
-                sql.TEAM_REFS, TeamRef, tenant=actor.tenant_id, ids=sorted(actor.team_ids)
-            )
-            if actor.team_ids
-            else []
-        )
-    assert user is not None  # authenticate() just loaded this user
-    user.teams = teams
-    return user
+    """The caller's profile and teams, in one statement (one row per team)."""
+    rows = await db.fetch(sql.ME, sql.MeRow, user=actor.user_id, tenant=actor.tenant_id)
+    first = rows[0]  # authenticate() just found this user
+    profile = {name: getattr(first, name) for name in sql.ME_PROFILE}
+    teams = [
+        TeamRef(id=row.team_id, name=row.team_name)
+        for row in rows
+        if row.team_id is not None and row.team_name is not None
+    ]
+    return Me(**profile, teams=teams)

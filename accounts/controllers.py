@@ -8,6 +8,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from accounts import auth, services
+from accounts.callers import Callers
 from accounts.throttle import LoginPolicy
 from accounts.tokens import TokenConfig
 from mobile_contract import auth as contract
@@ -17,6 +18,7 @@ from web.http import BEARER, DB, CurrentActor
 # Provided by the composition root (server/app.py), which builds both from the settings.
 Tokens: TypeAlias = NamedDependency[TokenConfig]
 Policy: TypeAlias = NamedDependency[LoginPolicy]
+RememberedCallers: TypeAlias = NamedDependency[Callers]
 
 PUBLIC = {"exclude_from_auth": True}
 
@@ -48,19 +50,31 @@ class AuthController(Controller):
 
     @post("/refresh", opt=PUBLIC, status_code=200)
     async def refresh(
-        self, data: JSONBody[contract.RefreshRequest], db: DB, tokens: Tokens
+        self,
+        data: JSONBody[contract.RefreshRequest],
+        db: DB,
+        tokens: Tokens,
+        callers: RememberedCallers,
     ) -> contract.TokenPair:
         """Rotates the refresh token: the one sent is spent; replaying it ends the session."""
         return await auth.refresh(
-            db=db, config=tokens, refresh_token=data.refresh_token, device_id=data.device_id
+            db=db,
+            config=tokens,
+            callers=callers,
+            refresh_token=data.refresh_token,
+            device_id=data.device_id,
         )
 
     @post("/logout", status_code=204, security=BEARER)
     async def logout(
-        self, data: JSONBody[contract.LogoutRequest], db: DB, actor: CurrentActor
+        self,
+        data: JSONBody[contract.LogoutRequest],
+        db: DB,
+        actor: CurrentActor,
+        callers: RememberedCallers,
     ) -> None:
         """Ends this session (or every session with ``all_devices``)."""
-        await auth.logout(db=db, actor=actor, all_devices=data.all_devices)
+        await auth.logout(db=db, callers=callers, actor=actor, all_devices=data.all_devices)
 
 
 class MeController(Controller):
@@ -105,8 +119,11 @@ class UserController(Controller):
         data: JSONBody[contract.UserUpdate],
         db: DB,
         actor: CurrentActor,
+        callers: RememberedCallers,
     ) -> contract.User:
-        return await services.update_user(db=db, actor=actor, user_id=user_id, data=data)
+        return await services.update_user(
+            db=db, callers=callers, actor=actor, user_id=user_id, data=data
+        )
 
 
 class TeamController(Controller):
@@ -135,8 +152,11 @@ class TeamController(Controller):
         data: JSONBody[contract.TeamUpdate],
         db: DB,
         actor: CurrentActor,
+        callers: RememberedCallers,
     ) -> contract.Team:
-        return await services.update_team(db=db, actor=actor, team_id=team_id, data=data)
+        return await services.update_team(
+            db=db, callers=callers, actor=actor, team_id=team_id, data=data
+        )
 
 
 CONTROLLERS = [AuthController, MeController, UserController, TeamController]

@@ -6,6 +6,7 @@ from uuid import UUID, uuid4
 import msgspec
 
 from accounts import sql
+from accounts.callers import Callers
 from accounts.password_policy import check_password
 from accounts.passwords import hash_password
 from accounts.usernames import normalize_username
@@ -141,8 +142,10 @@ async def list_users(
 
 
 async def update_user(
-    *, db: Database, actor: Actor, user_id: UUID, data: contract.UserUpdate
+    *, db: Database, callers: Callers, actor: Actor, user_id: UUID, data: contract.UserUpdate
 ) -> contract.User:
+    """Role, activity and teams reach the user's next call at once here, elsewhere within the
+    callers' memory (``accounts.callers``)."""
     require_role(actor, ADMIN_ONLY, "change users")
     tenant_id = actor.tenant_id
     password_hash = None
@@ -154,6 +157,7 @@ async def update_user(
         password_hash = await hash_password(data.password)
     now = utcnow()
     async with db.transaction() as tx:
+        tx.after_commit(lambda: callers.forget_user(tenant_id=tenant_id, user_id=user_id))
         target = await tx.fetch_one(sql.USER, contract.User, tenant=tenant_id, id=user_id)
         if target is None:
             raise NotFound("user", user_id)
@@ -259,11 +263,12 @@ async def create_team(
 
 
 async def update_team(
-    *, db: Database, actor: Actor, team_id: UUID, data: contract.TeamUpdate
+    *, db: Database, callers: Callers, actor: Actor, team_id: UUID, data: contract.TeamUpdate
 ) -> contract.Team:
     require_role(actor, ADMIN_ONLY, "change teams")
     tenant_id = actor.tenant_id
     async with db.transaction() as tx:
+        tx.after_commit(lambda: callers.forget_tenant(tenant_id))
         await _get_team(tx, tenant_id, team_id)
         if data.name is not msgspec.UNSET:
             named = await tx.fetch(sql.TEAMS_NAMED, sql.Id, tenant=tenant_id, name=data.name)

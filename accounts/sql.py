@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 
 from kernel.statements import Statement
+from mobile_contract.auth import Me
 from mobile_contract.enums import Role
 
 # Tenants ------------------------------------------------------------------------------------
@@ -125,8 +126,11 @@ CALLER = Statement(
 )
 ME = Statement(
     "SELECT u.id, u.tenant AS tenant_id, t.slug AS tenant, u.username, u.display_name, u.phone,"
-    " u.role FROM accounts_user u JOIN accounts_tenant t ON t.id = u.tenant"
-    " WHERE u.id = :user AND u.tenant = :tenant"
+    " u.role, tm.id AS team_id, tm.name AS team_name FROM accounts_user u"
+    " JOIN accounts_tenant t ON t.id = u.tenant"
+    ' LEFT JOIN accounts_team_member m ON m."user" = u.id AND m.tenant = u.tenant'
+    " LEFT JOIN accounts_team tm ON tm.id = m.team AND tm.tenant = u.tenant"
+    " WHERE u.id = :user AND u.tenant = :tenant ORDER BY tm.name"
 )
 
 # Login throttle and bursts ----------------------------------------------------------------------
@@ -195,6 +199,16 @@ class RefreshTokenRow(msgspec.Struct):
     used_at: datetime | None
     revoked_at: datetime | None
     user_active: bool
+
+
+class MeRow(Me, kw_only=True):
+    """``Me`` without its teams, once per team (``team_id`` None when there is none)."""
+
+    team_id: UUID | None
+    team_name: str | None
+
+
+ME_PROFILE = tuple(name for name in Me.__struct_fields__ if name != "teams")
 
 
 class CallerRow(msgspec.Struct):

@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from accounts.callers import Callers
 from accounts.controllers import CONTROLLERS as ACCOUNT_ROUTES
 from accounts.controllers import AuthController
 from accounts.tokens import TokenConfig
@@ -35,17 +36,14 @@ from server.request_meta import rate_limit_key, send_trace_id
 from server.settings import Settings
 from server.state import (
     AppServices,
+    constant,
     login_policy,
-    provide_db,
-    provide_login_policy,
     provide_store,
-    provide_tokens,
 )
 from server.tables import ALL_TABLES
 from server.versioning import check_client_versions, send_contract_version
 from sync.controllers import CONTROLLERS as SYNC_ROUTES
 from web.callers import provide_actor, provide_portal
-from web.http import is_portal_route
 from workorders.controllers import CONTROLLERS as WORK_ORDER_ROUTES
 
 log = logging.getLogger("fieldops.server")
@@ -76,6 +74,7 @@ def create_app(settings: Settings) -> Litestar:
         ),
         media=build_store(settings),
         login_policy=login_policy(settings),
+        callers=Callers(seconds=settings.caller_cache_seconds),
     )
 
     relay = build_relay(db=db, settings=settings)
@@ -112,17 +111,10 @@ def create_app(settings: Settings) -> Litestar:
         ],
     )
     other_account_routes = [c for c in ACCOUNT_ROUTES if c is not AuthController]
-    # The customer portal is reached by anyone holding a link (or guessing one): throttled per
-    # client address, before authentication, in a store of its own (not login's budget).
-    portal_rate_limit = RateLimitConfig(
-        rate_limit=("minute", settings.portal_rate_limit_per_minute),
-        check_throttle_handler=is_portal_route,
-        identifier_for_request=rate_limit_key,
-        store="portal_rate_limit",
-    )
-    app = Litestar(
+    # Staff routes take a bearer token (routes opted out, such as login, excepted).
+    staff_routes = Router(
+        path="/",
         route_handlers=[
-            HealthController,
             auth_routes,
             *other_account_routes,
             *DIRECTORY_ROUTES,
@@ -132,22 +124,38 @@ def create_app(settings: Settings) -> Litestar:
             *PUSH_ROUTES,
             *MEDIA_ROUTES,
             PortalLinkController,
-            PortalController,
         ],
+        middleware=[DefineMiddleware(BearerAuthMiddleware)],
+    )
+    # The customer portal is reached by anyone holding a link (or guessing one): throttled per
+    # client address, before authentication, in a store of its own (not login's budget). Only
+    # the portal's routes pay for it (the limiter on every route cost an eighth of a small
+    # request).
+    portal_routes = Router(
+        path="/",
+        route_handlers=[PortalController],
+        middleware=[
+            RateLimitConfig(
+                rate_limit=("minute", settings.portal_rate_limit_per_minute),
+                identifier_for_request=rate_limit_key,
+                store="portal_rate_limit",
+            ).middleware,
+            DefineMiddleware(BearerAuthMiddleware),
+        ],
+    )
+    app = Litestar(
+        route_handlers=[HealthController, staff_routes, portal_routes],
         lifespan=[lifespan],
         state=State({"services": services}),
         dependencies={
-            "db": Provide(provide_db, sync_to_thread=False),
-            "tokens": Provide(provide_tokens, sync_to_thread=False),
-            "login_policy": Provide(provide_login_policy, sync_to_thread=False),
+            "db": constant(services.db),
+            "tokens": constant(services.tokens),
+            "login_policy": constant(services.login_policy),
+            "callers": constant(services.callers),
             "store": Provide(provide_store, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
             "portal": Provide(provide_portal, sync_to_thread=False),
         },
-        middleware=[
-            portal_rate_limit.middleware,
-            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"]),
-        ],
         exception_handlers={Exception: handle_exception},
         before_send=[send_trace_id, send_contract_version],
         before_request=check_client_versions,

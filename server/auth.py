@@ -14,7 +14,7 @@ from accounts import auth
 from kernel.errors import DomainError
 from mobile_contract.errors import ErrorCode
 from portal import links
-from server.request_meta import capture
+from server.request_meta import capture, header
 from server.state import AppServices
 from web.http import is_portal_route
 
@@ -23,7 +23,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+        scheme, _, token = header(connection, b"authorization").partition(" ")
         token = token.strip()
         portal_route = is_portal_route(connection)
         if scheme.lower() != "bearer" or not token:
@@ -51,6 +51,10 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             caller = await links.authenticate(db=services.db, token=token, meta=meta)
             return AuthenticationResult(user=caller, auth=token)
         actor = await auth.authenticate(
-            db=services.db, config=services.tokens, token=token, meta=meta
+            db=services.db,
+            config=services.tokens,
+            callers=services.callers,
+            token=token,
+            meta=meta,
         )
         return AuthenticationResult(user=actor, auth=token)

@@ -103,6 +103,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     access_token_ttl_seconds: int = 900
+    caller_cache_seconds: int = 5  # how long a process remembers a token's caller
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     max_request_bytes: int = 1_048_576
     db_pool_size: int = 10
@@ -223,6 +224,7 @@ ENV_NAMES: dict[str, str] = {
     "port": "FIELDOPS_PORT",
     "access_token_ttl_seconds": "FIELDOPS_ACCESS_TOKEN_TTL_SECONDS",
     "refresh_token_ttl_seconds": "FIELDOPS_REFRESH_TOKEN_TTL_SECONDS",
+    "caller_cache_seconds": "FIELDOPS_CALLER_CACHE_SECONDS",
     "max_request_bytes": "FIELDOPS_MAX_REQUEST_BYTES",
     "db_pool_size": "FIELDOPS_DB_POOL_SIZE",
     "auth_rate_limit_per_minute": "FIELDOPS_AUTH_RATE_LIMIT_PER_MINUTE",
@@ -271,6 +273,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "access_token_ttl_seconds": _positive_int,
     "refresh_token_ttl_seconds": _positive_int,
     "max_request_bytes": _positive_int,
+    "caller_cache_seconds": _non_negative_int,
     "db_pool_size": _positive_int,
     "auth_rate_limit_per_minute": _positive_int,
     "portal_rate_limit_per_minute": _positive_int,

@@ -1,7 +1,7 @@
 """What the app factory builds once and handlers reach through dependency injection.
 
-The providers here hand out what the composition root built; the caller's providers
-(``actor``, ``portal``) live in the edge package ``web``.
+``constant`` hands out what the composition root built; the caller's providers (``actor``,
+``portal``) live in the edge package ``web``.
 """
 
 from dataclasses import dataclass
@@ -9,7 +9,9 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.di import Provide
 
+from accounts.callers import Callers
 from accounts.throttle import LoginPolicy
 from accounts.tokens import TokenConfig
 from kernel.db import Database
@@ -24,6 +26,7 @@ class AppServices:
     tokens: TokenConfig
     media: ObjectStore
     login_policy: LoginPolicy
+    callers: Callers
 
     @staticmethod
     def of(connection: ASGIConnection[Any, Any, Any, Any]) -> "AppServices":
@@ -41,21 +44,18 @@ def login_policy(settings: Settings) -> LoginPolicy:
     )
 
 
-def provide_db(state: State) -> Database:
-    services: AppServices = state.services
-    return services.db
+def constant(value: object) -> Provide:
+    """A dependency that is always ``value`` (what the app factory built once). It takes no
+    arguments, so Litestar parses nothing for it per request, and its answer is cached."""
 
+    def provide() -> object:
+        return value
 
-def provide_tokens(state: State) -> TokenConfig:
-    services: AppServices = state.services
-    return services.tokens
+    return Provide(provide, sync_to_thread=False, use_cache=True)
 
 
 def provide_store(state: State) -> ObjectStore:
+    """The object store, looked up per request: tests run the media suites against each
+    store by swapping it in the app's state."""
     services: AppServices = state.services
     return services.media
-
-
-def provide_login_policy(state: State) -> LoginPolicy:
-    services: AppServices = state.services
-    return services.login_policy

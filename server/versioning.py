@@ -6,12 +6,12 @@ import re
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from kernel.errors import DomainError
 from mobile_contract import CONTRACT_VERSION
 from mobile_contract.errors import ErrorCode
+from server.request_meta import header
 from server.state import AppServices
 
 _NUMBERS = re.compile(r"^v?(\d+(?:\.\d+)*)")
@@ -26,7 +26,7 @@ def version_key(text: str) -> tuple[int, ...] | None:
 
 async def check_client_versions(request: Request[Any, Any, Any]) -> None:
     """Runs before every API handler."""
-    contract = request.headers.get("x-contract-version", "")
+    contract = header(request, b"x-contract-version")
     if contract:
         wanted = version_key(contract)
         if wanted is None or wanted[0] != _MAJOR:
@@ -36,8 +36,10 @@ async def check_client_versions(request: Request[Any, Any, Any]) -> None:
                 {"contract_version": CONTRACT_VERSION, "client_contract_version": contract},
             )
     minimum = AppServices.of(request).settings.min_app_version
-    app_version = version_key(request.headers.get("x-app-version", "").rsplit("/", 1)[-1])
-    if minimum and app_version is not None and app_version < (version_key(minimum) or ()):
+    if not minimum:
+        return
+    app_version = version_key(header(request, b"x-app-version").rsplit("/", 1)[-1])
+    if app_version is not None and app_version < (version_key(minimum) or ()):
         raise DomainError(
             ErrorCode.UPGRADE_REQUIRED,
             f"This app version is no longer supported; update to {minimum} or later.",
@@ -45,6 +47,9 @@ async def check_client_versions(request: Request[Any, Any, Any]) -> None:
         )
 
 
+_CONTRACT_HEADER = (b"x-contract-version", CONTRACT_VERSION.encode("latin-1"))
+
+
 async def send_contract_version(message: Message, scope: Scope) -> None:  # noqa: ARG001 - Litestar's hook signature
     if message["type"] == "http.response.start":
-        MutableScopeHeaders.from_message(message)["X-Contract-Version"] = CONTRACT_VERSION
+        message["headers"] = [*message.get("headers", ()), _CONTRACT_HEADER]
