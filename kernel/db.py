@@ -13,7 +13,7 @@ import asyncio
 import contextvars
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +59,11 @@ def _opened(handle: "Reader") -> Iterator[None]:
         yield
     finally:
         _open.reset(token)
+
+
+class WouldWrite(Exception):
+    """A rehearsal (``Database.rehearsal``) reached a change: run the use case in a write
+    transaction instead."""
 
 
 class TransactionMisuse(RuntimeError):
@@ -183,16 +188,42 @@ class Database:
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator["Reader"]:
-        """A consistent read on one connection (no write lock on SQLite); inside a write
-        transaction, that transaction."""
+        """A consistent read on one connection (no write lock on SQLite: a read transaction
+        on a reader connection, run on the loop's thread); inside a write transaction, that
+        transaction."""
         current = _open.get()
         if current is not None:
             yield current
+            return
+        if isinstance(self.engine, TunedSQLiteEngine):
+            with self.engine.reader() as connection:
+                connection.execute("BEGIN")
+                reader = Reader(self, connection, inline=True)
+                with _opened(reader):
+                    yield reader
             return
         async with self.engine.transaction() as tx:
             reader = Reader(self, tx.connection)
             with _opened(reader):
                 yield reader
+
+    @asynccontextmanager
+    async def rehearsal(self) -> AsyncIterator["Transaction"]:
+        """A use case run on a read snapshot, as if in a write transaction, until it tries to
+        change something: then ``WouldWrite`` is raised, and the caller runs it again in a
+        write transaction. A use case that changes nothing (a replayed sync push) so never
+        takes SQLite's write lock, which writers queue for one at a time. On PostgreSQL, where
+        writers do not queue so, it is a write transaction."""
+        if not self.is_sqlite or _open.get() is not None:
+            async with self.transaction() as tx:
+                yield tx
+            return
+        assert isinstance(self.engine, TunedSQLiteEngine)
+        with self.engine.reader() as connection:
+            connection.execute("BEGIN")
+            rehearsal = _Rehearsal(self, connection)
+            with _opened(rehearsal):
+                yield rehearsal
 
     @staticmethod
     def assert_outside_transaction(what: str) -> None:
@@ -208,8 +239,29 @@ class Database:
     async def fetch_one(self, statement: Statement, kind: type[S], /, **params: Any) -> S | None:
         return await Reader(self, None).fetch_one(statement, kind, **params)
 
+    async def fetch_stored(
+        self, statement: Statement, /, **params: Any
+    ) -> tuple[tuple[str, ...], Sequence[Sequence[Any]]]:
+        """Column names and rows of one read statement outside any transaction, with values
+        as the driver gives them without conversion: SQLite's text UUIDs and timestamps, 0/1
+        booleans and JSON text; asyncpg's own types (JSON as text). For the hottest path
+        (a pull's page), which converts only what its answer needs."""
+        if _open.get() is not None:
+            raise TransactionMisuse("fetch_stored runs outside transactions")
+        compiled = statement.compile(self.dialect, params)
+        assert compiled is not None, "fetch_stored takes no bulk parameters"
+        engine: Any = self.engine
+        if isinstance(engine, TunedSQLiteEngine):
+            return engine.read_stored(*compiled)
+        text, values = compiled
+        async with engine.pool.acquire() as pooled:
+            records = await pooled.fetch(text, *values)
+        return (tuple(records[0].keys()) if records else ()), records
+
     async def execute(self, statement: Statement, /, **params: Any) -> None:
-        await Reader(self, None).execute(statement, **params)
+        """One write statement in a transaction of its own."""
+        async with self.transaction() as tx:
+            await tx.execute(statement, **params)
 
 
 class Reader:
@@ -221,8 +273,13 @@ class Reader:
     def __init__(self, db: Database, connection: Any, *, inline: bool = False) -> None:
         self.db = db
         self._connection = connection
-        # Inline: the sqlite3 connection itself, whose statements run on the loop's thread.
-        self._inline: sqlite3.Connection | None = connection.raw if inline else None
+        # Inline: the sqlite3 connection itself, whose statements run on the loop's thread
+        # (a write transaction's, or a snapshot's reader connection).
+        self._inline: sqlite3.Connection | None = None
+        if inline:
+            self._inline = (
+                connection if isinstance(connection, sqlite3.Connection) else connection.raw
+            )
 
     async def fetch(self, statement: Statement, kind: type[S], /, **params: Any) -> list[S]:
         return decode_all(await self._rows(statement, params), kind)
@@ -263,9 +320,9 @@ class Reader:
         engine: Any = self.db.engine
         connection = self._connection
         if self.db.is_sqlite:
-            if connection is None:
-                rows: list[dict[str, Any]] = await engine._run_in_new_connection(text, values)
-                return list(rows)
+            if connection is None:  # a read on the loop's thread (TunedSQLiteEngine.read)
+                rows: list[dict[str, Any]] = engine.read(text, values)
+                return rows
             return list(await connection.execute_fetchall(text, values))
         if connection is not None:
             records = await connection.fetch(text, *values)
@@ -291,7 +348,10 @@ class Transaction(Reader):
         self._hooks.after_commit.append(callback)
 
     def pending_until_commit(
-        self, key: str, make: Callable[[], T], flush: Callable[[T], Awaitable[None]]
+        self,
+        key: str,
+        make: Callable[[], T],
+        flush: Callable[[T], Awaitable[None]],
     ) -> T:
         """A per-transaction accumulator (made on first use) that ``flush`` writes just
         before this transaction commits: several changes share one write, and row locks the
@@ -304,6 +364,42 @@ class Transaction(Reader):
         accumulated: T = state[key]
         return accumulated
 
+    def will_write(self) -> None:
+        """Say that the use case is about to change something: a rehearsal stops here, before
+        the work that leads to the change (``Database.rehearsal``)."""
+
     async def publish(self, event: object) -> None:
         """Run the reactions wired to ``event`` inside this transaction (``kernel.events``)."""
         await self.db.reactions.publish(self, event)
+
+
+class _Rehearsal(Transaction):
+    """A write transaction's handle on a read snapshot: reads run, the first change raises
+    ``WouldWrite`` (``Database.rehearsal``)."""
+
+    __slots__ = ()
+
+    def __init__(self, db: Database, connection: sqlite3.Connection) -> None:
+        super().__init__(db, connection, _TransactionHooks(), inline=True)
+
+    async def _rows(self, statement: Statement, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if not statement.reads:
+            raise WouldWrite(statement.text)
+        return await super()._rows(statement, params)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:  # noqa: ARG002 - refused
+        raise WouldWrite("work after a commit")
+
+    def will_write(self) -> None:
+        raise WouldWrite("the use case said so")
+
+    def pending_until_commit(
+        self,
+        key: str,
+        make: Callable[[], T],  # noqa: ARG002 - refused
+        flush: Callable[[T], Awaitable[None]],  # noqa: ARG002 - refused
+    ) -> T:
+        raise WouldWrite(f"work before a commit ({key})")
+
+    async def publish(self, event: object) -> None:
+        raise WouldWrite(f"an event ({type(event).__name__})")

@@ -7,17 +7,21 @@ open connections with the settings a server needs.
 
 import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 from piccolo.table import Table
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A WAL reader waits only in rare moments (recovery after a crash, all read marks in use at
+# once); inline on the loop's thread it waits at most this long before the read fails.
+SQLITE_READ_BUSY_TIMEOUT_MS = 200
 
 
 class _PooledConnection:
@@ -49,11 +53,16 @@ class TunedSQLiteEngine(SQLiteEngine):
     the database's only write lock (``Database.transaction``), so no other work could use the
     database meanwhile, and under WAL a statement in an IMMEDIATE transaction never waits for a
     lock, while handing each statement to the connection's thread and back costs the loop more
-    than running it (profiled on the outage replay; see bench/RESULTS.md). BEGIN, COMMIT
-    (which may checkpoint the WAL, with an fsync) and every read still run on the connection's
-    thread."""
+    than running it (profiled on the outage replay; see bench/RESULTS.md). BEGIN and COMMIT
+    (which may checkpoint the WAL, with an fsync) still run on the connection's thread.
+
+    Reads outside a write transaction run on the loop's thread too, on connections of their own
+    (``reader``): under WAL a reader never waits for the writer, so a read costs its own
+    microseconds, where handing it to a thread and back cost several times that on every
+    request (profiled on ``GET /api/v1/me``; see bench/RESULTS.md)."""
 
     pool_size = 8
+    idle_readers = 8
 
     def __init__(self, **kwargs: Any) -> None:
         # Connections are used from their own thread and, inside write transactions, from the
@@ -63,6 +72,7 @@ class TunedSQLiteEngine(SQLiteEngine):
         # At most pool_size connections exist: under a burst, callers wait for one rather than
         # each opening (and closing) a connection and its thread.
         self._available = asyncio.Semaphore(self.pool_size)
+        self._readers: dict[bool, list[sqlite3.Connection]] = {False: [], True: []}
 
     async def _open(self) -> Any:
         connection = await super().get_connection()
@@ -91,6 +101,51 @@ class TunedSQLiteEngine(SQLiteEngine):
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.close()
+        for readers in self._readers.values():
+            while readers:
+                readers.pop().close()
+
+    def _open_reader(self, *, stored: bool) -> sqlite3.Connection:
+        options: dict[str, Any] = {**self.connection_kwargs, "check_same_thread": False}
+        if stored:  # values as SQLite stores them: no per-value conversion calls
+            options["detect_types"] = 0
+        connection: sqlite3.Connection = sqlite3.connect(**options)
+        if not stored:
+            connection.row_factory = dict_factory
+        connection.execute(f"PRAGMA busy_timeout = {SQLITE_READ_BUSY_TIMEOUT_MS}")
+        connection.execute("PRAGMA query_only = 1")  # a reader that writes is a bug: refuse
+        return connection
+
+    @contextmanager
+    def reader(self, *, stored: bool = False) -> Iterator[sqlite3.Connection]:
+        """A read-only connection for statements run on the caller's (the loop's) thread; each
+        holder has it to itself until the block ends, awaits included. Its rows are dicts of
+        Piccolo's Python values, or with ``stored`` tuples of the values as stored (UUIDs and
+        timestamps as text, booleans as 0/1)."""
+        idle = self._readers[stored]
+        connection = idle.pop() if idle else self._open_reader(stored=stored)
+        try:
+            yield connection
+        finally:
+            if connection.in_transaction:
+                connection.rollback()
+            if len(idle) < self.idle_readers:
+                idle.append(connection)
+            else:
+                connection.close()
+
+    def read(self, query: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        """The rows of one read statement, on the caller's thread."""
+        with self.reader() as connection:
+            rows: list[dict[str, Any]] = connection.execute(query, args).fetchall()
+            return rows
+
+    def read_stored(self, query: str, args: Sequence[Any]) -> tuple[tuple[str, ...], list[Any]]:
+        """The column names and rows (tuples of stored values) of one read statement."""
+        with self.reader(stored=True) as connection:
+            cursor = connection.execute(query, args)
+            rows = cursor.fetchall()
+            return tuple(column[0] for column in cursor.description), rows
 
     async def fetch_all(self, query: str, args: Sequence[Any]) -> list[Any]:
         """Rows of one statement, on the current transaction's connection (inline in a write

@@ -87,10 +87,12 @@ def _shape(value: Any) -> int | tuple[int, int] | None:
 class Statement:
     """One SQL statement: its text as written, and its compiled forms (see the module)."""
 
-    __slots__ = ("_cache", "_names", "_pieces", "_scalar", "params", "text")
+    __slots__ = ("_cache", "_names", "_pieces", "_scalar", "params", "reads", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        # A query (a row lock at most), not a change: what a rehearsal may run (kernel.db).
+        self.reads = text.lstrip().upper().startswith("SELECT")
         pieces: list[str | _Param | _Fragment] = []
         position = 0
         for match in _TOKEN.finditer(text):

@@ -1,17 +1,18 @@
 """The synced collections, each declared once: its contract document Struct
 (``mobile_contract.sync``), its table, the columns named otherwise than the fields, and who
 may see which document. The pull and push statements are built from these at import
-(``sync/sql.py``); pull builds documents as plain dicts without ORM objects or per-row
-conversion calls: it is the hottest path of the product.
+(``sync/sql.py``); pull builds documents as plain dicts from the values as stored, converting
+only what its answer needs: it is the hottest path of the product.
 
 Documents are plain dicts shaped like the contract Structs, plus RxDB's ``_deleted``. Later
 issues add collections here (``kb_articles``, ``alarms``).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
-from uuid import UUID
 
 import msgspec
 import msgspec.inspect as inspect
@@ -58,11 +59,13 @@ class Collection:
     writable: bool = False
 
     # Derived from the document Struct: the fields a pull sends (besides ``_deleted``), "id"
-    # first, and those the drivers hand back as text (UUIDs, JSON) or integers (booleans).
+    # first, and those the drivers hand back as text (UUIDs, JSON, SQLite's timestamps) or
+    # integers (SQLite's booleans).
     fields: tuple[str, ...] = field(init=False)
     uuid_fields: tuple[str, ...] = field(init=False)
     json_fields: tuple[str, ...] = field(init=False)
     bool_fields: tuple[str, ...] = field(init=False)
+    timestamp_fields: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         names = tuple(
@@ -75,6 +78,9 @@ class Collection:
             self, "json_fields", _fields_of(self.document_type, inspect.ListType, inspect.DictType)
         )
         object.__setattr__(self, "bool_fields", _fields_of(self.document_type, inspect.BoolType))
+        object.__setattr__(
+            self, "timestamp_fields", _fields_of(self.document_type, inspect.DateTimeType)
+        )
 
     @property
     def key(self) -> str:
@@ -87,20 +93,31 @@ class Collection:
             alias + "." + self.columns.get(name, name) + " AS " + name for name in self.fields
         )
 
-    def document(self, row: Mapping[str, Any]) -> Document:
-        """A driver row of ``select_list`` as a document (SQLite hands back UUIDs and JSON as
-        text and booleans as integers)."""
-        document = {name: row[name] for name in self.fields}
-        for name in self.uuid_fields:
-            value = document[name]
-            if value is not None and not isinstance(value, UUID):
-                document[name] = UUID(str(value))
-        for name in self.json_fields:
-            value = document[name]
-            document[name] = msgspec.json.decode(value) if isinstance(value, str) else value
-        for name in self.bool_fields:
-            document[name] = bool(document[name])
-        document["_deleted"] = False
+    def documents(self, names: Sequence[str]) -> Callable[[Sequence[Any]], Document]:
+        """Makes a document of a row of columns ``names`` as the driver stores it
+        (``Database.fetch_stored``), converting only what the answer needs. SQLite's text
+        UUIDs stay text (they encode to the same JSON); its text timestamps are read as UTC
+        (as Piccolo reads them) and its 0/1 booleans as booleans; JSON text is decoded."""
+        pick = itemgetter(*(names.index(name) for name in self.fields))
+        fields, timestamps = self.fields, self.timestamp_fields
+        flags, json_fields = self.bool_fields, self.json_fields
+
+        def document(row: Sequence[Any]) -> Document:
+            made = dict(zip(fields, pick(row), strict=True))
+            for name in timestamps:
+                value = made[name]
+                if value.__class__ is str:
+                    moment = datetime.fromisoformat(value)
+                    made[name] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            for name in flags:
+                made[name] = bool(made[name])
+            for name in json_fields:
+                value = made[name]
+                if value.__class__ is str:
+                    made[name] = msgspec.json.decode(value)
+            made["_deleted"] = False
+            return made
+
         return document
 
     def as_document(self, stored: msgspec.Struct) -> Document:

@@ -8,10 +8,9 @@ whole tenant.
 
 import base64
 import binascii
-from uuid import UUID
 
 from kernel.context import Actor
-from kernel.db import Database, Reader
+from kernel.db import Database
 from kernel.errors import DomainError
 from mobile_contract.enums import Role
 from mobile_contract.errors import ErrorCode
@@ -74,15 +73,18 @@ async def pull(
         params["user"] = actor.user_id
     else:
         statement = sql.PAGE_ALL[spec.name]
-    # One statement on a pooled connection: a consistent page without a transaction.
-    rows = await Reader(db, None).fetch_rows(statement, **params)
-    latest: dict[UUID, Document] = {}
+    # One statement outside a transaction: a consistent page, values as stored.
+    names, rows = await db.fetch_stored(statement, **params)
+    if not rows:
+        return [], checkpoint
+    document = spec.documents(names)
+    at_seq, at_key, at_deleted, at_id = (
+        names.index(name) for name in ("feed_seq", "feed_document", "feed_deleted", "id")
+    )
+    latest: dict[object, Document] = {}
     for row in rows:  # a document may appear twice (exit, then back in): the last one wins
-        key = row["feed_document"]
-        if not isinstance(key, UUID):
-            key = UUID(str(key))
+        key = row[at_key]
         latest.pop(key, None)
-        live = not row["feed_deleted"] and row["id"] is not None
-        latest[key] = spec.document(row) if live else {"id": key, "_deleted": True}
-    next_checkpoint = encode_checkpoint(int(rows[-1]["feed_seq"])) if rows else checkpoint
-    return list(latest.values()), next_checkpoint
+        live = not row[at_deleted] and row[at_id] is not None
+        latest[key] = document(row) if live else {"id": key, "_deleted": True}
+    return list(latest.values()), encode_checkpoint(int(rows[-1][at_seq]))

@@ -70,6 +70,7 @@ async def push_work_order(row: Row) -> Document | None:
     if client == server and not moves:
         await record_overrides(row, Synced.WORK_ORDERS, document.id, overrides)
         return answer(WORK_ORDERS, WORK_ORDERS.as_document(stored), row.new)
+    row.tx.will_write()
     merge = three_way(base, server, client, FIELDS)
     plan = await _plan(row, document, stored, base, merge, moves)
     mine = queries.is_assignee(actor, stored)

@@ -16,7 +16,7 @@ from uuid import UUID
 from kernel.changes import Synced
 from kernel.clock import utcnow
 from kernel.context import Actor
-from kernel.db import Database, is_contention
+from kernel.db import Database, Transaction, WouldWrite, is_contention
 from kernel.errors import DomainError, Forbidden
 from mobile_contract.errors import ErrorCode
 from mobile_contract.sync import NoteDocument, PushRow
@@ -71,24 +71,40 @@ async def push(
 async def _push_once(
     *, db: Database, actor: Actor, collection: str, rows: list[PushRow]
 ) -> list[Document]:
+    """On SQLite the batch is rehearsed on a read snapshot first: a replay that changes
+    nothing (every row a no-op) is answered without queueing for the write lock."""
+    if not db.writers_race:
+        try:
+            async with db.rehearsal() as tx:
+                return await _apply(tx, actor, collection, rows)
+        except WouldWrite:
+            pass
+    async with db.transaction() as tx:
+        return await _apply(tx, actor, collection, rows)
+
+
+async def _apply(
+    tx: Transaction, actor: Actor, collection: str, rows: list[PushRow]
+) -> list[Document]:
     handler = _HANDLERS[collection]
     answers: list[Document] = []
     now = utcnow()
     batch = Batch()
-    async with db.transaction() as tx:
-        if collection == Synced.NOTES:
-            ids = [UUID(str(i)) for i in (row.new.get("id") for row in rows) if is_uuid(i)]
-            stored = await tx.fetch(
-                sql.LOAD[NOTES.name], NoteDocument, tenant=actor.tenant_id, ids=ids
-            )
-            batch.stored_notes = {note.id: note for note in stored}
-        for index, pushed in enumerate(rows):
-            row = Row(index, actor, tx, now, pushed.assumed, pushed.new, batch)
-            try:
-                document = await handler(row)
-            except DomainError as error:
-                raise for_row(error, index, str(pushed.new.get("id", ""))) from error
-            if document is not None:
-                answers.append(document)
-        answers += await push_items.insert_new_notes(tx, actor, batch)
+    if collection == Synced.NOTES:
+        ids = {UUID(str(i)) for i in (row.new.get("id") for row in rows) if is_uuid(i)}
+        stored = await tx.fetch(
+            sql.LOAD[NOTES.name], NoteDocument, tenant=actor.tenant_id, ids=sorted(ids)
+        )
+        batch.stored_notes = {note.id: note for note in stored}
+        if len(batch.stored_notes) < len(ids):
+            tx.will_write()  # a new note
+    for index, pushed in enumerate(rows):
+        row = Row(index, actor, tx, now, pushed.assumed, pushed.new, batch)
+        try:
+            document = await handler(row)
+        except DomainError as error:
+            raise for_row(error, index, str(pushed.new.get("id", ""))) from error
+        if document is not None:
+            answers.append(document)
+    answers += await push_items.insert_new_notes(tx, actor, batch)
     return answers

@@ -68,17 +68,24 @@ _ALL = (
     "WHERE tenant = :tenant AND collection = :collection AND seq > :after ORDER BY seq LIMIT :limit"
 )
 # A document that left the engineer and came back is in the feed once, as the live document:
-# counted twice, a page would come back short, which a client takes for "caught up".
+# counted twice, a page would come back short, which a client takes for "caught up". Each side
+# of the union reads at most a page along its own (owner, seq) index: the page of the union is
+# within their pages, where a union of everything sorted afterwards read the engineer's whole
+# feed for every page (the first pages of an initial sync).
 _OWNED = (
+    "SELECT seq, document_id, deleted FROM ("
     "SELECT seq, document_id, deleted FROM ("
     "SELECT seq, document_id, deleted FROM sync_change "
     "WHERE tenant = :tenant AND collection = :collection AND owner = :user AND seq > :after "
+    "ORDER BY seq LIMIT :limit) AS changed "
     "UNION ALL "
+    "SELECT seq, document_id, deleted FROM ("
     "SELECT e.seq, e.document_id, TRUE AS deleted FROM sync_scope_exit AS e "
     'WHERE e.tenant = :tenant AND e.collection = :collection AND e."user" = :user '
     "AND e.seq > :after "
     "AND NOT EXISTS (SELECT 1 FROM sync_change AS c WHERE c.tenant = e.tenant "
-    'AND c.collection = e.collection AND c.document_id = e.document_id AND c.owner = e."user")'
+    'AND c.collection = e.collection AND c.document_id = e.document_id AND c.owner = e."user") '
+    "ORDER BY e.seq LIMIT :limit) AS exited"
     ") AS owned ORDER BY seq LIMIT :limit"
 )
 
