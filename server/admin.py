@@ -11,7 +11,6 @@ from uuid import UUID
 import msgspec
 
 from accounts import services as accounts
-from accounts.tables import Tenant
 from directory import services as directory
 from kernel.context import Actor
 from kernel.db import Database
@@ -96,9 +95,9 @@ def print_demo_credentials() -> None:
 
 
 async def _build_demo(db: Database) -> None:
-    tenant = await accounts.create_tenant(db=db, slug=DEMO_TENANT, name="Demo Cold Chain Services")
-    async with db.transaction():
-        await Tenant.update({Tenant.locale: DEMO_LOCALE}).where(Tenant.id == tenant)
+    tenant = await accounts.create_tenant(
+        db=db, slug=DEMO_TENANT, name="Demo Cold Chain Services", locale=DEMO_LOCALE
+    )
     teams = {
         name: (
             await accounts.create_team(

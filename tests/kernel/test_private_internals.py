@@ -44,3 +44,15 @@ async def test_aiosqlite_keeps_the_sqlite3_connection_at_conn(tmp_path: Path) ->
 
     async with aiosqlite.connect(tmp_path / "probe.db") as connection:
         assert isinstance(connection._conn, sqlite3.Connection)
+
+
+def test_piccolo_runs_its_queries_on_the_current_transactions_connection() -> None:
+    """The group commit joins Piccolo's own queries by setting ``current_transaction`` to a
+    view with ``connection``; the readers copy the engine's connection options and rows."""
+    source = inspect.getsource(SQLiteEngine.run_querystring)
+    assert "self.current_transaction.get()" in source
+    assert "connection=current_transaction.connection" in source
+    assert "self.connection_kwargs" in inspect.getsource(SQLiteEngine.__init__)
+    from piccolo.engine.sqlite import dict_factory
+
+    assert parameters(dict_factory) == ["cursor", "row"]
