@@ -11,6 +11,7 @@ and the CPU seconds of the server and of wrk (wrk must not be the saturated one)
     bench/setup   # once: installs wrk
     .venv/bin/python -m bench.http_paths --database sqlite
     .venv/bin/python -m bench.http_paths --database postgres
+    .venv/bin/python -m bench.http_paths --database sqlite --log-level warning  # no access log
 """
 
 import argparse
@@ -61,12 +62,28 @@ async def main() -> None:
     parser.add_argument("--work-orders", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0, help="per wrk run")
+    parser.add_argument(
+        "--log-level",
+        choices=["info", "warning"],
+        default="info",
+        help="of both servers (info, the default of both, logs every request)",
+    )
+    parser.add_argument(
+        "--caller-cache-seconds",
+        type=int,
+        default=None,
+        help="the server's FIELDOPS_CALLER_CACHE_SECONDS (0: every call asks the database "
+        "who the token is, as for a fleet of devices each polling now and then)",
+    )
     args = parser.parse_args()
     wrk.require_wrk()
     async with database(args.database) as url:
         async with connected(url) as db:
             seeded = await seed(db, work_orders=args.work_orders)
-        with serve(url) as server, wrk.floor() as floor:
+        env = {"FIELDOPS_LOG_LEVEL": args.log_level.upper()}
+        if args.caller_cache_seconds is not None:
+            env["FIELDOPS_CALLER_CACHE_SECONDS"] = str(args.caller_cache_seconds)
+        with serve(url, extra_env=env) as server, wrk.floor(args.log_level) as floor:
             async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
                 token = await login(client, seeded.slug, "eng0", PASSWORD)
                 total, checkpoint = await pull_everything(client, token, 500)
@@ -92,9 +109,12 @@ def measure(
 
 
 def report(runs: dict[str, list[wrk.Load]], args: argparse.Namespace) -> None:
+    cache = args.caller_cache_seconds
     print(
         f"database: {args.database}; {args.work_orders} work orders; wrk -t{wrk.THREADS} "
-        f"-c{wrk.CONNECTIONS} -d{args.seconds:g}s; medians of {args.rounds} rounds (range)"
+        f"-c{wrk.CONNECTIONS} -d{args.seconds:g}s; log level {args.log_level} (both servers); "
+        f"caller cache: {'default' if cache is None else f'{cache} s'}; "
+        f"medians of {args.rounds} rounds (range)"
     )
     floors = {
         "small": [load.requests_per_second for load in runs["floor: small JSON"]],

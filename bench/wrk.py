@@ -12,6 +12,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -58,18 +59,20 @@ def run(server: Server, path: str, *, seconds: float, headers: dict[str, str]) -
 
 
 @contextlib.contextmanager
-def floor() -> Iterator[Server]:
+def floor(log_level: str = "info") -> Iterator[Server]:
     """The bare Litestar app (``bench/floor.py``) under uvicorn's settings for ``fieldops
-    serve``: one process, uvloop and httptools where installed, access log on, level info."""
+    serve``: one process, uvloop and httptools where installed, the same log level (the access
+    log is on at info, the default of both), its output to a file as the server's is."""
     port = free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the process, below
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "uvicorn", "bench.floor:app", "--host", "127.0.0.1"),
-            *("--port", str(port), "--log-level", "info", "--timeout-graceful-shutdown", "5"),
+            *("--port", str(port), "--log-level", log_level, "--timeout-graceful-shutdown", "5"),
         ],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         env={**os.environ},
     )
     base = f"http://127.0.0.1:{port}"
@@ -80,3 +83,4 @@ def floor() -> Iterator[Server]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
