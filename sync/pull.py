@@ -8,6 +8,7 @@ whole tenant.
 
 import base64
 import binascii
+from functools import lru_cache
 
 from kernel.context import Actor
 from kernel.db import Database
@@ -26,7 +27,10 @@ def encode_checkpoint(seq: int) -> str:
     return base64.urlsafe_b64encode(f"{_PREFIX}{seq}".encode()).decode().rstrip("=")
 
 
+@lru_cache(maxsize=4096)
 def decode_checkpoint(checkpoint: str | None) -> int:
+    """The sequence a checkpoint names; remembered, since a polling device sends the same one
+    until something changes."""
     if not checkpoint:
         return 0
     try:
