@@ -2,7 +2,8 @@
 
 SQLite: concurrent deferred transactions fail with "database is locked" (and IMMEDIATE ones
 still time out under a burst), so writes run one at a time behind an in-process lock, as
-IMMEDIATE transactions, on a WAL database. Reads use deferred transactions, which WAL lets run
+IMMEDIATE transactions on a WAL database, queued ones sharing a commit
+(``kernel/group_commit.py``). Reads use deferred transactions, which WAL lets run
 beside the writer. PostgreSQL: plain transactions over an asyncpg pool.
 
 Everything runs through explicit handles (``Transaction``, ``Reader``): see
@@ -23,11 +24,11 @@ import msgspec
 from asyncpg.exceptions import TransactionRollbackError, UniqueViolationError
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import TransactionType
 from piccolo.table import Table
 
 from kernel.engines import TunedSQLiteEngine, create_engine
 from kernel.events import Reactions
+from kernel.group_commit import GroupCommit
 from kernel.rows import decode, decode_all
 from kernel.statements import DIALECTS, Statement, chunks
 
@@ -61,27 +62,6 @@ def _opened(handle: "Reader") -> Iterator[None]:
         _open.reset(token)
 
 
-GROUP_COMMIT_MAX = 64  # use cases in one SQLite transaction, at most
-
-
-@dataclass(eq=False)
-class _Group:
-    """A write transaction on SQLite that queued use cases share (``Database._grouped``)."""
-
-    connection: Any  # the pooled aiosqlite connection; statements run on its sqlite3 one
-    committed: "asyncio.Future[None]"
-    members: int = 0  # use cases whose changes it holds
-
-
-@dataclass(frozen=True)
-class _PiccoloView:
-    """What Piccolo's SQLite engine reads of its current transaction (``connection``, and
-    ``transaction_type`` for ``TunedSQLiteEngine``'s inline statements)."""
-
-    connection: Any
-    transaction_type: TransactionType = TransactionType.immediate
-
-
 class WouldWrite(Exception):
     """A rehearsal (``Database.rehearsal``) reached a change: run the use case in a write
     transaction instead."""
@@ -111,9 +91,8 @@ class Database:
         self.pool_size = pool_size
         self.is_sqlite = engine.engine_type == "sqlite"
         self.dialect = DIALECTS[engine.engine_type]
-        self._write_lock = asyncio.Lock()
-        self._queued = 0  # use cases waiting for the write lock (SQLite)
-        self._group: _Group | None = None  # the open shared write transaction (SQLite)
+        # SQLite's one writer at a time, with queued use cases sharing commits.
+        self._writes = GroupCommit(engine) if isinstance(engine, TunedSQLiteEngine) else None
         # What other packages do when one publishes an event (wired by server/wiring.py).
         self.reactions = Reactions()
 
@@ -191,9 +170,12 @@ class Database:
         if current is not None:
             raise TransactionMisuse("a write transaction was opened inside a read snapshot")
         hooks = _TransactionHooks()
-        if isinstance(self.engine, TunedSQLiteEngine):
-            async with self._grouped(hooks) as handle:
-                yield handle
+        if self._writes is not None:
+            async with self._writes.member() as connection:
+                handle = Transaction(self, connection, hooks, inline=True)
+                with _opened(handle):
+                    yield handle
+                    await _run_before_commit(hooks)
         else:
             async with self.engine.transaction() as tx:
                 handle = Transaction(self, tx.connection, hooks)
@@ -202,95 +184,6 @@ class Database:
                     await _run_before_commit(hooks)
         for callback in hooks.after_commit:
             callback()
-
-    @asynccontextmanager
-    async def _grouped(self, hooks: _TransactionHooks) -> AsyncIterator["Transaction"]:
-        """A use case's write transaction on SQLite, committed together with the use cases
-        queued behind it (group commit): writers run one at a time anyway, and a commit
-        (the WAL's pages, now and then a checkpoint) cost more than the statements of a
-        small use case (profiled on the outage replay; see bench/RESULTS.md).
-
-        Each use case runs in a savepoint of the shared transaction: one that fails rolls
-        back alone. The last of a group, finding nobody queued behind it, commits; the
-        others wait for that commit (a member whose block ended has not committed until the
-        group has), and each queues for the lock once more, so a group is committed even if
-        its last member is cancelled. A group holds at most ``GROUP_COMMIT_MAX`` use cases."""
-        group = await self._join_group()
-        raw = group.connection.raw
-        try:
-            raw.execute("SAVEPOINT use_case")
-            handle = Transaction(self, group.connection, hooks, inline=True)
-            # Piccolo's own queries (set-up scripts, tools) join it too.
-            piccolo = self.engine.current_transaction.set(_PiccoloView(group.connection))
-            try:
-                with _opened(handle):
-                    yield handle
-                    await _run_before_commit(hooks)
-            except BaseException:
-                raw.execute("ROLLBACK TO use_case")
-                raw.execute("RELEASE use_case")
-                raise
-            finally:
-                self.engine.current_transaction.reset(piccolo)
-            raw.execute("RELEASE use_case")
-            group.members += 1
-            if not self._queued or group.members >= GROUP_COMMIT_MAX:
-                await self._commit(group)
-        finally:
-            if self._group is group and group.members == 0 and not self._queued:
-                await self._commit(group)  # nothing in it: ends the transaction
-            self._write_lock.release()
-        if not group.committed.done():
-            self._queued += 1
-            try:
-                await self._write_lock.acquire()
-            finally:
-                self._queued -= 1
-            try:
-                if not group.committed.done():
-                    await self._commit(group)
-            finally:
-                self._write_lock.release()
-        await group.committed
-
-    async def _join_group(self) -> "_Group":
-        """Take the write lock; the open group's transaction, or a new one."""
-        assert isinstance(self.engine, TunedSQLiteEngine)
-        self._queued += 1
-        try:
-            await self._write_lock.acquire()
-        finally:
-            self._queued -= 1
-        try:
-            if self._group is None:
-                connection = await self.engine.get_connection()
-                try:
-                    await connection.execute("BEGIN IMMEDIATE")
-                except BaseException:
-                    await connection.close()
-                    raise
-                self._group = _Group(connection, asyncio.get_running_loop().create_future())
-            return self._group
-        except BaseException:
-            self._write_lock.release()
-            raise
-
-    async def _commit(self, group: "_Group") -> None:
-        """End ``group``'s transaction (held under the write lock), whatever happens to the
-        task asking: its members wait for the answer."""
-        self._group = None
-
-        async def commit() -> None:
-            try:
-                await group.connection.execute("COMMIT")
-            except BaseException as error:
-                group.committed.set_exception(error)
-            else:
-                group.committed.set_result(None)
-            finally:
-                await group.connection.close()  # back to the pool (rolled back if still open)
-
-        await asyncio.shield(commit())
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator["Reader"]:

@@ -40,19 +40,20 @@ async def test_concurrent_use_cases_all_commit_and_return_only_once_committed(
 ) -> None:
     db = database(client)
     commits = 0
-    if db.is_sqlite:
-        commit = db._commit
+    writes = db._writes
+    if writes is not None:  # SQLite
+        commit = writes._commit
 
         async def counted(group: Any) -> None:
             nonlocal commits
             commits += 1
             await commit(group)
 
-        monkeypatch.setattr(db, "_commit", counted)
+        monkeypatch.setattr(writes, "_commit", counted)
     slugs = [f"group-{uuid.uuid4().hex[:12]}" for _ in range(40)]
     await asyncio.gather(*(add_tenant(db, slug) for slug in slugs))
     assert await stored(db, slugs) == slugs
-    if db.is_sqlite:
+    if writes is not None:
         assert 1 <= commits < len(slugs)  # shared commits
 
 
