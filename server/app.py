@@ -62,6 +62,13 @@ async def stop_task(task: "asyncio.Task[None]", what: str, grace_seconds: float 
         task.result()
 
 
+def per_address(per_minute: int, *, store: str = "rate_limit") -> DefineMiddleware:
+    """A rate limit per client address (the one the audit records, server/request_meta.py)."""
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute), identifier_for_request=rate_limit_key, store=store
+    ).middleware
+
+
 def create_app(settings: Settings) -> Litestar:
     db = wiring.database(settings.database_url, pool_size=settings.db_pool_size)
     services = AppServices(
@@ -103,12 +110,7 @@ def create_app(settings: Settings) -> Litestar:
     auth_routes = Router(
         path="/",
         route_handlers=[AuthController],
-        middleware=[
-            RateLimitConfig(
-                rate_limit=("minute", settings.auth_rate_limit_per_minute),
-                identifier_for_request=rate_limit_key,
-            ).middleware
-        ],
+        middleware=[per_address(settings.auth_rate_limit_per_minute)],
     )
     other_account_routes = [c for c in ACCOUNT_ROUTES if c is not AuthController]
     # Staff routes take a bearer token (routes opted out, such as login, excepted).
@@ -135,11 +137,7 @@ def create_app(settings: Settings) -> Litestar:
         path="/",
         route_handlers=[PortalController],
         middleware=[
-            RateLimitConfig(
-                rate_limit=("minute", settings.portal_rate_limit_per_minute),
-                identifier_for_request=rate_limit_key,
-                store="portal_rate_limit",
-            ).middleware,
+            per_address(settings.portal_rate_limit_per_minute, store="portal_rate_limit"),
             DefineMiddleware(BearerAuthMiddleware),
         ],
     )

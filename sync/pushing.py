@@ -71,14 +71,13 @@ async def push(
 async def _push_once(
     *, db: Database, actor: Actor, collection: str, rows: list[PushRow]
 ) -> list[Document]:
-    """On SQLite the batch is rehearsed on a read snapshot first: a replay that changes
+    """The batch is rehearsed first (``Database.rehearsal``): on SQLite a replay that changes
     nothing (every row a no-op) is answered without queueing for the write lock."""
-    if not db.writers_race:
-        try:
-            async with db.rehearsal() as tx:
-                return await _apply(tx, actor, collection, rows)
-        except WouldWrite:
-            pass
+    try:
+        async with db.rehearsal() as tx:
+            return await _apply(tx, actor, collection, rows)
+    except WouldWrite:
+        pass
     async with db.transaction() as tx:
         return await _apply(tx, actor, collection, rows)
 
