@@ -34,6 +34,7 @@ from kernel.statements import DIALECTS, Statement, chunks
 
 T = TypeVar("T")
 S = TypeVar("S", bound=msgspec.Struct)
+R = TypeVar("R", bound="Reader")
 log = logging.getLogger("fieldops.db")
 
 
@@ -195,11 +196,8 @@ class Database:
             yield current
             return
         if isinstance(self.engine, TunedSQLiteEngine):
-            with self.engine.reader() as connection:
-                connection.execute("BEGIN")
-                reader = Reader(self, connection, inline=True)
-                with _opened(reader):
-                    yield reader
+            with self._read_transaction(lambda c: Reader(self, c, inline=True)) as reader:
+                yield reader
             return
         async with self.engine.transaction() as tx:
             reader = Reader(self, tx.connection)
@@ -213,16 +211,23 @@ class Database:
         write transaction. A use case that changes nothing (a replayed sync push) so never
         takes SQLite's write lock, which writers queue for one at a time. On PostgreSQL, where
         writers do not queue so, it is a write transaction."""
-        if not self.is_sqlite or _open.get() is not None:
+        if not isinstance(self.engine, TunedSQLiteEngine) or _open.get() is not None:
             async with self.transaction() as tx:
                 yield tx
             return
+        with self._read_transaction(lambda c: _Rehearsal(self, c)) as rehearsal:
+            yield rehearsal
+
+    @contextmanager
+    def _read_transaction(self, handle: Callable[[sqlite3.Connection], R]) -> Iterator[R]:
+        """A read transaction on one of SQLite's reader connections, run on the loop's thread,
+        as the open handle ``handle`` makes of it."""
         assert isinstance(self.engine, TunedSQLiteEngine)
         with self.engine.reader() as connection:
             connection.execute("BEGIN")
-            rehearsal = _Rehearsal(self, connection)
-            with _opened(rehearsal):
-                yield rehearsal
+            opened = handle(connection)
+            with _opened(opened):
+                yield opened
 
     @staticmethod
     def assert_outside_transaction(what: str) -> None:
