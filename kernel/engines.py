@@ -2,7 +2,9 @@
 
 Piccolo opens a new SQLite connection (and thread) per query or transaction, which measured as
 most of a request's time (see bench/RESULTS.md); ``TunedSQLiteEngine`` keeps a small pool of
-open connections with the settings a server needs.
+open connections with the settings a server needs. ``TunedPostgresEngine`` returns a connection
+to asyncpg's pool without a reset query, which was a second round trip for every statement or
+transaction.
 """
 
 import asyncio
@@ -200,6 +202,21 @@ def sqlite_path(url: str) -> Path | None:
     return Path(unquote(url.removeprefix("sqlite:///").removeprefix("sqlite://")))
 
 
+async def _keep_session(_connection: Any) -> None:
+    """Nothing to undo: our statements leave no session state behind on a pooled connection
+    (no ``SET`` without ``LOCAL``, session advisory locks, cursors or ``LISTEN``;
+    tests/kernel/test_engines.py checks every statement). asyncpg still rolls back a
+    transaction left open, and drops listeners, before it calls this."""
+
+
+class TunedPostgresEngine(PostgresEngine):
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        # asyncpg's default reset runs "SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+        # RESET ALL" whenever a connection goes back to the pool: one more round trip for
+        # every statement outside a transaction and every transaction.
+        await super().start_connection_pool(reset=_keep_session, **kwargs)
+
+
 def create_engine(url: str) -> Engine:  # type: ignore[type-arg]
     path = sqlite_path(url)
     if path is not None:
@@ -208,4 +225,4 @@ def create_engine(url: str) -> Engine:  # type: ignore[type-arg]
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
         raise ValueError(f"Unsupported DATABASE_URL scheme {parts.scheme!r}")
-    return PostgresEngine(config={"dsn": url})
+    return TunedPostgresEngine(config={"dsn": url})
