@@ -25,6 +25,8 @@ from bench.harness import connected, database, environment, login
 from bench.seed import PASSWORD, seed
 from kernel.context import Actor
 from mobile_contract.enums import Role
+from server.app import create_app
+from server.settings import Settings
 from sync.pull import pull
 
 ROUTES = ("live", "me", "pull")
@@ -84,10 +86,6 @@ async def main() -> None:
         async with connected(url) as db:
             seeded = await seed(db, work_orders=1000)
         os.environ.update(environment(url))
-        # Imported here: the app reads its settings from the environment set just above.
-        from server.app import create_app
-        from server.settings import Settings
-
         app = create_app(Settings.from_env())
         async with app.lifespan():
             transport = httpx.ASGITransport(app=app)

@@ -6,6 +6,8 @@ import gc
 import importlib
 import pkgutil
 import re
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -13,18 +15,9 @@ from kernel.engines import TunedPostgresEngine
 from kernel.statements import Statement
 from tests.conftest import backend
 
-PACKAGES = (
-    "accounts",
-    "device_registry",
-    "directory",
-    "kernel",
-    "media",
-    "portal",
-    "push",
-    "server",
-    "sync",
-    "workorders",
-)
+# The project's packages, as the layer contract (import-linter, pyproject.toml) lists them.
+PYPROJECT = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+PACKAGES = PYPROJECT["tool"]["importlinter"]["root_packages"]
 # What asyncpg's reset would undo: session settings, session advisory locks, cursors, LISTEN.
 SESSION_STATE = re.compile(
     r"^\s*SET\s+(?!LOCAL\b)|\bset_config\s*\(|\bpg_(try_)?advisory_lock(_shared)?\s*\("
