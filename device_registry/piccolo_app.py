@@ -10,6 +10,6 @@ APP_CONFIG = AppConfig(
     app_name="device_registry",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
     table_classes=list(TABLES),
-    migration_dependencies=["accounts.piccolo_app"],
+    migration_dependencies=["accounts.piccolo_app", "directory.piccolo_app"],
     commands=[],
 )

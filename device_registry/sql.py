@@ -6,6 +6,7 @@ from uuid import UUID
 import msgspec
 
 from kernel.statements import Statement
+from mobile_contract import iot
 from mobile_contract.enums import ApnsEnvironment, Platform
 
 # Answers decode into ``mobile_contract.devices.Device``; the token is selected under the
@@ -99,3 +100,81 @@ class PushTarget(msgspec.Struct, frozen=True):
     locale: str
     time_zone: str
     token_registered_at: datetime
+
+
+# Terminals -------------------------------------------------------------------------------
+
+
+class TerminalRow(iot.Terminal, kw_only=True):
+    """The stored terminal: what admins see, plus its tenant, site and sealed secrets."""
+
+    tenant_id: UUID
+    site_id: UUID
+    secret: str = ""
+    previous_secret: str = ""
+
+
+_PUBLIC_FIELDS = tuple(field.name for field in msgspec.structs.fields(iot.Terminal))
+_TERMINAL_SELECT = (
+    "SELECT t.id, t.asset AS asset_id, t.device_code, t.model, t.firmware, t.status,"
+    " t.thresholds, t.config_version, t.secret_rotated_at, t.previous_secret_valid_until,"
+    " t.last_seen_at, t.last_heartbeat, t.revoked_at, t.created_at, t.tenant AS tenant_id,"
+    " a.site AS site_id, t.secret, t.previous_secret"
+    " FROM device_registry_terminal t JOIN directory_asset a ON a.id = t.asset"
+)
+# By id alone: authentication, before the tenant is known (ids are random UUIDs).
+TERMINAL_BY_ID = Statement(_TERMINAL_SELECT + " WHERE t.id = :id")
+TERMINAL = Statement(_TERMINAL_SELECT + " WHERE t.tenant = :tenant AND t.id = :id")
+TERMINALS = Statement(_TERMINAL_SELECT + " WHERE t.tenant = :tenant ORDER BY t.device_code")
+TERMINAL_WITH_CODE = Statement(
+    _TERMINAL_SELECT + " WHERE t.tenant = :tenant AND t.device_code = :device_code"
+)
+TERMINAL_BY_TENANT_SLUG = Statement(
+    _TERMINAL_SELECT + " JOIN accounts_tenant n ON n.id = t.tenant"
+    " WHERE n.slug = :slug AND t.device_code = :device_code"
+)
+INSERT_TERMINAL = Statement(
+    "INSERT INTO device_registry_terminal (id, tenant, asset, device_code, model, firmware,"
+    " status, secret, previous_secret, previous_secret_valid_until, secret_rotated_at,"
+    " thresholds, config_version, last_seen_at, last_heartbeat, revoked_at, created_at,"
+    " updated_at) VALUES (:id, :tenant, :asset, :device_code, :model, :firmware, :status,"
+    " :secret, '', NULL, :now, :thresholds, 1, NULL, '{}', NULL, :now, :now)"
+    " ON CONFLICT DO NOTHING RETURNING id"
+)
+ROTATE_SECRET = Statement(
+    "UPDATE device_registry_terminal SET secret = :secret, previous_secret = :previous,"
+    " previous_secret_valid_until = :valid_until, secret_rotated_at = :now, updated_at = :now"
+    " WHERE tenant = :tenant AND id = :id"
+)
+REVOKE_TERMINAL = Statement(
+    "UPDATE device_registry_terminal SET status = :status, secret = '', previous_secret = '',"
+    " previous_secret_valid_until = NULL, revoked_at = :now, updated_at = :now"
+    " WHERE tenant = :tenant AND id = :id"
+)
+UPDATE_TERMINAL = Statement(
+    "UPDATE device_registry_terminal SET thresholds = :thresholds, model = :model,"
+    " firmware = :firmware, config_version = :config_version, updated_at = :now"
+    " WHERE tenant = :tenant AND id = :id"
+)
+HEARTBEAT = Statement(
+    "UPDATE device_registry_terminal SET last_seen_at = :now, last_heartbeat = :heartbeat,"
+    " firmware = :firmware, updated_at = :now WHERE tenant = :tenant AND id = :id"
+)
+# Last seen moves at most once a minute on other requests: not a write per alarm.
+SEEN = Statement(
+    "UPDATE device_registry_terminal SET last_seen_at = :now WHERE id = :id"
+    " AND (last_seen_at IS NULL OR last_seen_at < :stale)"
+)
+CLAIM_NONCE = Statement(
+    "INSERT INTO device_registry_terminal_nonce (id, tenant, terminal, nonce, seen_at)"
+    " VALUES (:id, :tenant, :terminal, :nonce, :now) ON CONFLICT DO NOTHING RETURNING id"
+)
+PURGE_NONCES = Statement("DELETE FROM device_registry_terminal_nonce WHERE seen_at < :cutoff")
+
+
+class Claimed(msgspec.Struct):
+    id: UUID
+
+
+def public(row: TerminalRow) -> iot.Terminal:
+    return iot.Terminal(**{name: getattr(row, name) for name in _PUBLIC_FIELDS})

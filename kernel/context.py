@@ -63,6 +63,23 @@ class PortalCaller:
     meta: RequestMeta = field(default_factory=RequestMeta)
 
 
+@dataclass(frozen=True, slots=True)
+class TerminalCaller:
+    """An IoT terminal whose request carried a valid signature: it reaches its own asset (or,
+    as a gateway, the assets of its site) in one tenant, and its own configuration."""
+
+    tenant_id: UUID
+    terminal_id: UUID
+    device_code: str
+    asset_id: UUID
+    site_id: UUID
+    meta: RequestMeta = field(default_factory=RequestMeta)
+
+
+#: Who a timeline entry and a new work order are attributed to: a person, or a terminal.
+Author = Actor | TerminalCaller
+
+
 def require_role(actor: Actor, roles: frozenset[Role], action: str) -> None:
     """Raise a 403 naming the roles that may do ``action``."""
     if actor.role not in roles:

@@ -27,10 +27,12 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
 from kernel.engines import TunedSQLiteEngine, create_engine
+from kernel.errors import DomainError
 from kernel.events import Reactions
 from kernel.group_commit import GroupCommit
 from kernel.rows import decode, decode_all
 from kernel.statements import DIALECTS, Statement, chunks
+from mobile_contract.errors import ErrorCode
 
 T = TypeVar("T")
 S = TypeVar("S", bound=msgspec.Struct)
@@ -82,6 +84,42 @@ def is_contention(error: BaseException) -> bool:
     a serialization failure, a unique row the other inserted first): running the use case
     again sees the other's commit. SQLite runs one writer at a time and never raises these."""
     return isinstance(error, TransactionRollbackError | UniqueViolationError)
+
+
+def lost_race(error: BaseException) -> bool:
+    """``is_contention``, or the domain's own word for it: a version compare-and-set or a
+    unique check that a concurrent writer of the same rows won."""
+    return is_contention(error) or (
+        isinstance(error, DomainError)
+        and error.code in (ErrorCode.VERSION_CONFLICT, ErrorCode.ALREADY_EXISTS)
+    )
+
+
+async def run_use_case(
+    db: "Database",
+    use_case: "Callable[[Transaction], Awaitable[T]]",
+    *,
+    attempts: int = 3,
+    contended: Callable[[BaseException], bool] = lost_race,
+) -> T:
+    """``use_case`` rehearsed first (``Database.rehearsal``: on SQLite, one that changes nothing
+    never queues for the write lock), then in a write transaction. On PostgreSQL a use case
+    that loses a race with a concurrent writer of the same rows (``contended``) runs again,
+    up to ``attempts`` times, and then sees the other's commit."""
+    tries = attempts if db.writers_race else 1
+    for attempt in range(1, tries + 1):
+        try:
+            try:
+                async with db.rehearsal() as tx:
+                    return await use_case(tx)
+            except WouldWrite:
+                pass
+            async with db.transaction() as tx:
+                return await use_case(tx)
+        except Exception as error:
+            if attempt == tries or not contended(error):
+                raise
+    raise AssertionError("unreachable")
 
 
 class Database:

@@ -40,6 +40,12 @@ class ErrorCode(StrEnum):
     EVIDENCE_MISSING = "evidence_missing"  # resolving needs the evidence in details.missing
     LAST_ADMIN = "last_admin"  # the tenant's last active admin: make another admin first
     QUOTA_EXCEEDED = "quota_exceeded"  # a portal link sent all the files it may send
+    SIGNATURE_INVALID = "signature_invalid"  # a terminal's request is not signed by its secret
+    TIMESTAMP_OUT_OF_WINDOW = "timestamp_out_of_window"  # X-Timestamp off by over 5 minutes
+    REQUEST_REPLAYED = "request_replayed"  # this X-Nonce was used within the window: sign anew
+    TERMINAL_UNKNOWN = "terminal_unknown"  # no terminal has this X-Device-Id
+    TERMINAL_REVOKED = "terminal_revoked"  # an admin revoked the terminal: register it again
+    ALARMS_INVALID = "alarms_invalid"  # details.alarms names each refused alarm; none applied
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):

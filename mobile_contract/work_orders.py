@@ -15,6 +15,7 @@ from mobile_contract.enums import (
     WorkOrderStatus,
     WorkOrderType,
 )
+from mobile_contract.iot import AlarmSummary
 from mobile_contract.types import TEXT_PATTERN, LongText, Name, ShortText, Tags
 
 Unset = msgspec.UnsetType
@@ -85,6 +86,7 @@ class WorkOrder(msgspec.Struct, kw_only=True):
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     version: int
+    alarm: AlarmSummary | None = None  # channel iot: the fault its terminal reports
 
 
 class WorkOrderEvent(msgspec.Struct, kw_only=True):

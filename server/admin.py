@@ -4,19 +4,23 @@ The demo goes through the same services as the API, so it exercises the real rul
 """
 
 import argparse
+import hmac
 import os
 import sys
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import msgspec
 
 from accounts import services as accounts
+from device_registry import terminals
+from device_registry.secrets import SecretBox
 from directory import services as directory
 from kernel.context import Actor
 from kernel.db import Database
 from kernel.errors import DomainError
 from mobile_contract import auth as auth_contract
 from mobile_contract import directory as dir_contract
+from mobile_contract import iot
 from mobile_contract import work_orders as wo_contract
 from mobile_contract.enums import (
     Channel,
@@ -26,10 +30,12 @@ from mobile_contract.enums import (
     SiteKind,
     WorkOrderStatus,
 )
+from server.settings import Settings
 from workorders import items, services, transitions
 
 DEMO_TENANT = "demo"
 DEMO_PASSWORD = "fieldops-demo"
+DEMO_TERMINAL = "CS-FR-0012"  # the terminal `fieldops demo` prints
 DEMO_LOCALE = "zh-CN"  # on-call alerts in Chinese, as for the customers the demo stands for
 DEMO_USERS = (
     ("admin", "Admin Chen", Role.ADMIN, "+86 21 5555 0100", None),
@@ -40,7 +46,7 @@ DEMO_USERS = (
 )
 
 
-async def create_tenant(*, db: Database, args: argparse.Namespace) -> None:
+async def create_tenant(*, db: Database, args: argparse.Namespace, settings: Settings) -> None:  # noqa: ARG001
     try:
         tenant_id = await accounts.create_tenant(
             db=db, slug=args.slug, name=args.name, locale=args.locale
@@ -50,7 +56,7 @@ async def create_tenant(*, db: Database, args: argparse.Namespace) -> None:
     print(f"tenant {args.slug} created: {tenant_id}")
 
 
-async def create_user(*, db: Database, args: argparse.Namespace) -> None:
+async def create_user(*, db: Database, args: argparse.Namespace, settings: Settings) -> None:  # noqa: ARG001
     password = args.password or os.environ.get("FIELDOPS_NEW_PASSWORD", "")
     try:
         tenant_id = await accounts.tenant_id_for(db=db, slug=args.tenant)
@@ -75,12 +81,55 @@ def _actor(
     return Actor(tenant_id=tenant_id, user_id=user_id, role=role, team_ids=teams)
 
 
-async def demo(*, db: Database, args: argparse.Namespace) -> None:  # noqa: ARG001
+async def demo(*, db: Database, args: argparse.Namespace, settings: Settings) -> None:  # noqa: ARG001
     try:
-        await accounts.tenant_id_for(db=db, slug=DEMO_TENANT)
+        tenant = await accounts.tenant_id_for(db=db, slug=DEMO_TENANT)
     except DomainError:
         await _build_demo(db)
+        tenant = await accounts.tenant_id_for(db=db, slug=DEMO_TENANT)
+    terminal, secret = await _demo_terminals(db, tenant, settings.signing_key())
     print_demo_credentials()
+    print(
+        f"Demo IoT terminal {terminal.device_code} (README, 'IoT terminals'):\n"
+        f"  TERMINAL_ID={terminal.id}\n  TERMINAL_SECRET={secret}\n"
+    )
+
+
+async def _demo_terminals(db: Database, tenant: UUID, server_key: str) -> tuple[iot.Terminal, str]:
+    """A terminal on each demo asset (added to a demo made before terminals existed). Their
+    secrets are derived from the server's key, so running the demo again prints the same
+    one; a real terminal's secret is random and shown once."""
+    operator = _actor(tenant, uuid4(), Role.ADMIN)
+    box = SecretBox(server_key)
+    existing = {
+        t.device_code: t for t in (await terminals.list_terminals(db=db, actor=operator)).items
+    }
+    for asset in (await directory.list_assets(db=db, actor=operator)).items:
+        if asset.device_code not in existing:
+            created = await terminals.register(
+                db=db,
+                actor=operator,
+                box=box,
+                data=iot.TerminalRegistration(
+                    asset_id=asset.id,
+                    device_code=asset.device_code,
+                    model="demo controller",
+                    firmware="1.0.0",
+                    thresholds={"over_temperature": -18.0}
+                    if asset.device_code.startswith("CS-")
+                    else {},
+                ),
+                secret=_demo_secret(server_key, asset.device_code),
+            )
+            existing[asset.device_code] = created.terminal
+    shown = existing[DEMO_TERMINAL]
+    return shown, _demo_secret(server_key, shown.device_code)
+
+
+def _demo_secret(server_key: str, device_code: str) -> str:
+    return hmac.new(
+        server_key.encode(), b"demo terminal " + device_code.encode(), "sha256"
+    ).hexdigest()
 
 
 def print_demo_credentials() -> None:

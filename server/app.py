@@ -19,14 +19,19 @@ from accounts.callers import Callers
 from accounts.controllers import CONTROLLERS as ACCOUNT_ROUTES
 from accounts.controllers import AuthController
 from accounts.tokens import TokenConfig
+from alarms.controllers import CONTROLLERS as ALARM_ROUTES
+from alarms.controllers import TERMINAL_CONTROLLERS as TERMINAL_ALARM_ROUTES
 from device_registry.controllers import CONTROLLERS as DEVICE_ROUTES
+from device_registry.controllers import TERMINAL_CONTROLLERS as TERMINAL_DEVICE_ROUTES
+from device_registry.secrets import SecretBox
+from device_registry.terminals import Authenticator
 from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
 from media.controllers import CONTROLLERS as MEDIA_ROUTES
 from mobile_contract import CONTRACT_VERSION
 from portal.controllers import PortalController, PortalLinkController
 from push.controllers import CONTROLLERS as PUSH_ROUTES
 from server import wiring
-from server.auth import BearerAuthMiddleware
+from server.auth import BearerAuthMiddleware, TerminalSignatureMiddleware
 from server.errors import handle_exception
 from server.health import HealthController
 from server.media import build_store, build_verifier
@@ -37,13 +42,14 @@ from server.settings import Settings
 from server.state import (
     AppServices,
     constant,
+    intake_rules,
     login_policy,
     provide_store,
 )
 from server.tables import ALL_TABLES
 from server.versioning import check_client_versions, send_contract_version
 from sync.controllers import CONTROLLERS as SYNC_ROUTES
-from web.callers import provide_actor, provide_portal
+from web.callers import provide_actor, provide_portal, provide_terminal
 from workorders.controllers import CONTROLLERS as WORK_ORDER_ROUTES
 
 log = logging.getLogger("fieldops.server")
@@ -71,6 +77,7 @@ def per_address(per_minute: int, *, store: str = "rate_limit") -> DefineMiddlewa
 
 def create_app(settings: Settings) -> Litestar:
     db = wiring.database(settings.database_url, pool_size=settings.db_pool_size)
+    terminal_secrets = SecretBox(settings.signing_key())
     services = AppServices(
         settings=settings,
         db=db,
@@ -82,6 +89,9 @@ def create_app(settings: Settings) -> Litestar:
         media=build_store(settings),
         login_policy=login_policy(settings),
         callers=Callers(seconds=settings.caller_cache_seconds),
+        terminal_secrets=terminal_secrets,
+        terminals=Authenticator(terminal_secrets),
+        intake=intake_rules(settings),
     )
 
     relay = build_relay(db=db, settings=settings)
@@ -123,6 +133,7 @@ def create_app(settings: Settings) -> Litestar:
             *WORK_ORDER_ROUTES,
             *SYNC_ROUTES,
             *DEVICE_ROUTES,
+            *ALARM_ROUTES,
             *PUSH_ROUTES,
             *MEDIA_ROUTES,
             PortalLinkController,
@@ -141,8 +152,14 @@ def create_app(settings: Settings) -> Litestar:
             DefineMiddleware(BearerAuthMiddleware),
         ],
     )
+    # IoT terminals sign each request with their secret instead of holding a token.
+    terminal_routes = Router(
+        path="/",
+        route_handlers=[*TERMINAL_DEVICE_ROUTES, *TERMINAL_ALARM_ROUTES],
+        middleware=[DefineMiddleware(TerminalSignatureMiddleware)],
+    )
     app = Litestar(
-        route_handlers=[HealthController, staff_routes, portal_routes],
+        route_handlers=[HealthController, staff_routes, portal_routes, terminal_routes],
         lifespan=[lifespan],
         state=State({"services": services}),
         dependencies={
@@ -150,9 +167,12 @@ def create_app(settings: Settings) -> Litestar:
             "tokens": constant(services.tokens),
             "login_policy": constant(services.login_policy),
             "callers": constant(services.callers),
+            "terminal_secrets": constant(services.terminal_secrets),
+            "intake": constant(services.intake),
             "store": Provide(provide_store, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
             "portal": Provide(provide_portal, sync_to_thread=False),
+            "terminal": Provide(provide_terminal, sync_to_thread=False),
         },
         exception_handlers={Exception: handle_exception},
         before_send=[send_trace_id, send_contract_version],
@@ -169,6 +189,14 @@ def create_app(settings: Settings) -> Litestar:
                 security_schemes={
                     "BearerToken": SecurityScheme(
                         type="http", scheme="bearer", bearer_format="JWT"
+                    ),
+                    "TerminalSignature": SecurityScheme(
+                        type="apiKey",
+                        name="X-Signature",
+                        security_scheme_in="header",
+                        description="IoT terminals: X-Device-Id, X-Timestamp, X-Nonce and "
+                        "X-Signature, the hex HMAC-SHA256 of the request with the terminal's "
+                        "secret (README, firmware guide).",
                     ),
                     "PortalToken": SecurityScheme(
                         type="http",

@@ -121,7 +121,7 @@ async def _with_db(settings: Settings, action: str, args: argparse.Namespace) ->
     db = wiring.database(settings.database_url)
     await db.start()
     try:
-        await getattr(admin, action)(db=db, args=args)
+        await getattr(admin, action)(db=db, args=args, settings=settings)
     finally:
         await db.stop()
 

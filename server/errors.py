@@ -61,6 +61,12 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.UPLOAD_REJECTED: 422,
     ErrorCode.EVIDENCE_MISSING: 409,
     ErrorCode.QUOTA_EXCEEDED: 403,
+    ErrorCode.SIGNATURE_INVALID: 401,
+    ErrorCode.TIMESTAMP_OUT_OF_WINDOW: 401,
+    ErrorCode.REQUEST_REPLAYED: 401,
+    ErrorCode.TERMINAL_UNKNOWN: 401,
+    ErrorCode.TERMINAL_REVOKED: 401,
+    ErrorCode.ALARMS_INVALID: 422,
 }
 
 # Field names come from msgspec's "... - at `$.path`" and "missing required field `name`"

@@ -19,6 +19,7 @@ PICCOLO_APPS = [
     "push.piccolo_app",
     "portal.piccolo_app",
     "media.piccolo_app",
+    "alarms.piccolo_app",
 ]
 
 DB = create_engine(os.environ.get("DATABASE_URL", Settings().database_url))

@@ -144,6 +144,9 @@ class Settings:
     s3_bucket: str = "fieldops"
     s3_region: str = "us-east-1"
     evidence_retention_days: int = 3 * 365  # object-lock retention of verified evidence
+    mqtt_url: str = "mqtt://127.0.0.1:1883"  # the broker `fieldops mqtt` subscribes to
+    mqtt_client_id: str = "fieldops-ingest"  # its persistent session at the broker
+    alarm_debounce_seconds: int = 300  # repeats of an open fault: one timeline entry per window
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -264,6 +267,9 @@ ENV_NAMES: dict[str, str] = {
     "s3_bucket": "FIELDOPS_S3_BUCKET",
     "s3_region": "FIELDOPS_S3_REGION",
     "evidence_retention_days": "FIELDOPS_EVIDENCE_RETENTION_DAYS",
+    "mqtt_url": "FIELDOPS_MQTT_URL",
+    "mqtt_client_id": "FIELDOPS_MQTT_CLIENT_ID",
+    "alarm_debounce_seconds": "FIELDOPS_ALARM_DEBOUNCE_SECONDS",
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -290,4 +296,5 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "push_ack_timeout_seconds": _positive_int,
     "alert_min_interval_seconds": _non_negative_int,
     "evidence_retention_days": _positive_int,
+    "alarm_debounce_seconds": _non_negative_int,
 }

@@ -5,6 +5,7 @@
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -14,6 +15,9 @@ from litestar.di import Provide
 from accounts.callers import Callers
 from accounts.throttle import LoginPolicy
 from accounts.tokens import TokenConfig
+from alarms.ingest import IntakeRules
+from device_registry.secrets import SecretBox
+from device_registry.terminals import Authenticator
 from kernel.db import Database
 from media.store import ObjectStore
 from server.settings import Settings
@@ -27,6 +31,9 @@ class AppServices:
     media: ObjectStore
     login_policy: LoginPolicy
     callers: Callers
+    terminal_secrets: SecretBox
+    terminals: Authenticator
+    intake: IntakeRules
 
     @staticmethod
     def of(connection: ASGIConnection[Any, Any, Any, Any]) -> "AppServices":
@@ -42,6 +49,10 @@ def login_policy(settings: Settings) -> LoginPolicy:
         burst_failures=settings.login_burst_failures,
         burst_window_seconds=settings.login_burst_window_seconds,
     )
+
+
+def intake_rules(settings: Settings) -> IntakeRules:
+    return IntakeRules(debounce=timedelta(seconds=settings.alarm_debounce_seconds))
 
 
 def constant(value: object) -> Provide:

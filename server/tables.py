@@ -3,6 +3,7 @@
 from piccolo.table import Table
 
 from accounts.tables import TABLES as ACCOUNT_TABLES
+from alarms.tables import TABLES as ALARM_TABLES
 from device_registry.tables import TABLES as DEVICE_TABLES
 from directory.tables import TABLES as DIRECTORY_TABLES
 from media.tables import TABLES as MEDIA_TABLES
@@ -20,4 +21,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *PUSH_TABLES,
     *PORTAL_TABLES,
     *MEDIA_TABLES,
+    *ALARM_TABLES,
 )

@@ -16,7 +16,7 @@ from uuid import UUID
 from kernel.changes import Synced
 from kernel.clock import utcnow
 from kernel.context import Actor
-from kernel.db import Database, Transaction, WouldWrite, is_contention
+from kernel.db import Database, Transaction, run_use_case
 from kernel.errors import DomainError, Forbidden
 from mobile_contract.errors import ErrorCode
 from mobile_contract.sync import NoteDocument, PushRow
@@ -31,7 +31,6 @@ MAX_BATCH = 500
 # with a version conflict or a unique row the other inserted; the batch runs again and sees
 # the other's commit, so both get the answer one would have alone.
 ATTEMPTS = 3
-_CONTENDED = frozenset({ErrorCode.VERSION_CONFLICT, ErrorCode.ALREADY_EXISTS})
 
 _HANDLERS: dict[str, Callable[[Row], Awaitable[Document | None]]] = {
     Synced.WORK_ORDERS: push_work_order,
@@ -55,31 +54,7 @@ async def push(
             f"A push carries at most {MAX_BATCH} documents; send the rest in another batch.",
             {"max_documents": MAX_BATCH, "documents": len(rows)},
         )
-    attempts = ATTEMPTS if db.writers_race else 1
-    for attempt in range(1, attempts + 1):
-        try:
-            return await _push_once(db=db, actor=actor, collection=collection, rows=rows)
-        except Exception as error:
-            contended = is_contention(error) or (
-                isinstance(error, DomainError) and error.code in _CONTENDED
-            )
-            if attempt == attempts or not contended:
-                raise
-    raise AssertionError("unreachable")
-
-
-async def _push_once(
-    *, db: Database, actor: Actor, collection: str, rows: list[PushRow]
-) -> list[Document]:
-    """The batch is rehearsed first (``Database.rehearsal``): on SQLite a replay that changes
-    nothing (every row a no-op) is answered without queueing for the write lock."""
-    try:
-        async with db.rehearsal() as tx:
-            return await _apply(tx, actor, collection, rows)
-    except WouldWrite:
-        pass
-    async with db.transaction() as tx:
-        return await _apply(tx, actor, collection, rows)
+    return await run_use_case(db, lambda tx: _apply(tx, actor, collection, rows), attempts=ATTEMPTS)
 
 
 async def _apply(

@@ -2,10 +2,13 @@
 
 import hashlib
 import io
+import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -13,6 +16,7 @@ from litestar import Litestar
 from PIL import Image
 
 from accounts import services as accounts
+from device_registry import signing
 from directory import services as directory
 from kernel.context import Actor
 from media.verify import Verifier
@@ -45,6 +49,62 @@ async def running(app: Litestar) -> AsyncIterator[Client]:
             yield client
     finally:
         await db.stop()
+
+
+@dataclass
+class Terminal:
+    """A registered IoT terminal and its secret: signs requests as firmware does."""
+
+    client: Client
+    id: str
+    secret: str
+    device_code: str
+    asset_id: str
+
+    def headers(
+        self, method: str, path: str, body: bytes, *, timestamp: int | None = None
+    ) -> dict[str, str]:
+        moment = str(int(time.time()) if timestamp is None else timestamp)
+        nonce = uuid.uuid4().hex
+        return {
+            "X-Device-Id": self.id,
+            "X-Timestamp": moment,
+            "X-Nonce": nonce,
+            "X-Signature": signing.sign(self.secret, method, path, moment, nonce, body),
+            "Content-Type": "application/json",
+        }
+
+    async def send(
+        self, method: str, path: str, body: Any = None, *, expect: int | None = None
+    ) -> httpx.Response:
+        raw = b"" if body is None else json.dumps(body).encode()
+        response = await self.client.request(
+            method, path, content=raw, headers=self.headers(method, path, raw)
+        )
+        if expect is not None:
+            assert response.status_code == expect, f"{method} {path}: {response.text}"
+        return response
+
+    async def post_alarms(self, *alarms: dict[str, Any], expect: int | None = 200) -> Any:
+        response = await self.send(
+            "POST", "/api/v1/iot/alarms", {"alarms": list(alarms)}, expect=expect
+        )
+        return response.json()
+
+
+def alarm(alarm_id: str | None = None, **fields: Any) -> dict[str, Any]:
+    """An alarm as a terminal sends it: raised over-temperature now, unless told otherwise."""
+    return {
+        "id": alarm_id or f"a-{uuid.uuid4().hex[:16]}",
+        "type": "over_temperature",
+        "severity": "critical",
+        "state": "raised",
+        "value": -12.5,
+        "threshold": -18.0,
+        "unit": "°C",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        **fields,
+    }
 
 
 @dataclass
@@ -112,6 +172,25 @@ class World:
             return await http.request(
                 link["method"], link["url"], headers=link["headers"], content=data
             )
+
+    async def register_terminal(
+        self, device_code: str | None = None, asset_id: uuid.UUID | None = None, **fields: Any
+    ) -> Terminal:
+        body = {
+            "asset_id": str(asset_id or self.asset_id),
+            "device_code": device_code or f"T-{uuid.uuid4().hex[:10]}",
+            **fields,
+        }
+        created = (
+            await self.call("admin", "POST", "/api/v1/iot/terminals", json=body, expect=201)
+        ).json()
+        return Terminal(
+            client=self.client,
+            id=created["terminal"]["id"],
+            secret=created["secret"],
+            device_code=created["terminal"]["device_code"],
+            asset_id=created["terminal"]["asset_id"],
+        )
 
     async def portal_link(self, work_order_id: str, who: str = "dispatcher") -> dict[str, str]:
         """A portal link for the work order's customer: the headers its token goes in."""

@@ -5,7 +5,7 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
-from kernel.context import Actor, PortalCaller
+from kernel.context import Actor, PortalCaller, TerminalCaller
 from kernel.errors import DomainError
 from mobile_contract.errors import ErrorCode
 from web.http import DB
@@ -31,4 +31,15 @@ def provide_portal(request: ASGIConnection[Any, Any, Any, Any], db: DB) -> Porta
     user = request.user
     if not isinstance(user, PortalCaller):
         raise DomainError(ErrorCode.TOKEN_INVALID, "This route takes a portal link token.")
+    return user
+
+
+def provide_terminal(request: ASGIConnection[Any, Any, Any, Any], db: DB) -> TerminalCaller:
+    """The IoT terminal whose signature the terminal routes' middleware checked."""
+    del db
+    user = request.user
+    if not isinstance(user, TerminalCaller):
+        raise DomainError(
+            ErrorCode.NOT_AUTHENTICATED, "This route takes a signed terminal request."
+        )
     return user

@@ -6,17 +6,20 @@ from typing import Any, TypeAlias
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 
-from kernel.context import Actor, PortalCaller
+from kernel.context import Actor, PortalCaller, TerminalCaller
 from kernel.db import Database
 
 DB: TypeAlias = NamedDependency[Database]
 CurrentActor: TypeAlias = NamedDependency[Actor]
 CurrentPortal: TypeAlias = NamedDependency[PortalCaller]
+CurrentTerminal: TypeAlias = NamedDependency[TerminalCaller]
 
 # OpenAPI security requirement of every route behind the bearer middleware (public routes
 # simply do not declare one, since an empty requirement list is dropped from the schema).
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 PORTAL_TOKEN: list[dict[str, list[str]]] = [{"PortalToken": []}]  # a customer's portal link
+# Terminal routes are signed (X-Device-Id, X-Timestamp, X-Nonce, X-Signature), no token.
+TERMINAL_SIGNATURE: list[dict[str, list[str]]] = [{"TerminalSignature": []}]
 PORTAL_OPT = "portal"  # a handler opt: the route takes a portal link token, not a staff one
 
 

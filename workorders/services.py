@@ -2,6 +2,7 @@
 change to the work order's own fields bumps its version, and every change (notes and checklist
 items included, which are rows of their own) appends to the timeline in that transaction."""
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -9,18 +10,19 @@ import msgspec
 
 from directory import services as directory
 from kernel.clock import utcnow
-from kernel.context import Actor
+from kernel.context import Actor, Author
 from kernel.db import Database, Reader, Transaction
 from kernel.errors import DomainError, InvalidReference
 from kernel.rows import column_value
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import Role, WorkOrderStatus
 from mobile_contract.errors import ErrorCode
+from mobile_contract.iot import AlarmSummary
 from workorders import queries, sql, state_machine
 from workorders.numbering import next_number
 from workorders.queries import ListFilters
 from workorders.sql import WorkOrderRow
-from workorders.timeline import record_event
+from workorders.timeline import Event, record_event, record_events
 from workorders.transitions import with_step
 from workorders.writes import check_version, log_change, write
 
@@ -62,46 +64,56 @@ async def create(
 ) -> contract.WorkOrderDetail:
     """Dispatch roles create for any team; an engineer creates for one of their own teams.
     The request metadata (app version, device, IP, trace id) is captured, never typed."""
-    values: dict[str, Any] = {name: getattr(data, name) for name in UPDATABLE}
     if actor.role is Role.ENGINEER and data.team_id is None and actor.team_ids:
-        values["team_id"] = min(actor.team_ids)
-    now = utcnow()
+        data = msgspec.structs.replace(data, team_id=min(actor.team_ids))
     async with db.transaction() as tx:
-        await check_references(tx, actor, values)
-        if values.get("asset_id") is not None and values.get("site_id") is None:
-            asset = await tx.fetch_one(
-                sql.ASSET_SITE, sql.Site, tenant=actor.tenant_id, id=values["asset_id"]
-            )
-            values["site_id"] = asset.site if asset else None
-        new = WorkOrderRow(
-            id=uuid4(),
-            number=await next_number(tx, tenant_id=actor.tenant_id, now=now),
-            status=WorkOrderStatus.NEW,
-            channel=data.channel,
-            created_by_id=actor.user_id,
-            metadata=msgspec.convert(actor.meta.as_dict(), contract.CapturedMetadata),
-            created_at=now,
-            updated_at=now,
-            version=1,
-            status_history=with_step([], WorkOrderStatus.NEW, now),
-            **values,
-        )
-        await tx.execute(
-            sql.INSERT_WORK_ORDER,
-            tenant=actor.tenant_id,
-            **sql.work_order_params(new, sql.WORK_ORDER_FIELDS),
-        )
-        row = await queries.load_row(actor, new.id, reader=tx)
-        await record_event(
-            tx,
-            actor=actor,
-            work_order_id=row.id,
-            action="created",
-            after=_snapshot(row),
-            now=now,
-        )
-        await log_change(tx, actor=actor, row=row, now=now)
+        await check_references(tx, actor, {name: getattr(data, name) for name in UPDATABLE})
+        row = await open_in(tx, author=actor, data=data, now=utcnow())
         return await queries.detail(actor, row, reader=tx)
+
+
+async def open_in(
+    tx: Transaction,
+    *,
+    author: Author,
+    data: contract.WorkOrderCreate,
+    now: datetime,
+    alarm_type: str | None = None,
+    alarm: AlarmSummary | None = None,
+) -> WorkOrderRow:
+    """The one way a work order comes into being, whatever the channel (the API, a
+    terminal's alarm): numbered, on the timeline, announced to sync. The caller checked the
+    references. A second open work order of an asset for one ``alarm_type`` breaks a unique
+    index (``is_contention``): the caller runs again and finds the first."""
+    values: dict[str, Any] = {name: getattr(data, name) for name in UPDATABLE}
+    tenant = author.tenant_id
+    if values.get("asset_id") is not None and values.get("site_id") is None:
+        asset = await tx.fetch_one(sql.ASSET_SITE, sql.Site, tenant=tenant, id=values["asset_id"])
+        values["site_id"] = asset.site if asset else None
+    new = WorkOrderRow(
+        id=uuid4(),
+        number=await next_number(tx, tenant_id=tenant, now=now),
+        status=WorkOrderStatus.NEW,
+        channel=data.channel,
+        created_by_id=author.user_id if isinstance(author, Actor) else None,
+        metadata=msgspec.convert(author.meta.as_dict(), contract.CapturedMetadata),
+        created_at=now,
+        updated_at=now,
+        version=1,
+        status_history=with_step([], WorkOrderStatus.NEW, now),
+        alarm_type=alarm_type,
+        alarm=alarm,
+        **values,
+    )
+    await tx.execute(
+        sql.INSERT_WORK_ORDER, tenant=tenant, **sql.work_order_params(new, sql.WORK_ORDER_FIELDS)
+    )
+    row = await queries.load_row_in_tenant(tenant, new.id, reader=tx)
+    await record_event(
+        tx, actor=author, work_order_id=row.id, action="created", after=_snapshot(row), now=now
+    )
+    await log_change(tx, actor=author, row=row, now=now)
+    return row
 
 
 def _snapshot(row: WorkOrderRow) -> dict[str, Any]:
@@ -178,4 +190,26 @@ async def apply_update(
         now=now,
     )
     await log_change(tx, actor=actor, row=written, now=now, previous_assignee=written.assignee_id)
+    return written
+
+
+async def record_alarm(
+    tx: Transaction,
+    *,
+    author: Author,
+    row: WorkOrderRow,
+    alarm: AlarmSummary,
+    events: list[tuple[str, dict[str, Any]]],
+    now: datetime,
+) -> WorkOrderRow:
+    """A new alarm summary on a work order its terminal opened, with the timeline entries
+    saying why (cleared, raised again, a debounce window of repeats): a compare-and-set write
+    like every other, so two ingests of one fault never overwrite each other."""
+    written = await write(tx, author, row, msgspec.structs.replace(row, alarm=alarm), now)
+    await record_events(
+        tx,
+        actor=author,
+        events=[Event(row.id, action, now, after=after) for action, after in events],
+    )
+    await log_change(tx, actor=author, row=written, now=now, previous_assignee=written.assignee_id)
     return written

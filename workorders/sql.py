@@ -25,6 +25,9 @@ class WorkOrderRow(contract.WorkOrder, kw_only=True):
     """The stored work order: the contract's fields plus the status steps devices get."""
 
     status_history: list[StatusStep] = []
+    # Set on work orders opened by alarms: at most one open work order per (asset, alarm type)
+    # (a unique partial index, so concurrent ingest cannot open two).
+    alarm_type: str | None = None
 
 
 # Fields whose column is named otherwise (foreign keys name the referenced row).
@@ -37,7 +40,9 @@ WORK_ORDER_COLUMNS: Mapping[str, str] = {
     "created_by_id": "created_by",
 }
 # Set once, when the work order is created.
-_IMMUTABLE = frozenset({"id", "number", "channel", "created_by_id", "created_at", "metadata"})
+_IMMUTABLE = frozenset(
+    {"id", "number", "channel", "created_by_id", "created_at", "metadata", "alarm_type"}
+)
 # What a write sets: every other field, always all of them (one fixed statement).
 MUTABLE_FIELDS = tuple(
     name for name in msgspec.structs.fields(WorkOrderRow) if name.name not in _IMMUTABLE
@@ -205,7 +210,7 @@ CHECKLIST_ITEM_VERSION = Statement(
 )
 
 
-_JSON_FIELDS = frozenset({"tags", "metadata", "status_history"})
+_JSON_FIELDS = frozenset({"tags", "metadata", "status_history", "alarm"})
 
 
 def work_order_params(row: WorkOrderRow, names: Iterable[str]) -> dict[str, Any]:

@@ -50,6 +50,10 @@ class WorkOrder(Table, tablename="workorders_work_order"):
     version = Integer(default=1)
     # The last status steps ({status, at, hold_reason}) for devices; the timeline is the record.
     status_history = JSON(default="[]")
+    # Work orders opened by alarms (``alarms/``): the alarm type, unique among the asset's open
+    # work orders (a partial index, migration), and the summary clients show.
+    alarm_type = Varchar(length=20, null=True, default=None)
+    alarm = JSON(default="null")
 
 
 class WorkOrderEvent(Table, tablename="workorders_event"):

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from kernel.context import Actor
+from kernel.context import Actor, Author
 from kernel.db import Transaction
 from kernel.rows import json_text
 from workorders import sql
@@ -23,11 +23,19 @@ class Event:
     device_time: datetime | None = None
 
 
-async def record_events(tx: Transaction, *, actor: Actor, events: list[Event]) -> None:
-    """Append ``events`` by ``actor`` (with the request's captured metadata), in one statement."""
+TERMINAL_ROLE = "terminal"  # the actor_role of entries a terminal's alarms caused
+
+
+async def record_events(tx: Transaction, *, actor: Author, events: list[Event]) -> None:
+    """Append ``events`` by ``actor`` (with the request's captured metadata), in one statement.
+    A terminal is no user: its entries have no actor id, role ``terminal``, and its device
+    code in the metadata."""
     if not events:
         return
     metadata = json_text(actor.meta.as_dict())
+    user_id, role = (
+        (actor.user_id, actor.role.value) if isinstance(actor, Actor) else (None, TERMINAL_ROLE)
+    )
     await tx.execute(
         sql.INSERT_EVENTS,
         rows=[
@@ -35,8 +43,8 @@ async def record_events(tx: Transaction, *, actor: Actor, events: list[Event]) -
                 uuid4(),
                 actor.tenant_id,
                 event.work_order_id,
-                actor.user_id,
-                actor.role.value,
+                user_id,
+                role,
                 event.action,
                 json_text(event.before or {}),
                 json_text(event.after or {}),
@@ -53,7 +61,7 @@ async def record_events(tx: Transaction, *, actor: Actor, events: list[Event]) -
 async def record_event(
     tx: Transaction,
     *,
-    actor: Actor,
+    actor: Author,
     work_order_id: UUID,
     action: str,
     before: dict[str, Any] | None = None,

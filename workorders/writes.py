@@ -7,7 +7,7 @@ from uuid import UUID
 import msgspec
 
 from kernel.changes import DocumentChanged, Synced
-from kernel.context import Actor
+from kernel.context import Author
 from kernel.db import Transaction
 from kernel.errors import VersionConflict
 from workorders import sql
@@ -17,7 +17,7 @@ _MUTABLE = tuple(field.name for field in sql.MUTABLE_FIELDS)
 
 
 async def write(
-    tx: Transaction, actor: Actor, row: WorkOrderRow, after: WorkOrderRow, now: datetime
+    tx: Transaction, actor: Author, row: WorkOrderRow, after: WorkOrderRow, now: datetime
 ) -> WorkOrderRow:
     """Store ``after`` (``row`` with its changes) with a compare-and-set on ``row``'s version,
     so concurrent writers never overwrite each other; answers the row as it is now."""
@@ -44,7 +44,7 @@ def check_version(row: WorkOrderRow, expected: int | None) -> None:
 async def log_change(
     tx: Transaction,
     *,
-    actor: Actor,
+    actor: Author,
     row: WorkOrderRow,
     now: datetime,
     previous_assignee: UUID | None = None,

@@ -1,0 +1,213 @@
+"""From alarms to work orders: one open work order per (asset, alarm type).
+
+- A raised alarm with no open work order opens one, through the same creation path as every
+  other channel (channel ``iot``).
+- A repeat adds nothing to the work order until the debounce window since its last refresh
+  has passed; then one timeline entry and a refreshed summary (occurrences counted).
+- ``cleared`` marks the summary cleared and flags the work order for verification; it never
+  closes it. A raise after a clear is a return of the fault: a timeline entry.
+- After the work order is closed or cancelled, the next raise opens a new one.
+
+An alarm older than the summary's last one changes no state: a terminal's offline buffer can
+arrive after newer alarms.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from alarms import sql
+from kernel.clock import as_utc
+from kernel.context import TerminalCaller
+from kernel.db import Transaction
+from mobile_contract import iot
+from mobile_contract.enums import Channel, Priority, WorkOrderType
+from mobile_contract.work_orders import WorkOrderCreate
+from workorders import queries
+from workorders import services as work_orders
+from workorders.sql import WorkOrderRow
+
+PRIORITY = {
+    iot.AlarmSeverity.CRITICAL: Priority.P0,
+    iot.AlarmSeverity.MAJOR: Priority.P1,
+    iot.AlarmSeverity.MINOR: Priority.P2,
+    iot.AlarmSeverity.WARNING: Priority.P3,
+}
+COLD_CHAIN = frozenset(
+    {iot.AlarmType.OVER_TEMPERATURE, iot.AlarmType.COMPRESSOR_STOP, iot.AlarmType.DOOR_OPEN}
+)
+LABELS = {
+    iot.AlarmType.OVER_TEMPERATURE: "Over-temperature",
+    iot.AlarmType.COMPRESSOR_STOP: "Compressor stopped",
+    iot.AlarmType.DOOR_OPEN: "Door open",
+    iot.AlarmType.POWER_LOSS: "Power loss",
+    iot.AlarmType.SENSOR_FAULT: "Sensor fault",
+    iot.AlarmType.CUSTOM: "Alarm",
+}
+
+
+@dataclass(slots=True)
+class Incident:
+    """What one batch does to one (asset, alarm type): the open work order (if any) after
+    each alarm, and the summary and timeline entries still to be written."""
+
+    work_order: WorkOrderRow | None
+    summary: iot.AlarmSummary | None
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    refresh: bool = False  # the summary changed: write it once the alarms are stored
+
+
+async def apply(
+    tx: Transaction,
+    *,
+    terminal: TerminalCaller,
+    asset_id: UUID,
+    alarm_type: iot.AlarmType,
+    alarms: list[iot.AlarmIn],
+    now: datetime,
+    debounce: timedelta,
+) -> tuple[Incident, list[WorkOrderRow | None]]:
+    """Walk ``alarms`` (one asset, one type, in the order they occurred) through the rules;
+    answers the incident and the work order each alarm belongs to."""
+    found = await tx.fetch_one(
+        sql.OPEN_WORK_ORDER, sql.Id, tenant=terminal.tenant_id, asset=asset_id, type=alarm_type
+    )
+    row = (
+        None
+        if found is None
+        else await queries.load_row_in_tenant(terminal.tenant_id, found.id, reader=tx)
+    )
+    incident = Incident(work_order=row, summary=row.alarm if row else None)
+    owners: list[WorkOrderRow | None] = []
+    for alarm in alarms:
+        if incident.work_order is None and alarm.state is iot.AlarmState.RAISED:
+            incident = await _open(tx, terminal, asset_id, alarm, now)
+        elif incident.work_order is not None:
+            _follow(incident, alarm, now, debounce)
+        owners.append(incident.work_order)
+    return incident, owners
+
+
+async def finish(
+    tx: Transaction, *, terminal: TerminalCaller, incident: Incident, now: datetime
+) -> None:
+    """Write the summary (occurrences counted from the stored alarms) and its entries."""
+    row, summary = incident.work_order, incident.summary
+    if row is None or summary is None or not incident.refresh:
+        return
+    counted = await tx.fetch_one(
+        sql.RAISED_COUNT, sql.Count, tenant=terminal.tenant_id, work_order=row.id
+    )
+    occurrences = counted.count if counted else summary.occurrences
+    summary = msgspec.structs.replace(summary, occurrences=occurrences)
+    events = [
+        (action, {**after, "occurrences": occurrences} if action == "alarm_repeated" else after)
+        for action, after in incident.events
+    ]
+    await work_orders.record_alarm(
+        tx, author=terminal, row=row, alarm=summary, events=events, now=now
+    )
+
+
+async def _open(
+    tx: Transaction, terminal: TerminalCaller, asset_id: UUID, alarm: iot.AlarmIn, now: datetime
+) -> Incident:
+    asset = await tx.fetch_one(
+        sql.ASSET_DETAILS, sql.AssetDetails, tenant=terminal.tenant_id, id=asset_id
+    )
+    occurred = as_utc(alarm.occurred_at)
+    summary = iot.AlarmSummary(
+        type=alarm.type,
+        severity=alarm.severity,
+        state=iot.AlarmState.RAISED,
+        terminal_id=terminal.terminal_id,
+        device_code=terminal.device_code,
+        value=alarm.value,
+        threshold=alarm.threshold,
+        unit=alarm.unit,
+        first_occurred_at=occurred,
+        last_occurred_at=occurred,
+        refreshed_at=now,
+    )
+    code = asset.device_code if asset else terminal.device_code
+    data = WorkOrderCreate(
+        title=_title(alarm, code),
+        description=_description(alarm, terminal.device_code, occurred),
+        type=(
+            WorkOrderType.COLD_STORAGE_REPAIR
+            if alarm.type in COLD_CHAIN
+            else WorkOrderType.EQUIPMENT_REPAIR
+        ),
+        priority=PRIORITY[alarm.severity],
+        channel=Channel.IOT,
+        site_id=asset.site if asset else None,
+        asset_id=asset_id,
+        customer_id=asset.customer if asset else None,
+        tags=["iot", alarm.type.value],
+    )
+    row = await work_orders.open_in(
+        tx, author=terminal, data=data, now=now, alarm_type=alarm.type.value, alarm=summary
+    )
+    return Incident(work_order=row, summary=summary)
+
+
+def _follow(incident: Incident, alarm: iot.AlarmIn, now: datetime, debounce: timedelta) -> None:
+    summary = incident.summary
+    if summary is None:  # never: a work order gets alarm_type and its summary together
+        return
+    occurred = as_utc(alarm.occurred_at)
+    newer = occurred >= summary.last_occurred_at
+    values = {"value": alarm.value, "occurred_at": occurred.isoformat()}
+    if newer and alarm.state is not summary.state:
+        cleared = alarm.state is iot.AlarmState.CLEARED
+        summary = msgspec.structs.replace(
+            summary,
+            state=alarm.state,
+            cleared_at=occurred if cleared else None,
+            needs_verification=cleared,
+            refreshed_at=now,
+        )
+        incident.events.append(("alarm_cleared" if cleared else "alarm_raised", values))
+        incident.refresh = True
+    elif now - summary.refreshed_at >= debounce and alarm.state is iot.AlarmState.RAISED:
+        summary = msgspec.structs.replace(summary, refreshed_at=now)
+        incident.events.append(("alarm_repeated", values))
+        incident.refresh = True
+    if newer:
+        summary = msgspec.structs.replace(
+            summary,
+            severity=alarm.severity,
+            value=alarm.value,
+            threshold=alarm.threshold,
+            unit=alarm.unit,
+            last_occurred_at=occurred,
+        )
+    incident.summary = summary
+
+
+def _title(alarm: iot.AlarmIn, device_code: str) -> str:
+    title = f"{LABELS[alarm.type]} at {device_code}"
+    if alarm.message:
+        title += f": {alarm.message}"
+    elif alarm.value is not None:
+        title += f": {alarm.value:g}{alarm.unit}"
+        if alarm.threshold is not None:
+            title += f" (threshold {alarm.threshold:g}{alarm.unit})"
+    return title[:200]
+
+
+def _description(alarm: iot.AlarmIn, terminal_code: str, occurred: datetime) -> str:
+    lines = [
+        f"Opened by terminal {terminal_code}: {alarm.type.value}, severity {alarm.severity.value}.",
+        f"Occurred at {occurred.isoformat()} (the terminal's clock).",
+    ]
+    if alarm.value is not None:
+        lines.append(f"Value {alarm.value:g}{alarm.unit}")
+    if alarm.threshold is not None:
+        lines.append(f"Threshold {alarm.threshold:g}{alarm.unit}")
+    if alarm.message:
+        lines.append(alarm.message)
+    return "\n".join(lines)
