@@ -28,7 +28,7 @@ from mobile_contract.enums import Channel, Priority, WorkOrderType
 from mobile_contract.work_orders import WorkOrderCreate
 from workorders import queries
 from workorders import services as work_orders
-from workorders.sql import WorkOrderRow
+from workorders.writes import check_version
 
 PRIORITY = {
     iot.AlarmSeverity.CRITICAL: Priority.P0,
@@ -51,11 +51,10 @@ LABELS = {
 
 @dataclass(slots=True)
 class Incident:
-    """What one batch does to one (asset, alarm type): the open work order (if any) after
-    each alarm, and the summary and timeline entries still to be written."""
+    """What one batch does to one (asset, alarm type): its open work order (if any), and the
+    summary and timeline entries still to be written."""
 
-    work_order: WorkOrderRow | None
-    summary: iot.AlarmSummary | None
+    work_order: sql.OpenWorkOrder | None
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     refresh: bool = False  # the summary changed: write it once the alarms are stored
 
@@ -69,19 +68,18 @@ async def apply(
     alarms: list[iot.AlarmIn],
     now: datetime,
     debounce: timedelta,
-) -> tuple[Incident, list[WorkOrderRow | None]]:
+) -> tuple[Incident, list[sql.OpenWorkOrder | None]]:
     """Walk ``alarms`` (one asset, one type, in the order they occurred) through the rules;
     answers the incident and the work order each alarm belongs to."""
     found = await tx.fetch_one(
-        sql.OPEN_WORK_ORDER, sql.Id, tenant=terminal.tenant_id, asset=asset_id, type=alarm_type
+        sql.OPEN_WORK_ORDER,
+        sql.OpenWorkOrder,
+        tenant=terminal.tenant_id,
+        asset=asset_id,
+        type=alarm_type,
     )
-    row = (
-        None
-        if found is None
-        else await queries.load_row_in_tenant(terminal.tenant_id, found.id, reader=tx)
-    )
-    incident = Incident(work_order=row, summary=row.alarm if row else None)
-    owners: list[WorkOrderRow | None] = []
+    incident = Incident(work_order=found)
+    owners: list[sql.OpenWorkOrder | None] = []
     for alarm in alarms:
         if incident.work_order is None and alarm.state is iot.AlarmState.RAISED:
             incident = await _open(tx, terminal, asset_id, alarm, now)
@@ -94,15 +92,18 @@ async def apply(
 async def finish(
     tx: Transaction, *, terminal: TerminalCaller, incident: Incident, now: datetime
 ) -> None:
-    """Write the summary (occurrences counted from the stored alarms) and its entries."""
-    row, summary = incident.work_order, incident.summary
-    if row is None or summary is None or not incident.refresh:
+    """Write the summary (occurrences counted from the stored alarms) and its entries, as a
+    compare-and-set on the version the decision was made on."""
+    found = incident.work_order
+    if found is None or found.alarm is None or not incident.refresh:
         return
+    row = await queries.load_row_in_tenant(terminal.tenant_id, found.id, reader=tx)
+    check_version(row, found.version)
     counted = await tx.fetch_one(
         sql.RAISED_COUNT, sql.Count, tenant=terminal.tenant_id, work_order=row.id
     )
-    occurrences = counted.count if counted else summary.occurrences
-    summary = msgspec.structs.replace(summary, occurrences=occurrences)
+    occurrences = counted.count if counted else found.alarm.occurrences
+    summary = msgspec.structs.replace(found.alarm, occurrences=occurrences)
     events = [
         (action, {**after, "occurrences": occurrences} if action == "alarm_repeated" else after)
         for action, after in incident.events
@@ -151,13 +152,18 @@ async def _open(
     row = await work_orders.open_in(
         tx, author=terminal, data=data, now=now, alarm_type=alarm.type.value, alarm=summary
     )
-    return Incident(work_order=row, summary=summary)
+    return Incident(
+        work_order=sql.OpenWorkOrder(
+            id=row.id, number=row.number, version=row.version, alarm=summary
+        )
+    )
 
 
 def _follow(incident: Incident, alarm: iot.AlarmIn, now: datetime, debounce: timedelta) -> None:
-    summary = incident.summary
-    if summary is None:  # never: a work order gets alarm_type and its summary together
+    found = incident.work_order
+    if found is None or found.alarm is None:  # never: alarm_type and a summary come together
         return
+    summary = found.alarm
     occurred = as_utc(alarm.occurred_at)
     newer = occurred >= summary.last_occurred_at
     values = {"value": alarm.value, "occurred_at": occurred.isoformat()}
@@ -185,7 +191,7 @@ def _follow(incident: Incident, alarm: iot.AlarmIn, now: datetime, debounce: tim
             unit=alarm.unit,
             last_occurred_at=occurred,
         )
-    incident.summary = summary
+    incident.work_order = msgspec.structs.replace(found, alarm=summary)
 
 
 def _title(alarm: iot.AlarmIn, device_code: str) -> str:

@@ -26,7 +26,6 @@ from kernel.errors import DomainError
 from mobile_contract import iot
 from mobile_contract.errors import ErrorCode
 from mobile_contract.types import readable
-from workorders.sql import WorkOrderRow
 
 FUTURE_SKEW = timedelta(minutes=5)  # an alarm dated further ahead of the server is refused
 # Concurrent ingests of one fault on PostgreSQL: the loser of a race for the open work order
@@ -147,7 +146,9 @@ async def _apply(
         else:
             first_of[alarm.id] = index
             fresh[(alarm.asset_id or terminal.asset_id, alarm.type)].append(index)
-    owner: dict[int, WorkOrderRow | None] = {}
+    if fresh:
+        tx.will_write()  # a rehearsal stops here: only a resent buffer is answered by it
+    owner: dict[int, sql.OpenWorkOrder | None] = {}
     touched: list[Incident] = []
     for (asset_id, alarm_type), indexes in fresh.items():
         indexes.sort(key=lambda i: as_utc(alarms[i].occurred_at))
@@ -219,7 +220,7 @@ def _row(
     alarm: iot.AlarmIn,
     via: iot.AlarmVia,
     now: datetime,
-    work_order: WorkOrderRow | None,
+    work_order: sql.OpenWorkOrder | None,
 ) -> tuple[Any, ...]:
     return (
         uuid4(),

@@ -45,7 +45,8 @@ ASSET_DETAILS = Statement(
 )
 # The asset's open work order for this alarm type (the unique partial index's rows).
 OPEN_WORK_ORDER = Statement(
-    "SELECT id FROM workorders_work_order WHERE tenant = :tenant AND asset = :asset"
+    "SELECT id, number, version, alarm FROM workorders_work_order"
+    " WHERE tenant = :tenant AND asset = :asset"
     " AND alarm_type = :type AND status NOT IN ('closed', 'cancelled')"
 )
 RAISED_COUNT = Statement(
@@ -72,8 +73,13 @@ class AssetDetails(msgspec.Struct):
     device_code: str
 
 
-class Id(msgspec.Struct):
+class OpenWorkOrder(msgspec.Struct):
+    """What deciding needs of the open work order; the whole row is read only to write it."""
+
     id: UUID
+    number: str
+    version: int
+    alarm: iot.AlarmSummary | None
 
 
 class Count(msgspec.Struct):

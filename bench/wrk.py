@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.harness import ROOT, Server, answers, cpu_seconds, free_port
 
@@ -37,12 +38,25 @@ def require_wrk() -> str:
     return found
 
 
-def run(server: Server, path: str, *, seconds: float, headers: dict[str, str]) -> Load:
-    """wrk for ``seconds`` against ``path``; refuses a run with non-2xx answers."""
+def run(
+    server: Server,
+    path: str,
+    *,
+    seconds: float,
+    headers: dict[str, str],
+    script: Path | None = None,
+    script_args: tuple[str, ...] = (),
+) -> Load:
+    """wrk for ``seconds`` against ``path`` (or what ``script``, a wrk Lua script, sends);
+    refuses a run with non-2xx answers."""
     command = [require_wrk(), f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds:g}s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
     command.append(server.url + path)
+    if script_args:
+        command += ["--", *script_args]
     before_server = cpu_seconds(server.pid)
     before_client = resource.getrusage(resource.RUSAGE_CHILDREN)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout

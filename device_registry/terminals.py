@@ -237,27 +237,27 @@ class Authenticator:
                 server_time=now.isoformat(),
             )
         row = await self._verified(db, signed, now)
-        async with db.transaction() as tx:
-            claimed = await tx.fetch(
-                sql.CLAIM_NONCE,
-                sql.Claimed,
-                id=uuid4(),
-                tenant=row.tenant_id,
-                terminal=row.id,
-                nonce=signed.nonce,
-                now=now,
+        claimed = await db.write(
+            sql.CLAIM_NONCE,
+            sql.Claimed,
+            id=uuid4(),
+            tenant=row.tenant_id,
+            terminal=row.id,
+            nonce=signed.nonce,
+            now=now,
+        )
+        if not claimed:
+            raise _refuse(
+                ErrorCode.REQUEST_REPLAYED,
+                "This X-Nonce was already used: sign every request, retries included, "
+                "with a new random nonce.",
             )
-            if not claimed:
-                raise _refuse(
-                    ErrorCode.REQUEST_REPLAYED,
-                    "This X-Nonce was already used: sign every request, retries included, "
-                    "with a new random nonce.",
-                )
-            await tx.execute(sql.SEEN, id=row.id, now=now, stale=now - SEEN_EVERY)
-            self._claims += 1
-            if self._claims >= PURGE_EVERY:
-                self._claims = 0
-                await tx.execute(sql.PURGE_NONCES, cutoff=now - 2 * SKEW)
+        if row.last_seen_at is None or now - row.last_seen_at >= SEEN_EVERY:
+            await db.execute(sql.SEEN, id=row.id, now=now, stale=now - SEEN_EVERY)
+        self._claims += 1
+        if self._claims >= PURGE_EVERY:
+            self._claims = 0
+            await db.execute(sql.PURGE_NONCES, cutoff=now - 2 * SKEW)
         return _caller(row, meta)
 
     async def message(

@@ -305,6 +305,19 @@ class Database:
         async with self.transaction() as tx:
             await tx.execute(statement, **params)
 
+    async def write(self, statement: Statement, kind: type[S], /, **params: Any) -> list[S]:
+        """One write statement, atomic on its own, and the rows it returns. On PostgreSQL it
+        runs on a pooled connection without BEGIN and COMMIT (a statement is its own
+        transaction): one round trip instead of three; on SQLite it joins the write lock's
+        group commit. Inside a transaction it is that transaction's."""
+        current = _open.get()
+        if isinstance(current, Transaction) or self._writes is not None:
+            async with self.transaction() as tx:
+                return await tx.fetch(statement, kind, **params)
+        if current is not None:
+            raise TransactionMisuse("a write was made inside a read snapshot")
+        return await Reader(self, None).fetch(statement, kind, **params)
+
 
 class Reader:
     """Runs statements on one connection (a snapshot's or a transaction's) or, without one, on
