@@ -109,6 +109,7 @@ class TerminalRow(iot.Terminal, kw_only=True):
     """The stored terminal: what admins see, plus its tenant, site and sealed secrets."""
 
     tenant_id: UUID
+    tenant_slug: str
     site_id: UUID
     secret: str = ""
     previous_secret: str = ""
@@ -119,20 +120,14 @@ _TERMINAL_SELECT = (
     "SELECT t.id, t.asset AS asset_id, t.device_code, t.model, t.firmware, t.status,"
     " t.thresholds, t.config_version, t.secret_rotated_at, t.previous_secret_valid_until,"
     " t.last_seen_at, t.last_heartbeat, t.revoked_at, t.created_at, t.tenant AS tenant_id,"
-    " a.site AS site_id, t.secret, t.previous_secret"
+    " n.slug AS tenant_slug, a.site AS site_id, t.secret, t.previous_secret"
     " FROM device_registry_terminal t JOIN directory_asset a ON a.id = t.asset"
+    " JOIN accounts_tenant n ON n.id = t.tenant"
 )
 # By id alone: authentication, before the tenant is known (ids are random UUIDs).
 TERMINAL_BY_ID = Statement(_TERMINAL_SELECT + " WHERE t.id = :id")
 TERMINAL = Statement(_TERMINAL_SELECT + " WHERE t.tenant = :tenant AND t.id = :id")
 TERMINALS = Statement(_TERMINAL_SELECT + " WHERE t.tenant = :tenant ORDER BY t.device_code")
-TERMINAL_WITH_CODE = Statement(
-    _TERMINAL_SELECT + " WHERE t.tenant = :tenant AND t.device_code = :device_code"
-)
-TERMINAL_BY_TENANT_SLUG = Statement(
-    _TERMINAL_SELECT + " JOIN accounts_tenant n ON n.id = t.tenant"
-    " WHERE n.slug = :slug AND t.device_code = :device_code"
-)
 INSERT_TERMINAL = Statement(
     "INSERT INTO device_registry_terminal (id, tenant, asset, device_code, model, firmware,"
     " status, secret, previous_secret, previous_secret_valid_until, secret_rotated_at,"

@@ -274,7 +274,7 @@ class Authenticator:
                 "The message's timestamp is more than 5 minutes ahead of the server's clock.",
             )
         row = await self._verified(db, signed, now)
-        if row.device_code != device_code or not await _tenant_is(db, row, tenant_slug):
+        if (row.tenant_slug, row.device_code) != (tenant_slug, device_code):
             raise _refuse(
                 ErrorCode.SIGNATURE_INVALID,
                 "The message's device_id is not the terminal of the topic it was published on.",
@@ -327,13 +327,6 @@ class Authenticator:
             "X-Signature is not this terminal's signature of the request (see the firmware "
             "guide: method, path, timestamp, nonce and the body's SHA-256, one per line).",
         )
-
-
-async def _tenant_is(db: Database, row: TerminalRow, slug: str) -> bool:
-    found = await db.fetch_one(
-        sql.TERMINAL_BY_TENANT_SLUG, TerminalRow, slug=slug, device_code=row.device_code
-    )
-    return found is not None and found.id == row.id
 
 
 def _timestamp(text: str) -> datetime:
