@@ -14,7 +14,14 @@ from kernel.clock import utcnow
 from mobile_contract import iot
 from mobile_contract.sync import PullResponse, PushRow
 from mobile_contract.types import LINE_PATTERN
-from web.http import BEARER, DB, TERMINAL_SIGNATURE, CurrentActor, CurrentTerminal
+from web.http import (
+    BEARER,
+    DB,
+    RAW_BODY_OPT,
+    TERMINAL_SIGNATURE,
+    CurrentActor,
+    CurrentTerminal,
+)
 
 # The debounce window and the rest of the intake's settings, provided by server/app.py.
 Intake: TypeAlias = NamedDependency[ingest.IntakeRules]
@@ -27,7 +34,7 @@ class TerminalAlarmController(Controller):
     tags = ["iot"]
     security = TERMINAL_SIGNATURE
 
-    @post("/alarms", status_code=200)
+    @post("/alarms", status_code=200, opt={RAW_BODY_OPT: iot.AlarmBatch})
     async def post_alarms(
         self, request: Request[Any, Any, Any], db: DB, terminal: CurrentTerminal, intake: Intake
     ) -> iot.AlarmBatchResult:

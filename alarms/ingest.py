@@ -57,7 +57,12 @@ class IntakeRules:
 def decode(body: bytes, *, now: datetime) -> list[iot.AlarmIn]:
     """The batch in ``body``, every alarm well formed and not dated in the future."""
     try:
+        body.decode()  # msgspec skips what it does not keep without checking its UTF-8
         envelope = _ENVELOPE.decode(body)
+    except (UnicodeDecodeError, RecursionError):
+        raise DomainError(
+            ErrorCode.MALFORMED_JSON, "The body is not UTF-8 JSON of a sane depth."
+        ) from None
     except msgspec.ValidationError as error:
         raise DomainError(
             ErrorCode.VALIDATION_FAILED,

@@ -3,6 +3,7 @@ collections: alarms pushed, configuration pulled)."""
 
 import base64
 import binascii
+import re
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -21,6 +22,7 @@ from mobile_contract.sync import PullResponse, PushRow
 from workorders import queries
 
 MAX_PAGE = 200
+_VERSION = re.compile(r"[0-9]{1,18}")  # a config checkpoint: the version, in ASCII digits
 _NONE = UUID(int=0)  # bound where a filter is off (the flag beside it makes it match all)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -148,7 +150,13 @@ async def pull_config(
 ) -> PullResponse:
     """RxDB's pull for the read-only ``config`` collection: the terminal's own configuration
     when its version is newer than the checkpoint (the version, as text), else nothing."""
+    if checkpoint and not _VERSION.fullmatch(checkpoint):
+        raise DomainError(
+            ErrorCode.VALIDATION_FAILED,
+            "The checkpoint is not one this server issued; pull again without a checkpoint.",
+            {"field": "checkpoint"},
+        )
     config = await terminals.config(db=db, terminal=terminal)
-    seen = int(checkpoint) if checkpoint and checkpoint.isdigit() else 0
+    seen = int(checkpoint) if checkpoint else 0
     documents = [msgspec.to_builtins(config)] if config.config_version > seen else []
     return PullResponse(documents=documents, checkpoint=str(config.config_version))

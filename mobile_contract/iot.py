@@ -18,7 +18,8 @@ TerminalAlarmId = Annotated[
     str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$(?!\n)")
 ]
 Unit = Annotated[str, Meta(max_length=16, pattern=LINE_PATTERN)]
-Thresholds = Annotated[dict[str, float], Meta(max_length=50)]
+ThresholdName = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$(?!\n)")]
+Thresholds = Annotated[dict[ThresholdName, float], Meta(max_length=50)]
 
 
 class AlarmType(StrEnum):

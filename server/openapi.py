@@ -28,6 +28,7 @@ from litestar.openapi.spec import (
     OpenAPIResponse,
     Operation,
     Reference,
+    RequestBody,
     Schema,
 )
 from litestar.response import ServerSentEvent
@@ -35,7 +36,7 @@ from litestar.routes import HTTPRoute
 
 from mobile_contract.errors import ErrorCode, ErrorEnvelope
 from server.errors import STATUS
-from web.http import PORTAL_OPT
+from web.http import PORTAL_OPT, RAW_BODY_OPT
 
 C = ErrorCode
 
@@ -141,6 +142,7 @@ def document_errors(app: Litestar) -> OpenAPI:
     are registered)."""
     openapi = app.openapi_schema
     for key, handler, operation in _operations(app, openapi):
+        _document_raw_body(handler, operation)
         _add_error_responses(key, handler, operation)
         if _returns(handler, ServerSentEvent):
             _label_event_stream(operation)
@@ -214,6 +216,20 @@ def _add_error_responses(key: str, handler: HTTPRouteHandler, operation: Operati
     operation.responses = responses
 
 
+def _document_raw_body(handler: HTTPRouteHandler, operation: Operation) -> None:
+    """A handler that reads its body itself declares its Struct (``RAW_BODY_OPT``)."""
+    body = handler.opt.get(RAW_BODY_OPT)
+    if body is not None:
+        operation.request_body = RequestBody(
+            content={
+                "application/json": OpenAPIMediaType(
+                    schema=Reference(ref=f"#/components/schemas/{body.__name__}")
+                )
+            },
+            required=True,
+        )
+
+
 def _label_event_stream(operation: Operation) -> None:
     """Litestar labels a ``ServerSentEvent`` answer JSON; it is an event stream."""
     success = (operation.responses or {}).get("200")
@@ -268,6 +284,7 @@ def _use_msgspec_components(app: Litestar, openapi: OpenAPI) -> None:
             signature = handler.parsed_fn_signature
             for field in [signature.return_type, *signature.parameters.values()]:
                 found.update(_contract_types(field.annotation))
+            found.update(_contract_types(handler.opt.get(RAW_BODY_OPT)))
     types = sorted(found, key=lambda kind: f"{kind.__module__}.{kind.__qualname__}")
     _, components = msgspec.json.schema_components(
         types, ref_template="#/components/schemas/{name}"

@@ -20,6 +20,9 @@ BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 PORTAL_TOKEN: list[dict[str, list[str]]] = [{"PortalToken": []}]  # a customer's portal link
 # Terminal routes are signed (X-Device-Id, X-Timestamp, X-Nonce, X-Signature), no token.
 TERMINAL_SIGNATURE: list[dict[str, list[str]]] = [{"TerminalSignature": []}]
+# A handler opt naming the Struct of a body the handler decodes itself (to answer per item):
+# the OpenAPI document shows it as the request body (server/openapi.py).
+RAW_BODY_OPT = "raw_body"
 PORTAL_OPT = "portal"  # a handler opt: the route takes a portal link token, not a staff one
 
 

@@ -5,7 +5,9 @@ past authentication and role checks, with a body that is otherwise valid: JSON n
 deep, control characters (U+0000 first: PostgreSQL cannot store it) in every string property
 the schema lists, strings beyond ``maxLength``, invalid UTF-8, and a string where an object is
 expected; and U+0000 in every string query parameter. Every answer must be a 4xx with a stable
-error code and the error envelope, the refused field named, and nothing logged at ERROR.
+error code and the error envelope, the refused field named, and nothing logged at ERROR. The
+IoT terminal routes are signed over the very bytes sent, so the hostile body gets past the
+signature to the body's validation.
 
 The walk is generic over the schema: a route with a JSON body that the table below does not
 know fails the walk, so every new route must be added here.
@@ -21,10 +23,11 @@ from typing import Any
 import msgspec
 import pytest
 
+from mobile_contract import iot
 from mobile_contract import sync as sync_contract
 from mobile_contract import work_orders as wo_contract
 from mobile_contract.errors import ErrorCode
-from tests.factories import PASSWORD, World
+from tests.factories import PASSWORD, Terminal, World, alarm
 
 CODES = {code.value for code in ErrorCode}
 DEPTH = 1_000
@@ -44,20 +47,23 @@ Fill = Callable[["Scene"], Any]
 @dataclass
 class Scene:
     """A tenant with a work order assigned to eng_a (a checklist item, verified evidence, a
-    portal link), so every route's valid body gets as far as the database."""
+    portal link) and two IoT terminals (one signs, one the admins' routes change), so every
+    route's valid body gets as far as the database."""
 
     world: World
     work_order_id: str
     item_id: str
     evidence_id: str
     portal: dict[str, str]
+    terminal: Terminal
+    spare_terminal_id: str
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Route:
-    """Who calls the route (None: no token; "portal": the portal link), its path values and
-    a valid body."""
+    """Who calls the route (None: no token; "portal": the portal link; "terminal": signed by
+    the scene's terminal), its path values and a valid body."""
 
     who: str | None
     body: Fill
@@ -201,6 +207,29 @@ ROUTES: dict[Key, Route] = {
     ("POST", "/api/v1/sync/{collection}/push"): Route(
         "eng_a", lambda s: [], {"collection": lambda s: "work_orders"}
     ),
+    ("POST", "/api/v1/iot/terminals"): Route(
+        "admin",
+        lambda s: {
+            "asset_id": str(s.world.asset_id),
+            "device_code": f"T-{uuid.uuid4().hex[:10]}",
+            "model": "CS-9",
+            "firmware": "1.0.0",
+            "thresholds": {"over_temperature": -18.0},
+        },
+    ),
+    ("PATCH", "/api/v1/iot/terminals/{terminal_id}"): Route(
+        "admin",
+        lambda s: {"model": "CS-9", "firmware": "1.0.1", "thresholds": {"door_open": 120.0}},
+        {"terminal_id": lambda s: s.spare_terminal_id},
+    ),
+    ("POST", "/api/v1/iot/terminals/{terminal_id}/rotate"): Route(
+        "admin", lambda s: {"grace_seconds": 60}, {"terminal_id": lambda s: s.spare_terminal_id}
+    ),
+    ("POST", "/api/v1/iot/heartbeat"): Route(
+        "terminal", lambda s: {"firmware": "1.0.0", "uptime_seconds": 5, "signal_dbm": -70}
+    ),
+    # Its alarms' own schema is walked below (the schema's rows are open objects).
+    ("POST", "/api/v1/iot/sync/alarms/push"): Route("terminal", lambda s: []),
 }
 
 SYNC_PUSH: Key = ("POST", "/api/v1/sync/{collection}/push")
@@ -210,6 +239,14 @@ SYNC_DOCUMENTS: dict[str, tuple[type[msgspec.Struct], type[msgspec.Struct]]] = {
     "work_order_notes": (sync_contract.NoteDocument, wo_contract.NoteCreate),
     "checklist_items": (sync_contract.ChecklistItemDocument, wo_contract.ChecklistItemUpdate),
 }
+#: A terminal's alarms: a batch (read from the raw body: its schema is declared for the docs)
+#: and RxDB push rows of alarms, walked by their own test: a refused alarm refuses the batch
+#: as ``alarms_invalid``, naming it.
+ALARM_BATCH: Key = ("POST", "/api/v1/iot/alarms")
+ALARM_PUSH: Key = ("POST", "/api/v1/iot/sync/alarms/push")
+#: A body that is nothing but nesting: refused as malformed (400), except where a typed decode
+#: refuses the array at its first byte ("Expected `object`"), never reaching the depth.
+NESTED_BODY: dict[Key, tuple[int, str]] = {ALARM_BATCH: (422, "validation_failed")}
 
 
 # The schema -----------------------------------------------------------------------------------
@@ -221,6 +258,7 @@ class Operation:
     template: str
     body_schema: dict[str, Any] | None
     string_queries: tuple[str, ...]
+    signed: bool = False  # a terminal route: signed, no token
 
     @property
     def key(self) -> Key:
@@ -303,7 +341,8 @@ async def load_operations(world: World) -> tuple[list[Operation], Schemas]:
                     for o in schemas.options(p["schema"])
                 )
             )
-            operations.append(Operation(method.upper(), template, body, strings))
+            signed = spec.get("security") == [{"TerminalSignature": []}]
+            operations.append(Operation(method.upper(), template, body, strings, signed))
     return operations, schemas
 
 
@@ -345,7 +384,7 @@ class Walker:
         self.sent = 0
 
     def headers(self, who: str | None) -> dict[str, str]:
-        if who is None:
+        if who is None or who == "terminal":  # a terminal signs each request instead
             return {}
         if who == "portal":
             return dict(self.scene.portal)
@@ -356,9 +395,12 @@ class Walker:
     ) -> Any:
         self.sent += 1
         headers = {**self.headers(who), "Content-Type": "application/json"}
-        return await self.scene.world.client.request(
-            method, url, content=content, headers=headers, params=params
-        )
+        client = self.scene.world.client
+        request = client.build_request(method, url, content=content, headers=headers, params=params)
+        if who == "terminal":  # signed over the exact path, query and (hostile) body sent
+            path = request.url.raw_path.decode()
+            request.headers.update(self.scene.terminal.headers(method, path, content))
+        return await client.send(request)
 
     def check(
         self,
@@ -415,6 +457,9 @@ def _named_fields(details: dict[str, Any]) -> set[str]:
     named = {str(item.get("field")) for item in details.get("errors", [])}
     if "field" in details:
         named.add(str(details["field"]))
+    for refused in details.get("alarms", []):  # each refused alarm: its index and its field
+        where = f"alarms[{refused['index']}]"
+        named |= {refused["field"], f"{where}.{refused['field']}" if refused["field"] else where}
     return named
 
 
@@ -429,15 +474,27 @@ def encoded(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()
 
 
+def _validation_failed(path: tuple[Any, ...]) -> str:
+    return "validation_failed"
+
+
 async def walk_body(
-    walker: Walker, op: Operation, route: Route, url: str, schemas: Schemas, schema: Any
+    walker: Walker,
+    op: Operation,
+    route: Route,
+    url: str,
+    schemas: Schemas,
+    schema: Any,
+    refused: Callable[[tuple[Any, ...]], str] = _validation_failed,
 ) -> None:
-    """(a) to (e) on one route with a JSON body (``schema`` is the body's)."""
+    """(a) to (e) on one route with a JSON body (``schema`` is the body's); ``refused``: the
+    code a bad value at a path gets."""
     scene, shown = walker.scene, f"{op.method} {url}"
     base = route.body(scene)
     # (a) Nesting 1,000 deep: as the whole body and as a value inside a valid one.
     response = await walker.send(op.method, url, route.who, deep(DEPTH).encode())
-    walker.check(f"{shown} [nested {DEPTH} deep]", response, 400, "malformed_json")
+    status, code = NESTED_BODY.get(op.key, (400, "malformed_json"))
+    walker.check(f"{shown} [nested {DEPTH} deep]", response, status, code)
     holder = encoded(
         with_value(base, ("hostile",), SENTINEL) if isinstance(base, dict) else [SENTINEL]
     )
@@ -458,7 +515,7 @@ async def walk_body(
             f"{shown} [a string at {dotted(path) or 'the body'}]",
             response,
             422,
-            "validation_failed",
+            refused(path),
             where,
         )
     # (b) Control characters and (c) over-long strings in every string property.
@@ -472,7 +529,7 @@ async def walk_body(
             response = await walker.send(op.method, url, route.who, encoded(body))
             label = f"{shown} [U+{ord(char):04X} in {name}]"
             if stored:
-                walker.check(label, response, 422, "validation_failed", _field_of(path))
+                walker.check(label, response, 422, refused(path), _field_of(path))
             else:
                 walker.check(label, response)
         if "maxLength" in leaf:
@@ -482,7 +539,7 @@ async def walk_body(
                 f"{shown} [{name} over maxLength]",
                 response,
                 422,
-                "validation_failed",
+                refused(path),
                 _field_of(path),
             )
 
@@ -521,6 +578,8 @@ async def scene(world: World) -> Scene:
         item_id=item.json()["id"],
         evidence_id=evidence.json()["entries"][0]["id"],
         portal=portal,
+        terminal=await world.register_terminal(),
+        spare_terminal_id=(await world.register_terminal()).id,
     )
     pulled = await world.call("eng_a", "GET", "/api/v1/sync/work_orders/pull", expect=200)
     (document,) = pulled.json()["documents"]
@@ -540,15 +599,16 @@ async def test_every_json_route_refuses_hostile_bodies_with_a_4xx(
 ) -> None:
     operations, schemas = await load_operations(scene.world)
     with_body = [op for op in operations if op.body_schema is not None]
-    unknown = {op.key for op in with_body} - set(ROUTES)
+    unknown = {op.key for op in with_body} - set(ROUTES) - {ALARM_BATCH}
     assert not unknown, f"routes with a JSON body this walk does not know: {unknown}"
     assert set(ROUTES) <= {op.key for op in with_body}, "the table names routes that are gone"
     walker = Walker(scene)
     caplog.set_level(logging.ERROR)
     for op in sorted(with_body, key=lambda o: "logout" in o.template):
+        if op.key in (SYNC_PUSH, ALARM_BATCH):
+            continue  # below: per collection, and the alarms' own test
         route = ROUTES[op.key]
-        if op.key == SYNC_PUSH:
-            continue  # below, per collection
+        assert (route.who == "terminal") == op.signed, f"{op.key}: signed routes are signed"
         url = url_of(scene, op.template, route)
         await walk_body(walker, op, route, url, schemas, op.body_schema)
     walker.problems += logged_errors(caplog)
@@ -599,21 +659,79 @@ async def test_sync_pushes_refuse_hostile_documents_with_a_4xx_naming_the_row(
     assert not walker.problems, f"{len(walker.problems)} problems:\n" + "\n".join(walker.problems)
 
 
+def _alarm_refused(path: tuple[Any, ...]) -> str:
+    """In a batch, a bad alarm refuses the batch naming it; a bad envelope is a validation."""
+    return "alarms_invalid" if path[:2] == ("alarms", 0) else "validation_failed"
+
+
+def _pushed_alarm_refused(path: tuple[Any, ...]) -> str:
+    """In push rows, a bad alarm (inside ``newDocumentState``) refuses the batch naming it."""
+    return "alarms_invalid" if len(path) > 2 else "validation_failed"
+
+
+async def test_terminal_alarms_refuse_hostile_alarms_with_a_4xx_naming_the_alarm(
+    scene: Scene, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The alarm intake reads its body itself (per alarm) and its push rows are
+    open objects: both are walked with the alarm's own schema, signed by the terminal, inside
+    an otherwise valid batch or push row. Nothing is applied."""
+    operations, _ = await load_operations(scene.world)
+    signed = {op.key: op for op in operations if op.signed}
+    assert {ALARM_BATCH, ALARM_PUSH} <= set(signed)
+    _, components = msgspec.json.schema_components([iot.AlarmBatch])
+    components["Row"] = {
+        "type": "object",
+        "properties": {"newDocumentState": {"$ref": "#/$defs/AlarmIn"}},
+    }
+    schemas = Schemas(components, "#/$defs/")
+    valid = alarm("a-1", asset_id=str(scene.world.asset_id), message="Door left open", unit="C")
+    walker = Walker(scene)
+    caplog.set_level(logging.ERROR)
+    batch = Route("terminal", lambda s: {"alarms": [valid]})
+    await walk_body(
+        walker,
+        signed[ALARM_BATCH],
+        batch,
+        ALARM_BATCH[1],
+        schemas,
+        {"$ref": "#/$defs/AlarmBatch"},
+        _alarm_refused,
+    )
+    rows = Route("terminal", lambda s: [{"assumedMasterState": None, "newDocumentState": valid}])
+    await walk_body(
+        walker,
+        signed[ALARM_PUSH],
+        rows,
+        ALARM_PUSH[1],
+        schemas,
+        {"type": "array", "items": {"$ref": "#/$defs/Row"}},
+        _pushed_alarm_refused,
+    )
+    walker.problems += logged_errors(caplog)
+    assert walker.sent > 50
+    assert not walker.problems, f"{len(walker.problems)} problems:\n" + "\n".join(walker.problems)
+    listed = await scene.world.call("dispatcher", "GET", "/api/v1/alarms", expect=200)
+    assert listed.json()["items"] == [], "a refused batch applies nothing"
+
+
 async def test_string_query_parameters_refuse_control_characters(scene: Scene) -> None:
     operations, _ = await load_operations(scene.world)
     queried = [op for op in operations if op.string_queries and op.method == "GET"]
     assert {op.template for op in queried} >= {
         "/api/v1/work-orders",
         "/api/v1/sync/{collection}/pull",
+        "/api/v1/work-orders/{work_order_id}/alarms",
+        "/api/v1/iot/sync/config/pull",
     }
     walker = Walker(scene)
     for op in queried:
         url = op.template.replace("{collection}", "work_orders")
+        url = url.replace("{work_order_id}", scene.work_order_id)
+        assert "{" not in url, f"no value for the path of {op.template}"
+        who = "terminal" if op.signed else "dispatcher"
         for name in op.string_queries:
             for char in ("\x00", "\x1b", "\n"):
-                response = await scene.world.client.get(
-                    url, params={name: f"a{char}b"}, headers=scene.world.headers["dispatcher"]
-                )
+                response = await walker.send("GET", url, who, b"", {name: f"a{char}b"})
                 walker.check(
                     f"GET {url}?{name}=U+{ord(char):04X}", response, 422, "validation_failed", name
                 )
@@ -621,6 +739,23 @@ async def test_string_query_parameters_refuse_control_characters(scene: Scene) -
     # The search itself still works on ordinary text.
     found = await scene.world.call("dispatcher", "GET", "/api/v1/work-orders?q=Freezer", expect=200)
     assert [item["id"] for item in found.json()["items"]] == [scene.work_order_id]
+
+
+async def test_a_terminal_checkpoint_that_is_no_number_is_not_a_5xx(
+    scene: Scene, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The configuration pull's checkpoint is the version last pulled, as text. Anything else,
+    digits other than ASCII ones included (``"²".isdigit()`` is true, ``int("²")`` fails),
+    starts over or is refused: never a 500."""
+    caplog.set_level(logging.ERROR)
+    walker = Walker(scene)
+    url = "/api/v1/iot/sync/config/pull"
+    for checkpoint in ("x1", "-1", "1.5", "²", "1²", "①", "٣", "9" * 200):
+        response = await walker.send("GET", url, "terminal", b"", {"checkpoint": checkpoint})
+        if response.status_code != 200:
+            walker.check(f"GET {url}?checkpoint={checkpoint!r}", response)
+    walker.problems += logged_errors(caplog)
+    assert not walker.problems, "\n".join(walker.problems)
 
 
 async def test_login_with_a_deeply_nested_device_id_is_400_without_a_traceback(

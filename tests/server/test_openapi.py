@@ -6,26 +6,46 @@ import uuid
 from mobile_contract.errors import ErrorCode
 from server.errors import STATUS
 from server.openapi import EXTRA_CODES, NO_ROLE_CHECK
-from tests.factories import Client
+from tests.factories import Client, World
+
+SIGNED = [{"TerminalSignature": []}]
 
 
-async def test_security_in_the_schema_matches_what_the_server_enforces(client: Client) -> None:
+async def test_security_in_the_schema_matches_what_the_server_enforces(
+    client: Client, world: World
+) -> None:
     schema = (await client.get("/schema/openapi.json")).json()
     schemes = schema["components"]["securitySchemes"]
     assert schemes["BearerToken"]["scheme"] == "bearer"
     assert schemes["PortalToken"]["scheme"] == "bearer"
-    checked = 0
+    assert schemes["TerminalSignature"]["type"] == "apiKey"
+    assert schemes["TerminalSignature"]["in"] == "header"
+    assert schemes["TerminalSignature"]["name"] == "X-Signature"
+    terminal = await world.register_terminal()
+    checked = signed = 0
     for path, operations in schema["paths"].items():
         url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
         for method, operation in operations.items():
             response = await client.request(method.upper(), url, json={})
-            declared = operation.get("security") in ([{"BearerToken": []}], [{"PortalToken": []}])
+            declared = operation.get("security") in (
+                [{"BearerToken": []}],
+                [{"PortalToken": []}],
+                SIGNED,
+            )
             enforced = response.status_code == 401 and (
                 response.json()["error"]["code"] == "not_authenticated"
             )
             assert declared == enforced, f"{method.upper()} {path}: {response.status_code}"
             checked += 1
+            answer = await terminal.send(method.upper(), url, {})
+            if operation.get("security") == SIGNED:
+                # Signed with a terminal's secret, the very same request is let through.
+                assert answer.status_code != 401, f"{method.upper()} {path}: {answer.text}"
+                signed += 1
+            elif declared:  # and a signature is no token
+                assert answer.status_code == 401, f"{method.upper()} {path}: {answer.text}"
     assert checked >= 30
+    assert signed >= 4
 
 
 async def test_every_error_status_is_documented_with_the_envelope(client: Client) -> None:

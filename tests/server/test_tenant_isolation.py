@@ -5,7 +5,9 @@ with the ids of a victim tenant that holds real data. Nothing of the victim may 
 changed, referenced, or even confirmed to exist: a victim id in the path gets the very same
 answer as a random id; filters and references naming victim rows find nothing; every response
 is searched for the victim's ids, names, numbers, device codes and tokens; afterwards every
-victim row (through the API, byte for byte, and in the database) is unchanged.
+victim row (through the API, byte for byte, and in the database) is unchanged. The customer
+portal's routes are walked with the attacker's portal link, the IoT terminals' signed routes
+signed by the attacker's own terminal.
 
 The walk is generic over the schema. A route it does not know how to exercise (an unknown path
 or query parameter, a request body without a sample) fails the walk, so every new route must
@@ -17,6 +19,7 @@ import dataclasses
 import itertools
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +38,7 @@ from server.settings import Settings
 from server.tables import ALL_TABLES
 from sync.collections import COLLECTIONS
 from sync.pull import encode_checkpoint
-from tests.factories import PASSWORD, USERS, World, make_world
+from tests.factories import PASSWORD, USERS, Terminal, World, alarm, make_world
 
 Client = AsyncTestClient[Litestar]
 Key = tuple[str, str]  # (METHOD, path template)
@@ -74,6 +77,11 @@ class Side:
     portal_link: str = ""  # a customer portal link to the work order
     portal_token: str = ""  # its token (the customer's credential)
     portal_upload: str = ""  # an upload the customer declared through it
+    terminal_id: str = ""  # an IoT terminal on ``asset_id``
+    terminal: Terminal | None = None  # the same, with its secret (the terminal's credential)
+    alarm_id: str = ""  # the terminal's own id of an alarm it sent
+    alarm_work_order: str = ""  # the work order that alarm opened
+    alarm_cursor: str = ""  # a cursor of the tenant's alarm listing
 
     def labels(self) -> dict[str, str]:
         """Placeholder -> value, to compare a victim answer with a random-id answer."""
@@ -107,6 +115,12 @@ class Side:
             values["portal_link"] = self.portal_link
         if self.portal_upload:
             values["portal_upload"] = self.portal_upload
+        if self.terminal_id:
+            values["terminal_id"] = self.terminal_id
+        if self.alarm_work_order:
+            values["alarm_work_order"] = self.alarm_work_order
+        if self.alarm_cursor:
+            values["alarm_cursor"] = self.alarm_cursor
         return values
 
 
@@ -138,6 +152,14 @@ def random_side() -> Side:
         portal_link=new(),
         portal_token=f"fpt_{uuid.uuid4().hex}",
         portal_upload=new(),
+        terminal_id=new(),
+        alarm_id=f"a-{uuid.uuid4().hex[:12]}",
+        alarm_work_order=new(),
+        alarm_cursor=base64.urlsafe_b64encode(
+            json.dumps({"occurred_at": "2020-01-01T00:00:00Z", "id": new()}).encode()
+        )
+        .decode()
+        .rstrip("="),
         cursor=base64.urlsafe_b64encode(
             json.dumps(["2020-01-01T00:00:00Z", new()]).encode()
         ).decode(),
@@ -166,6 +188,15 @@ PATH_PARAMS: dict[str, Ids] = {
     "upload_id": lambda s: s.upload,
     "evidence_id": lambda s: s.evidence,
     "link_id": lambda s: s.portal_link,
+    "terminal_id": lambda s: s.terminal_id,
+}
+
+#: Where a path parameter of one route names another row than the same name elsewhere.
+ROUTE_PATH_PARAMS: dict[Key, dict[str, Ids]] = {
+    # The work order an alarm opened: the one with alarms to leak.
+    ("GET", "/api/v1/work-orders/{work_order_id}/alarms"): {
+        "work_order_id": lambda s: s.alarm_work_order
+    },
 }
 
 
@@ -209,14 +240,30 @@ QUERY_PARAMS: dict[str, list[QueryValue]] = {
     # Metrics carry their own generation time; their tenant scoping: tests/push/test_metrics.
     "window_hours": [QueryValue(lambda s: "720", compare_with_random=False)],
     "thumbnail": [QueryValue(lambda s: "true")],
+    "terminal_id": [QueryValue(lambda s: s.terminal_id, selects_victim_only=True)],
+    "work_order_id": [QueryValue(lambda s: s.alarm_work_order, selects_victim_only=True)],
+    "type": [QueryValue(lambda s: "over_temperature")],
+    "state": [QueryValue(lambda s: "raised")],
+    "since": [QueryValue(lambda s: "2020-01-01T00:00:00Z")],
+    "until": [QueryValue(lambda s: "2100-01-01T00:00:00Z")],
 }
 
 #: Where a parameter of one route takes other values than the same name elsewhere.
 ROUTE_QUERY_PARAMS: dict[Key, dict[str, list[QueryValue]]] = {
     ("GET", "/api/v1/push/deliveries"): {"status": [QueryValue(lambda s: "logged")]},
+    # A cursor the victim's own alarm listing handed out.
+    ("GET", "/api/v1/alarms"): {
+        "cursor": [QueryValue(lambda s: s.alarm_cursor, compare_with_random=False)]
+    },
+    # A terminal's checkpoint is its own configuration's version.
+    ("GET", "/api/v1/iot/sync/config/pull"): {
+        "checkpoint": [QueryValue(lambda s: "0", compare_with_random=False)]
+    },
 }
 
 Body = Callable[[Side, Side], Any]  # (attacker's own side, target side) -> JSON body
+#: (method, path with query, body bytes) -> the headers of a terminal's signed request.
+Signer = Callable[[str, str, bytes], dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -556,6 +603,79 @@ BODIES[("POST", "/api/v1/push/deliveries/{delivery_id}/ack")] = Bodies(
     probes=[lambda own, t: {"event": "received"}, lambda own, t: {"event": "opened"}]
 )
 
+BODIES[("POST", "/api/v1/iot/terminals")] = Bodies(
+    benign=[lambda own, t: {"asset_id": own.asset_id, "device_code": unique("ATK")}],
+    refs=[
+        Ref(
+            "asset_id of the victim",
+            lambda own, t: {"asset_id": t.asset_id, "device_code": "ATK-T-2"},
+            "invalid_reference",
+        )
+    ],
+)
+BODIES[("PATCH", "/api/v1/iot/terminals/{terminal_id}")] = Bodies(
+    probes=[
+        lambda own, t: {"thresholds": {"over_temperature": 40.0}, "model": "pwned"},
+        lambda own, t: {"firmware": "pwned"},
+    ]
+)
+BODIES[("POST", "/api/v1/iot/terminals/{terminal_id}/rotate")] = Bodies(
+    probes=[lambda own, t: {"grace_seconds": 0}, lambda own, t: {"grace_seconds": 3600}]
+)
+
+
+def _alarm_naming(asset_id: str, alarm_id: str = "atk-names-an-asset") -> dict[str, Any]:
+    """An alarm of the attacker's terminal for ``asset_id`` (a fixed id: the answer for the
+    victim's asset is compared with the answer for a random one, and names the alarm)."""
+    return alarm(alarm_id, asset_id=asset_id, occurred_at="2020-01-01T00:00:00Z")
+
+
+#: The terminal routes: walked signed by the attacker's terminal. Its alarms on its own asset
+#: are accepted; an alarm naming the victim's asset refuses the whole batch, exactly as for a
+#: random asset; an alarm id the victim's terminal used is just another id of the attacker's
+#: (deduplicated per terminal), never a "duplicate" answering the victim's work order.
+BODIES[("POST", "/api/v1/iot/alarms")] = Bodies(
+    benign=[
+        lambda own, t: {"alarms": [alarm(unique("atk-alarm"))]},
+        lambda own, t: {"alarms": [alarm(t.alarm_id)]},
+    ],
+    refs=[
+        Ref(
+            "an alarm naming the victim's asset",
+            lambda own, t: {"alarms": [_alarm_naming(t.asset_id)]},
+            "alarms_invalid",
+        ),
+        Ref(
+            "an alarm of its own asset and one naming the victim's",
+            lambda own, t: {
+                "alarms": [
+                    _alarm_naming(own.asset_id, "atk-own-asset"),
+                    _alarm_naming(t.asset_id),
+                ]
+            },
+            "alarms_invalid",
+        ),
+    ],
+)
+BODIES[("POST", "/api/v1/iot/heartbeat")] = Bodies(
+    benign=[lambda own, t: {"firmware": "atk-1.0", "uptime_seconds": 60, "signal_dbm": -70}]
+)
+BODIES[("POST", "/api/v1/iot/sync/alarms/push")] = Bodies(
+    benign=[
+        lambda own, t: [],
+        lambda own, t: [{"assumedMasterState": None, "newDocumentState": alarm(t.alarm_id)}],
+    ],
+    refs=[
+        Ref(
+            "a pushed alarm naming the victim's asset",
+            lambda own, t: [
+                {"assumedMasterState": None, "newDocumentState": _alarm_naming(t.asset_id)}
+            ],
+            "alarms_invalid",
+        )
+    ],
+)
+
 #: Answer without a token; everything else must say 401 not_authenticated.
 PUBLIC: set[Key] = {
     ("GET", "/health/live"),
@@ -577,6 +697,14 @@ PORTAL: set[Key] = {
     ("GET", "/api/v1/portal/uploads/{upload_id}"),
     ("POST", "/api/v1/portal/uploads/{upload_id}/complete"),
     ("POST", "/api/v1/portal/uploads/{upload_id}/abort"),
+}
+#: IoT terminals sign their requests with their own secret instead of holding a token. Walked
+#: signed by the attacker tenant's terminal by test_a_terminal_reaches_nothing_of_another_tenant.
+TERMINAL: set[Key] = {
+    ("POST", "/api/v1/iot/alarms"),
+    ("POST", "/api/v1/iot/heartbeat"),
+    ("POST", "/api/v1/iot/sync/alarms/push"),
+    ("GET", "/api/v1/iot/sync/config/pull"),
 }
 #: The local media store's links: no bearer token, the HMAC-signed token in the path is the
 #: credential and names one object and one use (tests/media/test_stores.py: an altered,
@@ -799,6 +927,19 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
     )
     page = await ok(world, "dispatcher", "GET", "/api/v1/work-orders", params={"limit": 1})
     assert page["next_cursor"], page
+    # A terminal on the main work order's asset, whose alarms open a work order of their own.
+    terminal = await world.register_terminal(
+        f"{marker}-T-1",
+        asset_id=uuid.UUID(asset["id"]),
+        model=f"{marker} probe",
+        thresholds={"over_temperature": -18.0},
+    )
+    alarm_ids = [f"vic-{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    posted = await terminal.post_alarms(*(alarm(alarm_id) for alarm_id in alarm_ids))
+    alarm_work_order = posted["outcomes"][0]["work_order_id"]
+    assert alarm_work_order not in (None, spare["id"], gone["id"], main["id"])
+    alarms = await ok(world, "dispatcher", "GET", "/api/v1/alarms", params={"limit": 1})
+    assert alarms["next_cursor"], alarms
     session = await world.login("dispatcher", device_id="victim-phone")
     side = Side(
         slug=world.slug,
@@ -830,10 +971,16 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
             )
         )["id"],
         evidence=await _verified_evidence(world, main["id"]),
+        terminal_id=terminal.id,
+        terminal=terminal,
+        alarm_id=alarm_ids[0],
+        alarm_work_order=alarm_work_order,
+        alarm_cursor=alarms["next_cursor"],
     )
     side.portal_link, side.portal_token, side.portal_upload = await _portal(world, main["id"])
-    extra = {session["access_token"], side.portal_token, *phones}
-    return side, [str(world.asset_id), asset["id"]], [spare["id"], gone["id"], main["id"]], extra
+    extra = {session["access_token"], side.portal_token, terminal.secret, *phones}
+    orders = [spare["id"], gone["id"], main["id"], alarm_work_order]
+    return side, [str(world.asset_id), asset["id"]], orders, extra
 
 
 async def build_attacker(world: World) -> Side:
@@ -852,6 +999,8 @@ async def build_attacker(world: World) -> Side:
     item = await ok(
         world, "dispatcher", "POST", f"/api/v1/work-orders/{wo}/checklist", json={"label": "own"}
     )
+    terminal = await world.register_terminal()
+    posted = await terminal.post_alarms(alarm())
     own = Side(
         slug=world.slug,
         tenant_id=str(world.tenant_id),
@@ -871,6 +1020,10 @@ async def build_attacker(world: World) -> Side:
             await ok(world, "eng_a", "POST", f"/api/v1/work-orders/{wo}/uploads", json=_upload())
         )["id"],
         evidence=await _verified_evidence(world, wo),
+        terminal_id=terminal.id,
+        terminal=terminal,
+        alarm_id=posted["outcomes"][0]["id"],
+        alarm_work_order=posted["outcomes"][0]["work_order_id"],
     )
     own.portal_link, own.portal_token, own.portal_upload = await _portal(world, wo)
     return own
@@ -896,6 +1049,10 @@ async def victim_views(
         ("eng_a", f"/api/v1/work-orders/{side.work_order_id}"),
         ("dispatcher", "/api/v1/push/deliveries"),
         ("eng_a", "/api/v1/devices"),
+        ("dispatcher", "/api/v1/iot/terminals"),
+        ("dispatcher", f"/api/v1/iot/terminals/{side.terminal_id}"),
+        ("dispatcher", "/api/v1/alarms"),
+        ("dispatcher", f"/api/v1/work-orders/{side.alarm_work_order}/alarms"),
     ]
     for wo in orders:
         reads += [
@@ -908,6 +1065,7 @@ async def victim_views(
         response = await world.call(who, "GET", url)
         views[(who, url)] = (response.status_code, response.text)
     assert '"items":[]' not in views[("dispatcher", "/api/v1/push/deliveries")][1]
+    assert '"items":[]' not in views[("dispatcher", "/api/v1/alarms")][1]
     return views
 
 
@@ -955,7 +1113,13 @@ async def scene(client: Client) -> Scene:
     ids = set(UUID_RE.findall(text)) | {
         value.lower() for value in victim.labels().values() if UUID_RE.fullmatch(value.lower())
     }
-    numbers = set(re.findall(r"wo-\d{4}-\d{6}", text)) - {own.number.lower()}
+    # Numbers count per tenant: the attacker's own (its alarm's work order too) are not leaks.
+    own_orders = await ok(
+        attacker_world, "dispatcher", "GET", "/api/v1/work-orders", params={"limit": 200}
+    )
+    own_numbers = {item["number"].lower() for item in own_orders["items"]}
+    assert own.number.lower() in own_numbers
+    numbers = set(re.findall(r"wo-\d{4}-\d{6}", text)) - own_numbers
     tokens = {h["Authorization"].split(" ", 1)[1] for h in victim_world.headers.values()}
     fingerprint = frozenset(
         {
@@ -970,6 +1134,7 @@ async def scene(client: Client) -> Scene:
     )
     assert victim.number.lower() in fingerprint
     assert {victim.tenant_id, victim.work_order_id, victim.note_id} <= fingerprint
+    assert {victim.terminal_id, victim.alarm_work_order} <= fingerprint
     # The fingerprint names the victim only: nothing of the attacker's own data matches it,
     # and the victim's views hold nothing of the attacker.
     own_views = [
@@ -982,6 +1147,8 @@ async def scene(client: Client) -> Scene:
             "/api/v1/customers",
             "/api/v1/sites",
             "/api/v1/assets",
+            "/api/v1/iot/terminals",
+            "/api/v1/alarms",
         )
     ]
     for response in own_views:
@@ -1042,8 +1209,9 @@ class Walker:
     """Sends the requests of one walk and collects every problem (not only the first)."""
 
     scene: Scene
-    role: str | None  # None: no token at all
+    role: str | None  # None: no token at all; "terminal": signed by ``signer``
     headers: dict[str, str]
+    signer: Signer | None = None
     problems: list[str] = field(default_factory=list)
     calls: int = 0
 
@@ -1054,23 +1222,34 @@ class Walker:
         body: Any,
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        signer: Signer | None = None,
     ) -> tuple[httpx.Response, str, str]:
         naming = dict(op.naming)
+        params_of = {**PATH_PARAMS, **ROUTE_PATH_PARAMS.get(op.key, {})}
         url = re.sub(
             r"\{(\w+)\}",
-            lambda m: naming.get(m.group(1)) or PATH_PARAMS[m.group(1)](sources[m.group(1)]),
+            lambda m: naming.get(m.group(1)) or params_of[m.group(1)](sources[m.group(1)]),
             op.template,
         )
-        kwargs: dict[str, Any] = {}
-        if body is not None:
-            kwargs["json"] = body
-        response = await self.scene.client.request(
-            op.method,
-            url,
-            headers=self.headers if headers is None else headers,
-            params=params,
-            **kwargs,
-        )
+        signer = signer or (self.signer if headers is None else None)
+        if signer is None:
+            kwargs: dict[str, Any] = {}
+            if body is not None:
+                kwargs["json"] = body
+            response = await self.scene.client.request(
+                op.method,
+                url,
+                headers=self.headers if headers is None else headers,
+                params=params,
+                **kwargs,
+            )
+        else:  # signed over the exact path, query and body bytes sent
+            content = b"" if body is None else json.dumps(body).encode()
+            request = self.scene.client.build_request(
+                op.method, url, params=params, content=content, headers=headers
+            )
+            request.headers.update(signer(op.method, request.url.raw_path.decode(), content))
+            response = await self.scene.client.send(request)
         self.calls += 1
         shown = f"{op.method} {url}" + (f" ?{params}" if params else "")
         shown += f" {json.dumps(body)}" if body is not None else ""
@@ -1091,6 +1270,8 @@ class Walker:
 
     async def walk(self, op: Operation) -> None:
         if op.key in STREAMS or (op.key in PORTAL) != (self.role == "portal"):
+            return
+        if (op.key in TERMINAL) != (self.role == "terminal"):
             return
         bodies = BODIES.get(op.key, Bodies())
         if op.path_params:
@@ -1159,7 +1340,7 @@ class Walker:
             400 <= response.status_code < 500, "a victim reference must be refused", shown, response
         )
         expected = {ref.code} | ref.also
-        if self.role in (None, "admin"):
+        if self.role in (None, "admin", "terminal"):  # no role check to pass first
             self.check(code in expected, f"expected {ref.code}", shown, response)
         else:
             self.check(code in expected | ROLE_REFUSALS, f"expected {ref.code}", shown, response)
@@ -1187,6 +1368,8 @@ class Walker:
             body = response.json()
             if isinstance(body, dict) and isinstance(body.get("id"), str):
                 self.scene.created.add(body["id"])
+            if isinstance(body, dict) and isinstance(body.get("terminal"), dict):
+                self.scene.created.add(body["terminal"]["id"])  # a terminal and its secret
             if isinstance(body, dict) and isinstance(body.get("refresh_token"), str):
                 # A fresh session of the attacker's own, for the refresh route.
                 self.scene.own.refresh_token = body["refresh_token"]
@@ -1270,7 +1453,7 @@ def assert_only_created(
 async def test_the_walker_knows_every_route_of_the_schema(scene: Scene) -> None:
     operations = await load_operations(scene.client)
     keys = {op.key for op in operations}
-    stale = (set(BODIES) | PUBLIC | SESSION_ENDING | STREAMS | PORTAL) - keys
+    stale = (set(BODIES) | PUBLIC | SESSION_ENDING | STREAMS | PORTAL | TERMINAL) - keys
     assert not stale, f"the walker's tables name routes the schema does not have: {stale}"
     used = {name for op in operations for name in op.path_params}
     assert used == set(PATH_PARAMS), f"path parameter table out of date: {used ^ set(PATH_PARAMS)}"
@@ -1355,6 +1538,57 @@ def _forge(claims: dict[str, Any], key: str) -> str:
     return jwt.encode(claims, key, algorithm="HS256")
 
 
+async def test_a_terminal_reaches_nothing_of_another_tenant(scene: Scene) -> None:
+    """Every terminal route signed by the attacker tenant's terminal, with the victim's ids
+    in the bodies: alarms naming the victim's asset are refused as a random asset is, the
+    terminal pulls and is answered its own configuration only, nothing of the victim is
+    answered or changed; and no staff or portal token opens a terminal route."""
+    operations = [op for op in await load_operations(scene.client) if op.key in TERMINAL]
+    assert {op.key for op in operations} == TERMINAL
+    own = scene.own.terminal
+    assert own is not None
+    walker = Walker(scene, "terminal", {}, signer=own.headers)
+    tokens = {
+        **{f"{role}'s staff token": scene.attacker_world.headers[role] for role in ATTACKER_ROLES},
+        "the attacker's portal link": {"Authorization": f"Bearer {scene.own.portal_token}"},
+    }
+    for op in operations:
+        await walker.walk(op)
+        bodies = BODIES.get(op.key, Bodies())
+        body = bodies.benign[0](scene.own, scene.victim) if bodies.benign else None
+        for kind, headers in tokens.items():
+            response, shown, request_text = await walker.send(op, {}, body, headers=headers)
+            walker.check_common(f"{shown} [{kind}]", response, request_text)
+            walker.check(
+                response.status_code == 401 and error_code(response) == "not_authenticated",
+                "a token must not open a terminal route",
+                f"{shown} [{kind}]",
+                response,
+            )
+    # What a terminal is answered about a configuration is its own, whoever else there is.
+    (pull,) = [op for op in operations if op.method == "GET"]
+    response, shown, _ = await walker.send(pull, {}, None, {"checkpoint": "0"})
+    documents = response.json()["documents"] if response.status_code == 200 else None
+    walker.check(
+        documents is not None and [d["id"] for d in documents] == [own.id],
+        "a terminal pulls its own configuration",
+        shown,
+        response,
+    )
+    (heartbeat,) = [op for op in operations if op.template.endswith("/heartbeat")]
+    response, shown, _ = await walker.send(heartbeat, {}, {"uptime_seconds": 61})
+    answered = response.json().get("config", {}).get("id") if response.is_success else None
+    walker.check(answered == own.id, "a heartbeat answers its own configuration", shown, response)
+    walker.assert_clean()
+    await assert_victim_unchanged(scene)
+    # Whatever the walk stored is the attacker's: its terminal, its asset, its work order.
+    rows = await dump_tenant(scene.own.tenant_id)
+    stored = rows["alarms_alarm"].values()
+    assert {str(row["terminal"]) for row in stored} == {own.id}
+    assert {str(row["asset"]) for row in stored} == {scene.own.asset_id}
+    assert {str(row["work_order"]) for row in stored} == {scene.own.alarm_work_order}
+
+
 async def test_without_a_valid_token_only_the_public_routes_answer(
     scene: Scene, settings: Settings
 ) -> None:
@@ -1426,6 +1660,8 @@ async def test_without_a_valid_token_only_the_public_routes_answer(
         for kind, (headers, code) in tokens.items():
             if "portal link" in kind and op.key in PORTAL:
                 continue  # walked with portal tokens above
+            if op.key in TERMINAL:
+                code = "not_authenticated"  # a token is no signature: the headers are missing
             response, shown, request_text = await walker.send(op, sources, body, headers=headers)
             shown = f"{shown} [{kind}]"
             walker.check_common(shown, response, request_text)
@@ -1435,8 +1671,54 @@ async def test_without_a_valid_token_only_the_public_routes_answer(
                 shown,
                 response,
             )
+        if op.key in TERMINAL:
+            for kind, (signer, codes) in forged_signatures(scene).items():
+                response, shown, request_text = await walker.send(op, sources, body, signer=signer)
+                shown = f"{shown} [{kind}]"
+                walker.check_common(shown, response, request_text)
+                walker.check(
+                    response.status_code == 401 and error_code(response) in codes,
+                    f"must answer 401 {' or '.join(sorted(codes))}",
+                    shown,
+                    response,
+                )
     walker.assert_clean()
     await assert_victim_unchanged(scene)
+
+
+def forged_signatures(scene: Scene) -> dict[str, tuple[Signer, set[str]]]:
+    """Terminal requests that must not be taken: signed with the wrong secret (the victim's
+    terminal id with the attacker's secret above all), for no terminal, or too late."""
+    own, victim = scene.own.terminal, scene.victim.terminal
+    assert own is not None
+    assert victim is not None
+    as_victim = dataclasses.replace(own, id=victim.id)
+    no_secret = dataclasses.replace(own, secret="not-the-secret")
+    nobody = dataclasses.replace(own, id=str(uuid.uuid4()))
+    hour_ago = int(time.time()) - 3600
+
+    def stale(method: str, path: str, body: bytes) -> dict[str, str]:
+        return own.headers(method, path, body, timestamp=hour_ago)
+
+    def unsigned_body(method: str, path: str, body: bytes) -> dict[str, str]:
+        return own.headers(method, path, b"" if body else b"{}")
+
+    def other_path(method: str, path: str, body: bytes) -> dict[str, str]:
+        return own.headers(method, "/api/v1/iot/heartbeat?x=1", body)
+
+    # A known terminal with a wrong signature is told so, an unknown id is told that: ids are
+    # random UUIDs, shown to the tenant's staff and the terminal only.
+    return {
+        "the victim's terminal id, signed with the attacker's secret": (
+            as_victim.headers,
+            {"signature_invalid"},
+        ),
+        "the attacker's terminal, a wrong secret": (no_secret.headers, {"signature_invalid"}),
+        "the attacker's signature of another body": (unsigned_body, {"signature_invalid"}),
+        "the attacker's signature of another path": (other_path, {"signature_invalid"}),
+        "a terminal id nobody has": (nobody.headers, {"terminal_unknown"}),
+        "the attacker's terminal, an hour ago": (stale, {"timestamp_out_of_window"}),
+    }
 
 
 async def test_the_victim_tenant_still_works_after_the_attacks(scene: Scene) -> None:
@@ -1462,3 +1744,9 @@ async def test_the_victim_tenant_still_works_after_the_attacks(scene: Scene) -> 
     version = json.loads(before)["work_order"]["version"]
     moved = await world.transition("eng_a", victim.work_order_id, "en_route")
     assert moved.json()["work_order"]["version"] == version + 1
+    # Its terminal still signs (nothing above rotated or revoked it) and reaches its own.
+    assert victim.terminal is not None
+    answer = await victim.terminal.send(
+        "POST", "/api/v1/iot/heartbeat", {"uptime_seconds": 1}, expect=200
+    )
+    assert answer.json()["config"]["id"] == victim.terminal_id
