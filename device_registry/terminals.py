@@ -252,8 +252,7 @@ class Authenticator:
                 "This X-Nonce was already used: sign every request, retries included, "
                 "with a new random nonce.",
             )
-        if row.last_seen_at is None or now - row.last_seen_at >= SEEN_EVERY:
-            await db.execute(sql.SEEN, id=row.id, now=now, stale=now - SEEN_EVERY)
+        await _seen(db, row, now)
         self._claims += 1
         if self._claims >= PURGE_EVERY:
             self._claims = 0
@@ -279,6 +278,7 @@ class Authenticator:
                 ErrorCode.SIGNATURE_INVALID,
                 "The message's device_id is not the terminal of the topic it was published on.",
             )
+        await _seen(db, row, now)
         return _caller(row, RequestMeta(device_id=row.device_code, user_agent="mqtt"))
 
     async def _verified(self, db: Database, signed: Signed, now: datetime) -> TerminalRow:
@@ -327,6 +327,12 @@ class Authenticator:
             "X-Signature is not this terminal's signature of the request (see the firmware "
             "guide: method, path, timestamp, nonce and the body's SHA-256, one per line).",
         )
+
+
+async def _seen(db: Database, row: TerminalRow, now: datetime) -> None:
+    """Last seen moves on any authenticated request or message, at most once a minute."""
+    if row.last_seen_at is None or now - row.last_seen_at >= SEEN_EVERY:
+        await db.execute(sql.SEEN, id=row.id, now=now, stale=now - SEEN_EVERY)
 
 
 def _timestamp(text: str) -> datetime:

@@ -1,4 +1,4 @@
-"""``fieldops``: serve, worker, migrate, create-tenant, create-user, demo, contract export."""
+"""``fieldops``: serve, worker, mqtt, migrate, create-tenant, create-user, demo, contract export."""
 
 import argparse
 import asyncio
@@ -115,6 +115,59 @@ async def _worker(settings: Settings) -> None:
         await db.stop()
 
 
+async def _mqtt(settings: Settings) -> None:
+    """The MQTT alarm ingest in a process of its own, until SIGTERM or Ctrl-C. One process
+    per broker subscription (each subscriber gets every message; several processes share
+    one through FIELDOPS_MQTT_TOPIC_FILTER=$share/GROUP/fieldops/+/+/alarms, on PostgreSQL)."""
+    import signal
+
+    from alarms.mqtt import MqttIngest, broker_address
+    from device_registry.secrets import SecretBox
+    from device_registry.terminals import Authenticator
+    from server import wiring
+    from server.app import stop_task
+    from server.state import intake_rules
+
+    try:
+        host, port, _ = broker_address(settings.mqtt_url)
+    except ValueError as error:
+        sys.exit(f"fieldops: FIELDOPS_MQTT_URL: {error}")
+    db = wiring.database(settings.database_url, pool_size=settings.db_pool_size)
+    await db.start()
+
+    def connected() -> None:
+        print(
+            f"fieldops: MQTT alarm ingest connected to {host}:{port} as "
+            f"{settings.mqtt_client_id}, subscribed to {settings.mqtt_topic_filter} "
+            "(Ctrl-C stops it)",
+            flush=True,
+        )
+
+    ingest = MqttIngest(
+        db=db,
+        terminals=Authenticator(SecretBox(settings.signing_key())),
+        rules=intake_rules(settings),
+        url=settings.mqtt_url,
+        client_id=settings.mqtt_client_id,
+        username=settings.mqtt_username or None,
+        password=settings.mqtt_password or None,
+        topic_filter=settings.mqtt_topic_filter,
+        on_connected=connected,
+    )
+    task = asyncio.create_task(ingest.run())
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop, stopping.set)
+    signalled = asyncio.create_task(stopping.wait())
+    try:
+        await asyncio.wait({task, signalled}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        signalled.cancel()
+        await stop_task(task, "MQTT alarm ingest")
+        await db.stop()
+
+
 async def _with_db(settings: Settings, action: str, args: argparse.Namespace) -> None:
     from server import admin, wiring
 
@@ -153,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "worker", help="run the push relay without the HTTP API (any number, on PostgreSQL)"
+    )
+    commands.add_parser(
+        "mqtt",
+        help="run the MQTT alarm ingest: subscribe to fieldops/+/+/alarms at FIELDOPS_MQTT_URL",
     )
     tenant = commands.add_parser("create-tenant", help="create a tenant")
     tenant.add_argument("slug")
@@ -203,6 +260,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(_migrate(settings))
     elif args.command == "worker":
         asyncio.run(_worker(settings))
+    elif args.command == "mqtt":
+        asyncio.run(_mqtt(settings))
     else:
         asyncio.run(_with_db(settings, args.command.replace("-", "_"), args))
 

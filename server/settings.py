@@ -146,6 +146,11 @@ class Settings:
     evidence_retention_days: int = 3 * 365  # object-lock retention of verified evidence
     mqtt_url: str = "mqtt://127.0.0.1:1883"  # the broker `fieldops mqtt` subscribes to
     mqtt_client_id: str = "fieldops-ingest"  # its persistent session at the broker
+    mqtt_username: str = ""  # the broker's login, when it wants one
+    mqtt_password: str = ""
+    # What `fieldops mqtt` subscribes to: narrower to share a broker with another deployment,
+    # or $share/GROUP/fieldops/+/+/alarms for several ingest processes (PostgreSQL) to share it.
+    mqtt_topic_filter: str = "fieldops/+/+/alarms"
     alarm_debounce_seconds: int = 300  # repeats of an open fault: one timeline entry per window
 
     @classmethod
@@ -269,6 +274,9 @@ ENV_NAMES: dict[str, str] = {
     "evidence_retention_days": "FIELDOPS_EVIDENCE_RETENTION_DAYS",
     "mqtt_url": "FIELDOPS_MQTT_URL",
     "mqtt_client_id": "FIELDOPS_MQTT_CLIENT_ID",
+    "mqtt_username": "FIELDOPS_MQTT_USERNAME",
+    "mqtt_password": "FIELDOPS_MQTT_PASSWORD",
+    "mqtt_topic_filter": "FIELDOPS_MQTT_TOPIC_FILTER",
     "alarm_debounce_seconds": "FIELDOPS_ALARM_DEBOUNCE_SECONDS",
 }
 

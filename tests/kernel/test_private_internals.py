@@ -56,3 +56,35 @@ def test_piccolo_runs_its_queries_on_the_current_transactions_connection() -> No
     from piccolo.engine.sqlite import dict_factory
 
     assert parameters(dict_factory) == ["cursor", "row"]
+
+
+def test_aiomqtt_keeps_the_paho_client_whose_manual_acks_the_mqtt_ingest_uses() -> None:
+    """alarms/mqtt.py acknowledges a message only after its ingest committed: aiomqtt has no
+    such API, so it turns on paho's manual acks (``manual_ack_set``, before connecting) on
+    ``aiomqtt.Client._client`` and calls its ``ack(mid, qos)``. Both are pinned exactly."""
+    import aiomqtt
+    import paho.mqtt.client as paho
+
+    source = inspect.getsource(aiomqtt.Client.__init__)
+    assert "self._client: mqtt.Client = mqtt.Client(" in source
+    assert parameters(paho.Client.manual_ack_set) == ["self", "on"]
+    assert parameters(paho.Client.ack) == ["self", "mid", "qos"]
+    assert "self._manual_ack" in inspect.getsource(paho.Client._handle_publish)
+    assert parameters(aiomqtt.Message.__init__)[1:] == [
+        "topic",
+        "payload",
+        "qos",
+        "retain",
+        "mid",
+        "properties",
+    ]
+
+
+async def test_an_aiomqtt_client_holds_a_paho_client_with_manual_acks() -> None:
+    import aiomqtt
+    import paho.mqtt.client as paho
+
+    client = aiomqtt.Client("127.0.0.1", identifier="probe", clean_session=False)
+    assert isinstance(client._client, paho.Client)
+    client._client.manual_ack_set(True)
+    assert client._client._manual_ack is True
