@@ -116,6 +116,28 @@ async def open_in(
     return row
 
 
+async def _check_alarm_asset(
+    tx: Transaction, actor: Actor, row: WorkOrderRow, asset_id: UUID | None
+) -> None:
+    """A work order opened by alarms moves to another asset only where no other work order is
+    open for that asset and alarm type: there is one per fault (a unique index)."""
+    other = await tx.fetch_one(
+        sql.OTHER_OPEN_ALARM,
+        sql.Numbered,
+        tenant=actor.tenant_id,
+        asset=asset_id,
+        type=row.alarm_type,
+        id=row.id,
+    )
+    if other is not None:
+        raise DomainError(
+            ErrorCode.ALREADY_EXISTS,
+            f"{other.number} is already open for {row.alarm_type} alarms of that asset; "
+            "add to it, or close it first.",
+            {"resource": "work order", "field": "asset_id", "value": other.number},
+        )
+
+
 def _snapshot(row: WorkOrderRow) -> dict[str, Any]:
     keep = ("number", "title", "status", "priority", "type", "team_id", "assignee_id", "site_id")
     return {key: getattr(row, key) for key in keep}
@@ -179,6 +201,8 @@ async def apply_update(
     if not changed:
         return row
     await check_references(tx, actor, changed)
+    if "asset_id" in changed and row.alarm_type is not None:
+        await _check_alarm_asset(tx, actor, row, changed["asset_id"])
     written = await write(tx, actor, row, msgspec.structs.replace(row, **changed), now)
     await record_event(
         tx,

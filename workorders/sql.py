@@ -144,6 +144,11 @@ PERSON = Statement(
 )
 TEAM_EXISTS = Statement("SELECT id FROM accounts_team WHERE tenant = :tenant AND id = :id")
 ASSET_SITE = Statement("SELECT site FROM directory_asset WHERE tenant = :tenant AND id = :id")
+# Another open work order of an asset for an alarm type (the unique partial index's rows).
+OTHER_OPEN_ALARM = Statement(
+    "SELECT number FROM workorders_work_order WHERE tenant = :tenant AND asset = :asset"
+    " AND alarm_type = :type AND status NOT IN ('closed', 'cancelled') AND id <> :id"
+)
 ASSIGNEE = Statement(
     "SELECT role, is_active FROM accounts_user WHERE tenant = :tenant AND id = :id"
 )
@@ -228,6 +233,10 @@ def work_order_params(row: WorkOrderRow, names: Iterable[str]) -> dict[str, Any]
 
 class Version(msgspec.Struct):
     version: int
+
+
+class Numbered(msgspec.Struct):
+    number: str
 
 
 class Number(msgspec.Struct):

@@ -296,3 +296,31 @@ async def test_a_flood_opens_one_work_order_and_sends_no_push(world: World) -> N
     assert after == before
     detail = await work_order(world, opened.pop())
     assert len(detail["timeline"]) == 1
+
+
+async def test_an_alarm_work_order_moves_only_to_an_asset_without_one_open(
+    world: World,
+) -> None:
+    from directory import services as directory
+    from kernel.context import Actor
+    from mobile_contract import directory as dir_contract
+    from mobile_contract.enums import Role
+
+    admin = Actor(tenant_id=world.tenant_id, user_id=world.users["admin"], role=Role.ADMIN)
+    second = await directory.create_asset(
+        db=world.client.app.state.services.db,
+        actor=admin,
+        data=dir_contract.AssetCreate(site_id=world.site_id, device_code="CS-FR-0002"),
+    )
+    here = await world.register_terminal()
+    there = await world.register_terminal(asset_id=second.id)
+    first = (await here.post_alarms(alarm()))["outcomes"][0]["work_order_id"]
+    other = (await there.post_alarms(alarm()))["outcomes"][0]
+    move = {"asset_id": str(second.id)}
+    refused = await world.call(
+        "dispatcher", "PATCH", f"/api/v1/work-orders/{first}", json=move, expect=409
+    )
+    assert refused.json()["error"]["code"] == "already_exists"
+    assert other["work_order_number"] in refused.json()["error"]["message"]
+    await world.transition("dispatcher", other["work_order_id"], "cancelled", reason="sensor")
+    await world.call("dispatcher", "PATCH", f"/api/v1/work-orders/{first}", json=move, expect=200)
