@@ -46,7 +46,7 @@ DEMO_USERS = (
 )
 
 
-async def create_tenant(*, db: Database, args: argparse.Namespace, settings: Settings) -> None:  # noqa: ARG001
+async def create_tenant(*, db: Database, args: argparse.Namespace) -> None:
     try:
         tenant_id = await accounts.create_tenant(
             db=db, slug=args.slug, name=args.name, locale=args.locale
@@ -56,7 +56,7 @@ async def create_tenant(*, db: Database, args: argparse.Namespace, settings: Set
     print(f"tenant {args.slug} created: {tenant_id}")
 
 
-async def create_user(*, db: Database, args: argparse.Namespace, settings: Settings) -> None:  # noqa: ARG001
+async def create_user(*, db: Database, args: argparse.Namespace) -> None:
     password = args.password or os.environ.get("FIELDOPS_NEW_PASSWORD", "")
     try:
         tenant_id = await accounts.tenant_id_for(db=db, slug=args.tenant)
@@ -81,7 +81,7 @@ def _actor(
     return Actor(tenant_id=tenant_id, user_id=user_id, role=role, team_ids=teams)
 
 
-async def demo(*, db: Database, args: argparse.Namespace, settings: Settings) -> None:  # noqa: ARG001
+async def demo(*, db: Database, settings: Settings) -> None:
     try:
         tenant = await accounts.tenant_id_for(db=db, slug=DEMO_TENANT)
     except DomainError:
