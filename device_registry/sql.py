@@ -106,28 +106,45 @@ class PushTarget(msgspec.Struct, frozen=True):
 
 
 class TerminalRow(iot.Terminal, kw_only=True):
-    """The stored terminal: what admins see, plus its tenant, site and sealed secrets."""
+    """The stored terminal: what admins see, plus its tenant and sealed secret."""
 
     tenant_id: UUID
-    tenant_slug: str
-    site_id: UUID
     secret: str = ""
-    previous_secret: str = ""
+
+
+class Credentials(msgspec.Struct, kw_only=True):
+    """What checking a terminal's signature needs of it, and what its caller carries."""
+
+    id: UUID
+    tenant_id: UUID
+    tenant_slug: str
+    asset_id: UUID
+    site_id: UUID
+    device_code: str
+    status: iot.TerminalStatus
+    secret: str
+    previous_secret: str
+    previous_secret_valid_until: datetime | None
+    last_seen_at: datetime | None
 
 
 _PUBLIC_FIELDS = tuple(field.name for field in msgspec.structs.fields(iot.Terminal))
 _TERMINAL_SELECT = (
-    "SELECT t.id, t.asset AS asset_id, t.device_code, t.model, t.firmware, t.status,"
-    " t.thresholds, t.config_version, t.secret_rotated_at, t.previous_secret_valid_until,"
-    " t.last_seen_at, t.last_heartbeat, t.revoked_at, t.created_at, t.tenant AS tenant_id,"
-    " n.slug AS tenant_slug, a.site AS site_id, t.secret, t.previous_secret"
-    " FROM device_registry_terminal t JOIN directory_asset a ON a.id = t.asset"
-    " JOIN accounts_tenant n ON n.id = t.tenant"
+    "SELECT id, asset AS asset_id, device_code, model, firmware, status, thresholds,"
+    " config_version, secret_rotated_at, previous_secret_valid_until, last_seen_at,"
+    " last_heartbeat, revoked_at, created_at, tenant AS tenant_id, secret"
+    " FROM device_registry_terminal"
 )
+TERMINAL = Statement(_TERMINAL_SELECT + " WHERE tenant = :tenant AND id = :id")
+TERMINALS = Statement(_TERMINAL_SELECT + " WHERE tenant = :tenant ORDER BY device_code")
 # By id alone: authentication, before the tenant is known (ids are random UUIDs).
-TERMINAL_BY_ID = Statement(_TERMINAL_SELECT + " WHERE t.id = :id")
-TERMINAL = Statement(_TERMINAL_SELECT + " WHERE t.tenant = :tenant AND t.id = :id")
-TERMINALS = Statement(_TERMINAL_SELECT + " WHERE t.tenant = :tenant ORDER BY t.device_code")
+CREDENTIALS = Statement(
+    "SELECT t.id, t.tenant AS tenant_id, n.slug AS tenant_slug, t.asset AS asset_id,"
+    " a.site AS site_id, t.device_code, t.status, t.secret, t.previous_secret,"
+    " t.previous_secret_valid_until, t.last_seen_at"
+    " FROM device_registry_terminal t JOIN directory_asset a ON a.id = t.asset"
+    " JOIN accounts_tenant n ON n.id = t.tenant WHERE t.id = :id"
+)
 INSERT_TERMINAL = Statement(
     "INSERT INTO device_registry_terminal (id, tenant, asset, device_code, model, firmware,"
     " status, secret, previous_secret, previous_secret_valid_until, secret_rotated_at,"

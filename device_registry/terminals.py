@@ -16,7 +16,7 @@ from cryptography.exceptions import InvalidTag
 
 from device_registry import signing, sql
 from device_registry.secrets import SecretBox, new_secret
-from device_registry.sql import TerminalRow
+from device_registry.sql import Credentials, TerminalRow
 from directory import services as directory
 from kernel.clock import utcnow
 from kernel.context import (
@@ -281,7 +281,7 @@ class Authenticator:
         await _seen(db, row, now)
         return _caller(row, RequestMeta(device_id=row.device_code, user_agent="mqtt"))
 
-    async def _verified(self, db: Database, signed: Signed, now: datetime) -> TerminalRow:
+    async def _verified(self, db: Database, signed: Signed, now: datetime) -> Credentials:
         if not signing.NONCE.match(signed.nonce):
             raise _refuse(
                 ErrorCode.NOT_AUTHENTICATED,
@@ -294,7 +294,7 @@ class Authenticator:
         row = (
             None
             if terminal_id is None
-            else await db.fetch_one(sql.TERMINAL_BY_ID, TerminalRow, id=terminal_id)
+            else await db.fetch_one(sql.CREDENTIALS, Credentials, id=terminal_id)
         )
         if row is None:
             raise _refuse(
@@ -329,7 +329,7 @@ class Authenticator:
         )
 
 
-async def _seen(db: Database, row: TerminalRow, now: datetime) -> None:
+async def _seen(db: Database, row: Credentials, now: datetime) -> None:
     """Last seen moves on any authenticated request or message, at most once a minute."""
     if row.last_seen_at is None or now - row.last_seen_at >= SEEN_EVERY:
         await db.execute(sql.SEEN, id=row.id, now=now, stale=now - SEEN_EVERY)
@@ -346,7 +346,7 @@ def _timestamp(text: str) -> datetime:
         ) from None
 
 
-def _caller(row: TerminalRow, meta: RequestMeta) -> TerminalCaller:
+def _caller(row: Credentials, meta: RequestMeta) -> TerminalCaller:
     """The terminal, its device code standing in the metadata for the device id."""
     return TerminalCaller(
         tenant_id=row.tenant_id,

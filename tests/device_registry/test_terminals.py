@@ -117,7 +117,7 @@ async def test_an_admin_registers_a_terminal_and_sees_its_secret_once(world: Wor
 async def test_the_secret_is_stored_sealed(world: World) -> None:
     terminal = await world.register_terminal()
     db = world.client.app.state.services.db
-    row = await db.fetch_one(sql.TERMINAL_BY_ID, sql.TerminalRow, id=uuid.UUID(terminal.id))
+    row = await db.fetch_one(sql.CREDENTIALS, sql.Credentials, id=uuid.UUID(terminal.id))
     assert row is not None
     assert row.secret
     assert terminal.secret not in row.secret
