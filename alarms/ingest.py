@@ -112,6 +112,8 @@ async def ingest(
         db,
         lambda tx: _apply(tx, terminal, alarms, via, rules, received),
         attempts=ATTEMPTS,
+        # Over MQTT a duplicate is a redelivery after a crash, rare: not worth a rehearsal.
+        rehearse=via is not iot.AlarmVia.MQTT,
     )
 
 

@@ -101,19 +101,22 @@ async def run_use_case(
     *,
     attempts: int = 3,
     contended: Callable[[BaseException], bool] = lost_race,
+    rehearse: bool = True,
 ) -> T:
     """``use_case`` rehearsed first (``Database.rehearsal``: on SQLite, one that changes nothing
     never queues for the write lock), then in a write transaction. On PostgreSQL a use case
     that loses a race with a concurrent writer of the same rows (``contended``) runs again,
-    up to ``attempts`` times, and then sees the other's commit."""
+    up to ``attempts`` times, and then sees the other's commit. ``rehearse=False`` skips the
+    rehearsal where a use case that changes nothing is rare."""
     tries = attempts if db.writers_race else 1
     for attempt in range(1, tries + 1):
         try:
-            try:
-                async with db.rehearsal() as tx:
-                    return await use_case(tx)
-            except WouldWrite:
-                pass
+            if rehearse:
+                try:
+                    async with db.rehearsal() as tx:
+                        return await use_case(tx)
+                except WouldWrite:
+                    pass
             async with db.transaction() as tx:
                 return await use_case(tx)
         except Exception as error:
