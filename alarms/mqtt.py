@@ -48,6 +48,7 @@ MAX_BACKOFF_SECONDS = 30.0
 DRAIN_SECONDS = 3.0  # at shutdown, what in-flight ingests get to commit and acknowledge
 RESULT_TIMEOUT_SECONDS = 10.0
 ESCALATE_AFTER = 5  # failed attempts of one message before its retries log at ERROR
+PENDING_ANSWERS_WARNING = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +213,9 @@ class MqttIngest:
         # Before connecting: the broker sends what it held for the session right after CONNACK,
         # and paho would acknowledge those on receipt.
         client._client.manual_ack_set(True)
-        client.pending_calls_threshold = 2 * IN_FLIGHT  # result publications waiting for PUBACK
+        # Answers waiting for the broker's PUBACK: aiomqtt warns past this, once per call, which
+        # a burst of small messages reaches with nothing wrong (a backlog of answers, not alarms).
+        client.pending_calls_threshold = PENDING_ANSWERS_WARNING
         async with client:
             connection = _Connection(client)
             try:

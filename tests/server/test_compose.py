@@ -12,7 +12,7 @@ import yaml
 from server.settings import ENV_NAMES, Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("migrate", "api", "worker")
+APP_SERVICES = ("migrate", "api", "worker", "mqtt")
 SUBSTITUTION = re.compile(r"\$\{(\w+)(?::([-?])([^}]*))?\}")
 
 
@@ -45,9 +45,10 @@ def interpolate(value: str, shell: dict[str, str]) -> str:
 
 
 def test_the_stack_has_its_services() -> None:
-    expected = {"postgres", "minio", "minio-init", "migrate", "api", "worker"}
+    expected = {"postgres", "minio", "minio-init", "migrate", "api", "worker", "mosquitto", "mqtt"}
     assert expected <= set(services())
-    for name, command in [("migrate", "migrate"), ("api", "serve"), ("worker", "worker")]:
+    commands = [("migrate", "migrate"), ("api", "serve"), ("worker", "worker"), ("mqtt", "mqtt")]
+    for name, command in commands:
         assert services()[name]["build"] == ".", name  # the image of ./Dockerfile
         assert " ".join(services()[name]["command"]) == f"fieldops {command}"
     assert services()["migrate"]["restart"] == "no"
@@ -90,6 +91,7 @@ def test_services_start_in_order() -> None:
     assert conditions("migrate") == {"postgres": "service_healthy", "minio-init": done}
     assert conditions("api") == {"migrate": done, "minio-init": done}
     assert conditions("worker") == {"migrate": done}
+    assert conditions("mqtt") == {"migrate": done, "mosquitto": "service_started"}
     for name in ("postgres", "minio", "api"):
         assert services()[name]["healthcheck"]["test"], name
     assert "pg_isready" in services()["postgres"]["healthcheck"]["test"]
@@ -119,3 +121,14 @@ def test_the_image_installs_the_hashed_lock_and_drops_root() -> None:
     assert 'CMD ["fieldops", "serve"]' in dockerfile
     ignored = (REPO_ROOT / ".dockerignore").read_text().split()
     assert {".venv", "var", ".git", "tests/e2e/rxdb/node_modules"} <= set(ignored)
+
+
+def test_the_mqtt_ingest_reaches_the_stacks_broker() -> None:
+    settings = Settings.from_env(
+        {**environment("mqtt"), "FIELDOPS_SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite://"}
+    )
+    assert settings.mqtt_url == "mqtt://mosquitto:1883"
+    mounted = services()["mosquitto"]["volumes"][0].split(":")[0]
+    config = (REPO_ROOT / mounted).read_text()
+    assert "listener 1883" in config
+    assert "persistence true" in config
