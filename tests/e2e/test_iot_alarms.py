@@ -40,7 +40,7 @@ def demo_terminal(live_server_process: LiveServer) -> dict[str, str]:
     ).stdout
     values = dict(re.findall(r"(TERMINAL_ID|TERMINAL_SECRET)=(\S+)", printed))
     assert set(values) == {"TERMINAL_ID", "TERMINAL_SECRET"}, printed
-    return {**values, "API": live_server_process.url}
+    return {**values, "SERVER": live_server_process.url}
 
 
 async def staff_token(base: str, username: str = "dispatch") -> dict[str, str]:
@@ -79,7 +79,7 @@ async def test_the_readme_shell_example_posts_an_alarm(demo_terminal: dict[str, 
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    work_order = await opened_work_order(demo_terminal["API"], json.loads(done.stdout))
+    work_order = await opened_work_order(demo_terminal["SERVER"], json.loads(done.stdout))
     assert work_order["channel"] == "iot"
     assert work_order["alarm"]["device_code"] == "CS-FR-0012"  # type: ignore[index]
 
@@ -99,7 +99,7 @@ async def test_the_readme_python_example_posts_an_alarm(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    work_order = await opened_work_order(demo_terminal["API"], json.loads(done.stdout))
+    work_order = await opened_work_order(demo_terminal["SERVER"], json.loads(done.stdout))
     assert work_order["alarm"]["type"] == "compressor_stop"  # type: ignore[index]
 
 
