@@ -1,8 +1,6 @@
 """Alarms for staff (a filtered list, a work order's alarms) and for terminals (their sync
 collections: alarms pushed, configuration pulled)."""
 
-import base64
-import binascii
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +12,7 @@ from alarms import ingest as intake
 from alarms import sql
 from device_registry import terminals
 from kernel.context import DISPATCH_ROLES, Actor, TerminalCaller, require_role
+from kernel.cursors import decode_cursor, encode_cursor
 from kernel.db import Database
 from kernel.errors import DomainError
 from mobile_contract import iot
@@ -64,7 +63,7 @@ async def _page(
     db: Database, tenant: UUID, filters: Filters, cursor: str | None, limit: int
 ) -> iot.AlarmPage:
     limit = max(1, min(limit, MAX_PAGE))
-    after = _decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor, _Cursor) if cursor else None
     params: dict[str, Any] = {}
     for name, column in (
         ("asset_id", "asset"),
@@ -95,25 +94,12 @@ async def _page(
     page = rows[:limit]
     return iot.AlarmPage(
         items=page,
-        next_cursor=_encode_cursor(page[-1]) if len(rows) > limit else None,
+        next_cursor=(
+            encode_cursor(_Cursor(occurred_at=page[-1].occurred_at, id=page[-1].id))
+            if len(rows) > limit
+            else None
+        ),
     )
-
-
-def _encode_cursor(alarm: iot.Alarm) -> str:
-    raw = msgspec.json.encode(_Cursor(occurred_at=alarm.occurred_at, id=alarm.id))
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> _Cursor:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return msgspec.json.decode(raw, type=_Cursor)
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise DomainError(
-            ErrorCode.VALIDATION_FAILED,
-            "The cursor is not one this server issued; start again without a cursor.",
-            {"field": "cursor"},
-        ) from None
 
 
 # A terminal's sync collections ---------------------------------------------------------------

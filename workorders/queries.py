@@ -1,7 +1,5 @@
 """Reading work orders: visibility (tenant and role scope), typed rows and the detail view."""
 
-import base64
-import binascii
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -9,12 +7,12 @@ from uuid import UUID
 import msgspec
 
 from directory import services as directory
+from kernel import cursors
 from kernel.context import Actor
 from kernel.db import Reader
-from kernel.errors import DomainError, NotFound
+from kernel.errors import NotFound
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import Priority, Role, WorkOrderStatus
-from mobile_contract.errors import ErrorCode
 from workorders import sql, state_machine
 from workorders.sql import WorkOrderRow
 
@@ -170,20 +168,7 @@ class _Cursor(msgspec.Struct, array_like=True):
 
 
 def encode_cursor(row: WorkOrderRow) -> str:
-    raw = msgspec.json.encode(_Cursor(created_at=row.created_at, id=row.id))
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> _Cursor:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return msgspec.json.decode(raw, type=_Cursor)
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise DomainError(
-            ErrorCode.VALIDATION_FAILED,
-            "The cursor is not one this server issued; start again without a cursor.",
-            {"field": "cursor"},
-        ) from None
+    return cursors.encode_cursor(_Cursor(created_at=row.created_at, id=row.id))
 
 
 def _text_pattern(text: str) -> str:
@@ -197,7 +182,7 @@ async def page(
     reader: Reader, actor: Actor, filters: ListFilters, cursor: str | None, limit: int
 ) -> list[WorkOrderRow]:
     """Up to ``limit`` rows the caller sees, newest first, after ``cursor``."""
-    after = decode_cursor(cursor) if cursor else None
+    after = cursors.decode_cursor(cursor, _Cursor) if cursor else None
     references: dict[str, UUID | None] = {
         "team": filters.team_id,
         "assignee": filters.assignee_id,

@@ -4,19 +4,31 @@ uvicorn on a free port. One server per test module: starting one costs seconds, 
 isolate themselves by what they create, not by a fresh database each. A module configures its
 server (push providers ...) by overriding ``live_server_extra_env``."""
 
+import dataclasses
 import os
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from litestar import Litestar
 
-from tests.conftest import backend, create_postgres_database, drop_postgres_database
+from server.app import create_app
+from server.settings import Settings
+from server.tables import ALL_TABLES
+from tests.conftest import (
+    backend,
+    create_postgres_database,
+    drop_postgres_database,
+    run_migrate,
+)
+from tests.factories import World, make_world, running
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "server.cli"]
@@ -27,6 +39,43 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def wait_until_ready(base: str, process: "subprocess.Popen[bytes]", log: Path) -> None:
+    """Until ``base`` answers /health/ready (30 s at most: then the process is killed and the
+    test fails with its log)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"server did not become ready:\n{log.read_text()}")
+
+
+@asynccontextmanager
+async def world_on_own_database(
+    app: Litestar, settings: Settings, folder: Path
+) -> AsyncIterator[tuple[World, str]]:
+    """A tenant on a database of its own (and its URL), for tests whose processes act on
+    every row they find; the session app's tables are bound again afterwards."""
+    if backend() == "postgres":
+        url = await create_postgres_database()
+    else:
+        url = f"sqlite:///{folder / 'own.db'}"
+    migrated = run_migrate(url, folder / "var")
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    own = create_app(dataclasses.replace(settings, database_url=url))
+    try:
+        async with running(own) as client:
+            yield await make_world(client), url
+    finally:
+        app.state.services.db.bind(ALL_TABLES)
+        if backend() == "postgres":
+            await drop_postgres_database(url)
 
 
 @dataclass(frozen=True)
@@ -94,17 +143,7 @@ def live_server_process(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        else:
-            process.kill()
-            pytest.fail(f"server did not become ready:\n{log.read_text()}")
+        wait_until_ready(base, process, log)
         yield LiveServer(url=base, env=env, pid=process.pid, log=log)
     finally:
         process.terminate()

@@ -19,7 +19,7 @@ import pytest
 
 from device_registry import signing
 from tests.conftest import backend
-from tests.e2e.conftest import CLI, ROOT, LiveServer, free_port
+from tests.e2e.conftest import CLI, ROOT, LiveServer, free_port, wait_until_ready
 
 README = (ROOT / "README.md").read_text()
 
@@ -137,16 +137,7 @@ def second_server(live_server_process: LiveServer, tmp_path: Path) -> Iterator[s
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail(f"the second server did not start:\n{log.read_text()}")
+        wait_until_ready(base, process, log)
         yield base
     finally:
         process.terminate()

@@ -7,7 +7,6 @@ another connection in ``BEGIN IMMEDIATE``; PostgreSQL: ``LOCK TABLE alarms_alarm
 MODE``), so the ingest waits inside its transaction until the process is killed."""
 
 import asyncio
-import dataclasses
 import os
 import signal
 import sqlite3
@@ -23,19 +22,14 @@ import pytest
 from litestar import Litestar
 
 from kernel.engines import sqlite_path
-from server.app import create_app
 from server.settings import Settings
-from server.tables import ALL_TABLES
 from tests.alarms.test_mqtt import answer, forget, held_for, listening, signed
 from tests.conftest import (
     TEST_SECRET,
     backend,
-    create_postgres_database,
-    drop_postgres_database,
-    run_migrate,
 )
-from tests.e2e.conftest import CLI, ROOT
-from tests.factories import World, alarm, make_world, running
+from tests.e2e.conftest import CLI, ROOT, world_on_own_database
+from tests.factories import World, alarm
 
 
 @pytest.fixture
@@ -43,20 +37,8 @@ async def own_world(
     app: Litestar, settings: Settings, tmp_path: Path
 ) -> AsyncIterator[tuple[World, str]]:
     """A tenant on a database of its own: the test locks its alarm table."""
-    if backend() == "postgres":
-        url = await create_postgres_database()
-    else:
-        url = f"sqlite:///{tmp_path / 'mqtt.db'}"
-    migrated = run_migrate(url, tmp_path / "var")
-    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-    own = create_app(dataclasses.replace(settings, database_url=url))
-    try:
-        async with running(own) as client:
-            yield await make_world(client), url
-    finally:
-        app.state.services.db.bind(ALL_TABLES)  # the session app's tables again
-        if backend() == "postgres":
-            await drop_postgres_database(url)
+    async with world_on_own_database(app, settings, tmp_path) as own:
+        yield own
 
 
 @asynccontextmanager

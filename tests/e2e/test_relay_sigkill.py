@@ -3,7 +3,6 @@ worker sends it again once the lease runs out, with the same apns-id and collaps
 once, never lost."""
 
 import asyncio
-import dataclasses
 import os
 import signal
 import subprocess
@@ -14,12 +13,9 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 
-from server.app import create_app
 from server.settings import Settings
-from server.tables import ALL_TABLES
-from tests.conftest import backend, create_postgres_database, drop_postgres_database, run_migrate
-from tests.e2e.conftest import CLI, ROOT
-from tests.factories import World, make_world, running
+from tests.e2e.conftest import CLI, ROOT, world_on_own_database
+from tests.factories import World
 from tests.push.apns_server import KEY_ID, TEAM_ID, ApnsServer, Reply, es256_key_pair
 
 
@@ -27,22 +23,9 @@ from tests.push.apns_server import KEY_ID, TEAM_ID, ApnsServer, Reply, es256_key
 async def own_world(
     app: Litestar, settings: Settings, tmp_path: Path
 ) -> AsyncIterator[tuple[World, str]]:
-    """A tenant on a database of its own: the workers drain every due delivery they find, and
-    the other tests' leftovers must not slow them or be sent by them."""
-    if backend() == "postgres":
-        url = await create_postgres_database()
-    else:
-        url = f"sqlite:///{tmp_path / 'relay.db'}"
-    migrated = run_migrate(url, tmp_path / "var")
-    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-    own = create_app(dataclasses.replace(settings, database_url=url))
-    try:
-        async with running(own) as client:
-            yield await make_world(client), url
-    finally:
-        app.state.services.db.bind(ALL_TABLES)  # the session app's tables again
-        if backend() == "postgres":
-            await drop_postgres_database(url)
+    """A tenant on a database of its own: the workers drain every due delivery they find."""
+    async with world_on_own_database(app, settings, tmp_path) as own:
+        yield own
 
 
 async def test_a_killed_relay_loses_nothing(own_world: tuple[World, str], tmp_path: Path) -> None:
