@@ -24,18 +24,12 @@ from kernel.clock import as_utc
 from kernel.context import TerminalCaller
 from kernel.db import Transaction
 from mobile_contract import iot
-from mobile_contract.enums import Channel, Priority, WorkOrderType
+from mobile_contract.enums import Channel, WorkOrderType
 from mobile_contract.work_orders import WorkOrderCreate
 from workorders import queries
 from workorders import services as work_orders
 from workorders.writes import check_version
 
-PRIORITY = {
-    iot.AlarmSeverity.CRITICAL: Priority.P0,
-    iot.AlarmSeverity.MAJOR: Priority.P1,
-    iot.AlarmSeverity.MINOR: Priority.P2,
-    iot.AlarmSeverity.WARNING: Priority.P3,
-}
 COLD_CHAIN = frozenset(
     {iot.AlarmType.OVER_TEMPERATURE, iot.AlarmType.COMPRESSOR_STOP, iot.AlarmType.DOOR_OPEN}
 )
@@ -142,7 +136,6 @@ async def _open(
             if alarm.type in COLD_CHAIN
             else WorkOrderType.EQUIPMENT_REPAIR
         ),
-        priority=PRIORITY[alarm.severity],
         channel=Channel.IOT,
         site_id=asset.site if asset else None,
         asset_id=asset_id,

@@ -64,3 +64,13 @@ class VersionConflict(DomainError):
             "reload it and try again.",
             {"expected_version": expected, "current_version": actual},
         )
+
+
+class ConfigInvalid(DomainError):
+    """Configuration saved as data (rules, zones, calendars, policies) that cannot work:
+    ``path`` names the offending part (``rules[2].conditions[0].pattern``); nothing is saved."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(
+            ErrorCode.CONFIG_INVALID, f"{path}: {message}", {"path": path, "problem": message}
+        )

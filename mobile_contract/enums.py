@@ -31,6 +31,11 @@ class Priority(StrEnum):
     P3 = "P3"
 
 
+class PrioritySource(StrEnum):
+    RULES = "rules"  # the tenant's priority rules decided (``priority_reasons`` say why)
+    PERSON = "person"  # a person chose it: the rules never change it
+
+
 class Channel(StrEnum):
     APP = "app"
     WEB = "web"

@@ -46,6 +46,7 @@ class ErrorCode(StrEnum):
     TERMINAL_UNKNOWN = "terminal_unknown"  # no terminal has this X-Device-Id
     TERMINAL_REVOKED = "terminal_revoked"  # an admin revoked the terminal: register it again
     ALARMS_INVALID = "alarms_invalid"  # details.alarms names each refused alarm; none applied
+    CONFIG_INVALID = "config_invalid"  # a rule, zone, calendar or policy: details.path says where
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):

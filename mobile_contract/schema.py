@@ -24,6 +24,7 @@ from mobile_contract import (
     push,
     sync,
     system,
+    triage,
     work_orders,
 )
 from mobile_contract.compat import version_tuple
@@ -41,6 +42,7 @@ _MODULES: tuple[ModuleType, ...] = (
     push,
     media,
     portal,
+    triage,
 )
 
 SNAPSHOT_DIR = pathlib.Path(__file__).parent / "snapshots"

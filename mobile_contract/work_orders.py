@@ -12,10 +12,12 @@ from mobile_contract.enums import (
     Channel,
     HoldReason,
     Priority,
+    PrioritySource,
     WorkOrderStatus,
     WorkOrderType,
 )
 from mobile_contract.iot import AlarmSummary
+from mobile_contract.triage import PriorityReason
 from mobile_contract.types import TEXT_PATTERN, LongText, Name, ShortText, Tags
 
 Unset = msgspec.UnsetType
@@ -33,10 +35,13 @@ class CapturedMetadata(msgspec.Struct, kw_only=True):
 
 
 class WorkOrderCreate(msgspec.Struct, kw_only=True):
+    """Without ``priority`` the tenant's priority rules decide it (and say why); without
+    ``team_id`` the responsibility zones name the owning team."""
+
     title: Name
     description: LongText = ""
     type: WorkOrderType = WorkOrderType.COLD_STORAGE_REPAIR
-    priority: Priority = Priority.P2
+    priority: Priority | Unset = UNSET
     channel: Channel = Channel.WEB
     site_id: UUID | None = None
     asset_id: UUID | None = None
@@ -47,12 +52,16 @@ class WorkOrderCreate(msgspec.Struct, kw_only=True):
 
 
 class WorkOrderUpdate(msgspec.Struct, kw_only=True):
-    """A partial update; which fields a caller may change depends on role and status."""
+    """A partial update; which fields a caller may change depends on role and status.
+    A ``priority`` set here is a person's: the rules no longer change it.
+    ``priority_source``: ``rules`` hands the priority back to the rules (they decide again at
+    once), ``person`` keeps the current one as a person's."""
 
     title: Name | Unset = UNSET
     description: LongText | Unset = UNSET
     type: WorkOrderType | Unset = UNSET
     priority: Priority | Unset = UNSET
+    priority_source: PrioritySource | Unset = UNSET
     site_id: UUID | None | Unset = UNSET
     asset_id: UUID | None | Unset = UNSET
     customer_id: UUID | None | Unset = UNSET
@@ -87,6 +96,9 @@ class WorkOrder(msgspec.Struct, kw_only=True):
     closed_at: datetime | None = None
     version: int
     alarm: AlarmSummary | None = None  # channel iot: the fault its terminal reports
+    priority_source: PrioritySource = PrioritySource.PERSON
+    priority_reasons: list[PriorityReason] = []  # the rules that decided, when they did
+    rule_set_version: int | None = None  # the version of the rules that decided
 
 
 class WorkOrderEvent(msgspec.Struct, kw_only=True):

@@ -21,6 +21,7 @@ from kernel.errors import DomainError
 from mobile_contract import auth as auth_contract
 from mobile_contract import directory as dir_contract
 from mobile_contract import iot
+from mobile_contract import triage as triage_contract
 from mobile_contract import work_orders as wo_contract
 from mobile_contract.enums import (
     Channel,
@@ -31,12 +32,14 @@ from mobile_contract.enums import (
     WorkOrderStatus,
 )
 from server.settings import Settings
+from triage import zones
 from workorders import items, services, transitions
 
 DEMO_TENANT = "demo"
 DEMO_PASSWORD = "fieldops-demo"
 DEMO_TERMINAL = "CS-FR-0012"  # the terminal `fieldops demo` prints
 DEMO_LOCALE = "zh-CN"  # on-call alerts in Chinese, as for the customers the demo stands for
+DEMO_DESK = "Service Desk"  # owns what no responsibility zone claims
 DEMO_USERS = (
     ("admin", "Admin Chen", Role.ADMIN, "+86 21 5555 0100", None),
     ("dispatch", "Zhang Wei (dispatcher)", Role.DISPATCHER, "+86 21 5555 0101", None),
@@ -153,7 +156,7 @@ async def _build_demo(db: Database) -> None:
                 db=db, tenant_id=tenant, data=auth_contract.TeamCreate(name=name)
             )
         ).id
-        for name in ("Refrigeration North", "Plant Systems")
+        for name in ("Refrigeration North", "Plant Systems", DEMO_DESK)
     }
     users: dict[str, UUID] = {}
     for username, name, role, phone, team in DEMO_USERS:
@@ -246,18 +249,17 @@ async def _build_demo(db: Database) -> None:
             ),
         )
         assets[code] = asset
+    await _demo_zones(db, admin, teams, cold_store.id, plant.id)
     over_temp = await services.create(
         db=db,
         actor=dispatcher,
         data=wo_contract.WorkOrderCreate(
             title="冷库温度超标: freezer room 12 at -12°C (setpoint -18°C)",
             description="Customer reports the freezer room warming since 02:00; goods at risk.",
-            priority=Priority.P0,
             channel=Channel.PHONE,
             site_id=cold_store.id,
             asset_id=assets["CS-FR-0012"].id,
             customer_id=freshmart.id,
-            team_id=teams["Refrigeration North"],
             tags=["temperature"],
         ),
     )
@@ -293,12 +295,10 @@ async def _build_demo(db: Database) -> None:
         actor=dispatcher,
         data=wo_contract.WorkOrderCreate(
             title="Packaging line PLC fault E-204",
-            priority=Priority.P2,
             channel=Channel.MINI_PROGRAM,
             site_id=plant.id,
             asset_id=assets["PL-PK-0101"].id,
             customer_id=dairy.id,
-            team_id=teams["Plant Systems"],
         ),
     )
     wang = _actor(tenant, users["eng.wang"], Role.ENGINEER, frozenset({teams["Plant Systems"]}))
@@ -316,4 +316,22 @@ async def _build_demo(db: Database) -> None:
             actor=wang,
             work_order_id=plc.work_order.id,
             request=wo_contract.TransitionRequest(target=target),
+        )
+
+
+async def _demo_zones(
+    db: Database, admin: Actor, teams: dict[str, UUID], cold_store: UUID, plant: UUID
+) -> None:
+    """Responsibility zones: each site's team, the systems by module, the desk for the rest.
+    The priority rules are the standard ones (version 0)."""
+    refrigeration, plant_systems = teams["Refrigeration North"], teams["Plant Systems"]
+    for name, team, keys in (
+        ("FreshMart cold store 3 / 冷库3号", refrigeration, {"site_id": cold_store}),
+        ("Sunrise Dairy plant 2 / 乳品二厂", plant_systems, {"site_id": plant}),
+        ("Controls anywhere / 控制系统", plant_systems, {"system_module": "controls"}),
+        ("Refrigeration anywhere / 制冷系统", refrigeration, {"system_module": "refrigeration"}),
+        ("Service desk / 服务台", teams[DEMO_DESK], {}),
+    ):
+        await zones.create_zone(
+            db=db, actor=admin, data=triage_contract.ZoneIn(name=name, team_id=team, **keys)
         )

@@ -49,6 +49,7 @@ from server.state import (
 from server.tables import ALL_TABLES
 from server.versioning import check_client_versions, send_contract_version
 from sync.controllers import CONTROLLERS as SYNC_ROUTES
+from triage.controllers import CONTROLLERS as TRIAGE_ROUTES
 from web.callers import provide_actor, provide_portal, provide_terminal
 from workorders.controllers import CONTROLLERS as WORK_ORDER_ROUTES
 
@@ -134,6 +135,7 @@ def create_app(settings: Settings) -> Litestar:
             *SYNC_ROUTES,
             *DEVICE_ROUTES,
             *ALARM_ROUTES,
+            *TRIAGE_ROUTES,
             *PUSH_ROUTES,
             *MEDIA_ROUTES,
             PortalLinkController,

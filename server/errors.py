@@ -67,6 +67,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.TERMINAL_UNKNOWN: 401,
     ErrorCode.TERMINAL_REVOKED: 401,
     ErrorCode.ALARMS_INVALID: 422,
+    ErrorCode.CONFIG_INVALID: 422,
 }
 
 # Field names come from msgspec's "... - at `$.path`" and "missing required field `name`"

@@ -20,6 +20,7 @@ PICCOLO_APPS = [
     "portal.piccolo_app",
     "media.piccolo_app",
     "alarms.piccolo_app",
+    "triage.piccolo_app",
 ]
 
 DB = create_engine(os.environ.get("DATABASE_URL", Settings().database_url))

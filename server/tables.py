@@ -10,6 +10,7 @@ from media.tables import TABLES as MEDIA_TABLES
 from portal.tables import TABLES as PORTAL_TABLES
 from push.tables import TABLES as PUSH_TABLES
 from sync.tables import TABLES as SYNC_TABLES
+from triage.tables import TABLES as TRIAGE_TABLES
 from workorders.tables import TABLES as WORK_ORDER_TABLES
 
 ALL_TABLES: tuple[type[Table], ...] = (
@@ -22,4 +23,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *PORTAL_TABLES,
     *MEDIA_TABLES,
     *ALARM_TABLES,
+    *TRIAGE_TABLES,
 )

@@ -10,11 +10,17 @@ from media import reactions as media_reactions
 from push import reactions as push_reactions
 from server.tables import ALL_TABLES
 from sync import reactions as sync_reactions
+from triage import reactions as triage_reactions
 
 
 def wire(db: Database) -> Database:
     db.bind(ALL_TABLES)
-    for install in (sync_reactions.install, push_reactions.install, media_reactions.install):
+    for install in (
+        sync_reactions.install,
+        push_reactions.install,
+        media_reactions.install,
+        triage_reactions.install,
+    ):
         install(db.reactions)
     return db
 

@@ -1,11 +1,18 @@
 """What the work-order life cycle announces to the packages above it (``kernel.events``):
-``push`` tells engineers about assignments, ``media`` guards the closure checkpoint."""
+``push`` tells engineers about assignments, ``media`` guards the closure checkpoint, ``triage``
+decides priority and owner."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from mobile_contract.enums import Priority, WorkOrderStatus, WorkOrderType
+from mobile_contract.iot import AlarmSeverity
+from mobile_contract.triage import TriageResult
+
+if TYPE_CHECKING:
+    from workorders.sql import WorkOrderRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +41,18 @@ class Resolving:
     tenant_id: UUID
     work_order_id: UUID
     work_order_type: WorkOrderType
+
+
+@dataclass(slots=True)
+class Triaging:
+    """A work order is opening (``opening``) or what the priority rules read of it changed:
+    the reaction (``triage``) sets ``result`` to the priority, its reasons and, on opening,
+    the owning team. ``work_order`` is the row as it will be written; ``alarm_severity`` that
+    of the alarm that opened it, if one did."""
+
+    tenant_id: UUID
+    work_order: "WorkOrderRow"
+    opening: bool
+    now: datetime
+    alarm_severity: AlarmSeverity | None = None
+    result: TriageResult | None = None

@@ -66,6 +66,23 @@ async def load_row_in_tenant(
     return row
 
 
+async def resolution_times(
+    reader: Reader, *, tenant_id: UUID, family: str, type: str, since: datetime, limit: int
+) -> list[tuple[datetime, float]]:
+    """When the latest ``limit`` work orders of ``type`` on assets of ``family``, resolved
+    since ``since``, were resolved and how many seconds that took from their creation."""
+    rows = await reader.fetch(
+        sql.RESOLUTION_TIMES,
+        sql.Resolution,
+        tenant=tenant_id,
+        family=family,
+        type=type,
+        since=since,
+        limit=limit,
+    )
+    return [(row.resolved_at, (row.resolved_at - row.created_at).total_seconds()) for row in rows]
+
+
 async def reassigned_away_at(
     reader: Reader, tenant_id: UUID, work_order_id: UUID, user_id: UUID
 ) -> datetime | None:

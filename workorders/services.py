@@ -15,10 +15,10 @@ from kernel.db import Database, Reader, Transaction
 from kernel.errors import DomainError, InvalidReference
 from kernel.rows import column_value
 from mobile_contract import work_orders as contract
-from mobile_contract.enums import Role, WorkOrderStatus
+from mobile_contract.enums import Priority, PrioritySource, Role, WorkOrderStatus
 from mobile_contract.errors import ErrorCode
 from mobile_contract.iot import AlarmSummary
-from workorders import queries, sql, state_machine
+from workorders import queries, sql, state_machine, triaging
 from workorders.numbering import next_number
 from workorders.queries import ListFilters
 from workorders.sql import WorkOrderRow
@@ -26,11 +26,12 @@ from workorders.timeline import Event, record_event, record_events
 from workorders.transitions import with_step
 from workorders.writes import check_version, log_change, write
 
-# The fields an edit may change: the contract's partial update, less its precondition.
+# The fields an edit may change: the contract's partial update, less its precondition and
+# who owns the priority (not a field of its own: it says who decides ``priority``).
 UPDATABLE = tuple(
     field.name
     for field in msgspec.structs.fields(contract.WorkOrderUpdate)
-    if field.name != "expected_version"
+    if field.name not in ("expected_version", "priority_source")
 )
 MAX_PAGE = 200
 
@@ -90,6 +91,8 @@ async def open_in(
     if values.get("asset_id") is not None and values.get("site_id") is None:
         asset = await tx.fetch_one(sql.ASSET_SITE, sql.Site, tenant=tenant, id=values["asset_id"])
         values["site_id"] = asset.site if asset else None
+    chosen = not isinstance(data.priority, msgspec.UnsetType)
+    values["priority"] = data.priority if chosen else Priority.P2  # else the rules decide
     new = WorkOrderRow(
         id=uuid4(),
         number=await next_number(tx, tenant_id=tenant, now=now),
@@ -105,12 +108,26 @@ async def open_in(
         alarm=alarm,
         **values,
     )
+    new, triaged = await triaging.opening(
+        tx,
+        tenant_id=tenant,
+        row=new,
+        priority_chosen=chosen,
+        team_chosen=data.team_id is not None,
+        now=now,
+        alarm_severity=alarm.severity if alarm is not None else None,
+    )
     await tx.execute(
         sql.INSERT_WORK_ORDER, tenant=tenant, **sql.work_order_params(new, sql.WORK_ORDER_FIELDS)
     )
     row = await queries.load_row_in_tenant(tenant, new.id, reader=tx)
     await record_event(
-        tx, actor=author, work_order_id=row.id, action="created", after=_snapshot(row), now=now
+        tx,
+        actor=author,
+        work_order_id=row.id,
+        action="created",
+        after=_snapshot(row, triaged),
+        now=now,
     )
     await log_change(tx, actor=author, row=row, now=now)
     return row
@@ -138,9 +155,10 @@ async def _check_alarm_asset(
         )
 
 
-def _snapshot(row: WorkOrderRow) -> dict[str, Any]:
+def _snapshot(row: WorkOrderRow, triaged: dict[str, Any] | None) -> dict[str, Any]:
     keep = ("number", "title", "status", "priority", "type", "team_id", "assignee_id", "site_id")
-    return {key: getattr(row, key) for key in keep}
+    snapshot = {key: getattr(row, key) for key in keep}
+    return {**snapshot, "triage": triaged} if triaged else snapshot
 
 
 async def get(*, db: Database, actor: Actor, work_order_id: UUID) -> contract.WorkOrderDetail:
@@ -179,6 +197,7 @@ async def apply_update(
     requested = {
         name: getattr(data, name) for name in UPDATABLE if getattr(data, name) is not msgspec.UNSET
     }
+    source = None if data.priority_source is msgspec.UNSET else data.priority_source
     now = utcnow()
     expected = data.expected_version
     check_version(row, None if expected is msgspec.UNSET else expected)
@@ -186,7 +205,7 @@ async def apply_update(
     allowed = state_machine.editable_fields(
         status, role=actor.role, is_assignee=queries.is_assignee(actor, row)
     )
-    refused = sorted(set(requested) - allowed)
+    refused = sorted((set(requested) | ({"priority"} if source else set())) - allowed)
     if refused:
         raise DomainError(
             ErrorCode.FIELD_NOT_EDITABLE,
@@ -198,18 +217,34 @@ async def apply_update(
         for name, value in requested.items()
         if column_value(value) != column_value(getattr(row, name))
     }
-    if not changed:
+    kept = source is PrioritySource.PERSON and row.priority_source is PrioritySource.PERSON
+    if not changed and (source is None or kept):
         return row
     await check_references(tx, actor, changed)
     if "asset_id" in changed and row.alarm_type is not None:
         await _check_alarm_asset(tx, actor, row, changed["asset_id"])
-    written = await write(tx, actor, row, msgspec.structs.replace(row, **changed), now)
+    after, triaged = await triaging.after_edit(
+        tx,
+        tenant_id=actor.tenant_id,
+        row=msgspec.structs.replace(row, **changed),
+        changed=set(changed),
+        source=source,
+        now=now,
+    )
+    written = await write(tx, actor, row, after, now)
+    before = {name: getattr(row, name) for name in changed}
+    if after.priority_source is not row.priority_source:
+        before["priority_source"] = row.priority_source
+        changed["priority_source"] = after.priority_source
+    if triaged:
+        before.setdefault("priority", row.priority)
+        changed.update(priority=after.priority, triage=triaged)
     await record_event(
         tx,
         actor=actor,
         work_order_id=row.id,
         action="updated",
-        before={name: getattr(row, name) for name in changed},
+        before=before,
         after=changed,
         now=now,
     )

@@ -145,6 +145,14 @@ PERSON = Statement(
 TEAM_EXISTS = Statement("SELECT id FROM accounts_team WHERE tenant = :tenant AND id = :id")
 ASSET_SITE = Statement("SELECT site FROM directory_asset WHERE tenant = :tenant AND id = :id")
 # Another open work order of an asset for an alarm type (the unique partial index's rows).
+# How long similar work orders took to resolve (the priority rules' history condition).
+RESOLUTION_TIMES = Statement(
+    "SELECT w.created_at, w.resolved_at FROM workorders_work_order w"
+    " JOIN directory_asset a ON a.id = w.asset"
+    " WHERE w.tenant = :tenant AND a.family = :family AND w.type = :type"
+    " AND w.resolved_at >= :since AND w.status IN ('resolved', 'verified', 'closed')"
+    " ORDER BY w.resolved_at DESC LIMIT :limit"
+)
 OTHER_OPEN_ALARM = Statement(
     "SELECT number FROM workorders_work_order WHERE tenant = :tenant AND asset = :asset"
     " AND alarm_type = :type AND status NOT IN ('closed', 'cancelled') AND id <> :id"
@@ -215,7 +223,7 @@ CHECKLIST_ITEM_VERSION = Statement(
 )
 
 
-_JSON_FIELDS = frozenset({"tags", "metadata", "status_history", "alarm"})
+_JSON_FIELDS = frozenset({"tags", "metadata", "status_history", "alarm", "priority_reasons"})
 
 
 def work_order_params(row: WorkOrderRow, names: Iterable[str]) -> dict[str, Any]:
@@ -229,6 +237,11 @@ def work_order_params(row: WorkOrderRow, names: Iterable[str]) -> dict[str, Any]
             value = value.value
         params[name] = value
     return params
+
+
+class Resolution(msgspec.Struct):
+    created_at: datetime
+    resolved_at: datetime
 
 
 class Version(msgspec.Struct):

@@ -18,6 +18,7 @@ from mobile_contract.enums import (
     Channel,
     HoldReason,
     Priority,
+    PrioritySource,
     WorkOrderStatus,
     WorkOrderType,
 )
@@ -54,6 +55,11 @@ class WorkOrder(Table, tablename="workorders_work_order"):
     # work orders (a partial index, migration), and the summary clients show.
     alarm_type = Varchar(length=20, null=True, default=None)
     alarm = JSON(default="null")
+    # Who set the priority: the rules (``triage``; the reasons and the rule-set version beside
+    # it) or a person, whose choice the rules never change.
+    priority_source = Varchar(length=10, choices=PrioritySource, default="person")
+    priority_reasons = JSON(default="[]")
+    rule_set_version = Integer(null=True, default=None)
 
 
 class WorkOrderEvent(Table, tablename="workorders_event"):

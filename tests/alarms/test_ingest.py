@@ -206,7 +206,14 @@ async def test_repeats_join_the_open_work_order(world: World) -> None:
     door = await terminal.post_alarms(alarm(type="door_open", severity="minor"))
     other = door["outcomes"][0]["work_order_id"]
     assert other != opened
-    assert (await work_order(world, other))["work_order"]["priority"] == "P2"
+    # The standard rules: a minor alarm is P2, and the asset is a freezer (CS-FR-): one up.
+    decided = (await work_order(world, other))["work_order"]
+    assert decided["priority"] == "P1"
+    assert [reason["rule_name"] for reason in decided["priority_reasons"]] == [
+        "Minor alarm / 次要告警",
+        "Warning alarm / 提示告警",
+        "Freezers / 冷冻库 CS-FR-",
+    ]
 
 
 async def test_cleared_flags_the_work_order_for_verification_and_never_closes_it(

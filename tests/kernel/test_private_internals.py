@@ -1,6 +1,7 @@
-"""The private Piccolo and aiosqlite internals kernel/db.py relies on (its engine pools SQLite
-connections and runs statements of a write transaction inline). Both packages are pinned
-exactly in pyproject.toml; an upgrade that changes any of these fails here, not in production."""
+"""The private internals the project relies on: Piccolo's and aiosqlite's for kernel/db.py (its
+engine pools SQLite connections and runs statements of a write transaction inline), aiomqtt's
+for the MQTT ingest, ``re``'s parser for the priority rules. The packages are pinned exactly in
+pyproject.toml; an upgrade that changes any of these fails here, not in production."""
 
 import inspect
 from pathlib import Path
@@ -88,3 +89,16 @@ async def test_an_aiomqtt_client_holds_a_paho_client_with_manual_acks() -> None:
     assert isinstance(client._client, paho.Client)
     client._client.manual_ack_set(True)
     assert client._client._manual_ack is True
+
+
+def test_the_regex_parser_the_priority_rules_walk_keeps_its_shape() -> None:
+    """``triage.rules`` walks ``re``'s parse tree to refuse nested repeats (Python 3.11's
+    ``re._parser``; the public ``sre_parse`` alias warns it is deprecated)."""
+    from re import _constants, _parser  # type: ignore[attr-defined]
+
+    (op, (low, high, sub)) = _parser.parse("(a+)+").data[0]
+    assert op is _constants.MAX_REPEAT
+    assert (low, high) == (1, _constants.MAXREPEAT)
+    (group, (_, _, _, inner)) = sub.data[0]
+    assert group is _constants.SUBPATTERN
+    assert inner.data[0][0] is _constants.MAX_REPEAT

@@ -57,6 +57,8 @@ class Scene:
     portal: dict[str, str]
     terminal: Terminal
     spare_terminal_id: str
+    rule_id: str = ""
+    zone_id: str = ""
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -68,6 +70,29 @@ class Route:
     who: str | None
     body: Fill
     path: dict[str, Fill] = field(default_factory=dict)
+
+
+def _rule() -> dict[str, Any]:
+    return {
+        "name": "Shutdown / 停机",
+        "conditions": [
+            {"kind": "keywords", "any_of": ["停机", "shutdown"], "fields": ["title"]},
+            {"kind": "device_code_prefix", "prefixes": ["CS-FR-"]},
+        ],
+        "actions": [
+            {"kind": "set_priority", "priority": "P0"},
+            {"kind": "add_tags", "tags": ["x"]},
+        ],
+    }
+
+
+def _zone(scene: Scene) -> dict[str, Any]:
+    return {
+        "name": "Line 3 / 3号线",
+        "team_id": str(scene.world.teams["team_a"]),
+        "production_line": f"line {uuid.uuid4().hex[:8]}",
+        "customer_tier": "strategic",
+    }
 
 
 def _upload(scene: Scene) -> dict[str, Any]:
@@ -230,6 +255,25 @@ ROUTES: dict[Key, Route] = {
     ),
     # Its alarms' own schema is walked below (the schema's rows are open objects).
     ("POST", "/api/v1/iot/sync/alarms/push"): Route("terminal", lambda s: []),
+    ("POST", "/api/v1/priority-rules"): Route("admin", lambda s: _rule()),
+    ("PUT", "/api/v1/priority-rules"): Route(
+        "admin", lambda s: {"rules": [{**_rule(), "id": s.rule_id}], "default_priority": "P2"}
+    ),
+    ("PUT", "/api/v1/priority-rules/{rule_id}"): Route(
+        "admin", lambda s: _rule(), {"rule_id": lambda s: s.rule_id}
+    ),
+    ("POST", "/api/v1/priority-rules/validate"): Route("admin", lambda s: _rule()),
+    ("POST", "/api/v1/priority-rules/dry-run"): Route(
+        "dispatcher",
+        lambda s: {
+            "work_order": {"title": "3号线停机 PLC 断网", "asset_id": str(s.world.asset_id)},
+            "rules": {"rules": [{**_rule(), "id": str(uuid.uuid4())}]},
+        },
+    ),
+    ("POST", "/api/v1/zones"): Route("admin", lambda s: _zone(s)),
+    ("PUT", "/api/v1/zones/{zone_id}"): Route(
+        "admin", lambda s: _zone(s), {"zone_id": lambda s: s.zone_id}
+    ),
 }
 
 SYNC_PUSH: Key = ("POST", "/api/v1/sync/{collection}/push")
@@ -290,6 +334,27 @@ def _is_string(schema: dict[str, Any]) -> bool:
     return schema.get("type") == "string"
 
 
+@dataclass(frozen=True)
+class Tag:
+    """A step of a path into one alternative of a tagged union (``{"kind": "pattern", …}``):
+    the object there becomes that alternative, holding only its tag, before the step after
+    it is set (the sample's own alternative may be another, with fields this one refuses)."""
+
+    name: str
+    value: str
+
+
+def _tagged(option: dict[str, Any]) -> tuple[Tag, ...]:
+    """The tag step of an object alternative whose property is a one-value tag, if any."""
+    required = option.get("required", [])
+    for name, sub in option.get("properties", {}).items():
+        values = sub.get("enum")
+        # msgspec's tag field: a required, untyped enum of one value.
+        if name in required and "type" not in sub and isinstance(values, list) and len(values) == 1:
+            return (Tag(name, values[0]),)
+    return ()
+
+
 def text_paths(schemas: Schemas, schema: dict[str, Any], path: str = "") -> Iterator[Any]:
     """(path, string schema) of every string the body may carry: properties, list items and
     properties of nested objects (one list element deep). Paths are tuples of keys/indexes."""
@@ -297,9 +362,10 @@ def text_paths(schemas: Schemas, schema: dict[str, Any], path: str = "") -> Iter
         if _is_string(option):
             yield (), option
         elif option.get("type") == "object":
+            tag = _tagged(option)
             for name, sub in option.get("properties", {}).items():
                 for rest, leaf in text_paths(schemas, sub):
-                    yield (name, *rest), leaf
+                    yield (*tag, name, *rest), leaf
         elif option.get("type") == "array" and isinstance(option.get("items"), dict):
             for rest, leaf in text_paths(schemas, option["items"]):
                 yield (0, *rest), leaf
@@ -312,9 +378,10 @@ def object_paths(schemas: Schemas, schema: dict[str, Any]) -> Iterator[tuple[Any
         yield ()
     for option in options:
         if option.get("type") == "object":
+            tag = _tagged(option)
             for name, sub in option.get("properties", {}).items():
                 for rest in object_paths(schemas, sub):
-                    yield (name, *rest)
+                    yield (*tag, name, *rest)
         elif option.get("type") == "array" and isinstance(option.get("items"), dict):
             for rest in object_paths(schemas, option["items"]):
                 yield (0, *rest)
@@ -354,6 +421,9 @@ def with_value(body: Any, path: tuple[Any, ...], value: Any) -> Any:
     if not path:
         return value
     head, rest = path[0], path[1:]
+    if isinstance(head, Tag):
+        same = isinstance(body, dict) and body.get(head.name) == head.value
+        return with_value(body if same else {head.name: head.value}, rest, value)
     if isinstance(head, int):
         items = list(body) if isinstance(body, list) and body else [{}]
         items[0] = with_value(items[0], rest, value)
@@ -367,6 +437,8 @@ def dotted(path: tuple[Any, ...]) -> str:
     """``("contacts", 0, "name")`` -> ``contacts[0].name``, as errors name fields."""
     out = ""
     for part in path:
+        if isinstance(part, Tag):
+            continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out
 
@@ -581,6 +653,10 @@ async def scene(world: World) -> Scene:
         terminal=await world.register_terminal(),
         spare_terminal_id=(await world.register_terminal()).id,
     )
+    saved = await world.call("admin", "POST", "/api/v1/priority-rules", json=_rule(), expect=201)
+    scene.rule_id = saved.json()["rules"][-1]["id"]
+    zone = await world.call("admin", "POST", "/api/v1/zones", json=_zone(scene), expect=201)
+    scene.zone_id = zone.json()["id"]
     pulled = await world.call("eng_a", "GET", "/api/v1/sync/work_orders/pull", expect=200)
     (document,) = pulled.json()["documents"]
     scene.documents = {

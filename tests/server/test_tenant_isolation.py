@@ -82,6 +82,8 @@ class Side:
     alarm_id: str = ""  # the terminal's own id of an alarm it sent
     alarm_work_order: str = ""  # the work order that alarm opened
     alarm_cursor: str = ""  # a cursor of the tenant's alarm listing
+    rule_id: str = ""  # a priority rule the tenant saved
+    zone_id: str = ""  # a responsibility zone
 
     def labels(self) -> dict[str, str]:
         """Placeholder -> value, to compare a victim answer with a random-id answer."""
@@ -121,6 +123,10 @@ class Side:
             values["alarm_work_order"] = self.alarm_work_order
         if self.alarm_cursor:
             values["alarm_cursor"] = self.alarm_cursor
+        if self.rule_id:
+            values["rule_id"] = self.rule_id
+        if self.zone_id:
+            values["zone_id"] = self.zone_id
         return values
 
 
@@ -153,6 +159,8 @@ def random_side() -> Side:
         portal_token=f"fpt_{uuid.uuid4().hex}",
         portal_upload=new(),
         terminal_id=new(),
+        rule_id=new(),
+        zone_id=new(),
         alarm_id=f"a-{uuid.uuid4().hex[:12]}",
         alarm_work_order=new(),
         alarm_cursor=base64.urlsafe_b64encode(
@@ -189,6 +197,8 @@ PATH_PARAMS: dict[str, Ids] = {
     "evidence_id": lambda s: s.evidence,
     "link_id": lambda s: s.portal_link,
     "terminal_id": lambda s: s.terminal_id,
+    "rule_id": lambda s: s.rule_id,
+    "zone_id": lambda s: s.zone_id,
 }
 
 #: Where a path parameter of one route names another row than the same name elsewhere.
@@ -204,6 +214,8 @@ ROUTE_PATH_PARAMS: dict[Key, dict[str, Ids]] = {
 NAMING_PARAMS: dict[str, list[str]] = {
     "collection": sorted(COLLECTIONS),
     "work_order_type": [kind.value for kind in WorkOrderType],
+    # A rule-set version is a number of the caller's own tenant's history, never a door.
+    "version": ["0", "1", "2"],
 }
 
 
@@ -246,6 +258,7 @@ QUERY_PARAMS: dict[str, list[QueryValue]] = {
     "state": [QueryValue(lambda s: "raised")],
     "since": [QueryValue(lambda s: "2020-01-01T00:00:00Z")],
     "until": [QueryValue(lambda s: "2100-01-01T00:00:00Z")],
+    "expected_version": [QueryValue(lambda s: "1", compare_with_random=False)],
 }
 
 #: Where a parameter of one route takes other values than the same name elsewhere.
@@ -624,6 +637,105 @@ BODIES[("POST", "/api/v1/iot/terminals/{terminal_id}/rotate")] = Bodies(
 )
 
 
+def _rule(name: str, **condition: Any) -> dict[str, Any]:
+    """A priority rule: keywords, or the one ``condition`` given (naming a site)."""
+    return {
+        "name": name,
+        "conditions": [condition or {"kind": "keywords", "any_of": [name]}],
+        "actions": [{"kind": "set_priority", "priority": "P1"}],
+    }
+
+
+def _site_rule(site_id: str) -> dict[str, Any]:
+    return _rule("atk site rule", kind="site", site_ids=[site_id])
+
+
+BODIES[("POST", "/api/v1/priority-rules")] = Bodies(
+    benign=[lambda own, t: _rule(unique("atk-rule"))],
+    refs=[Ref("a site of the victim", lambda own, t: _site_rule(t.site_id), "config_invalid")],
+)
+BODIES[("PUT", "/api/v1/priority-rules")] = Bodies(
+    benign=[lambda own, t: {"rules": [{**_rule(unique("atk-rule")), "id": own.rule_id}]}],
+    refs=[
+        Ref(
+            "a site of the victim",
+            lambda own, t: {"rules": [{**_site_rule(t.site_id), "id": own.rule_id}]},
+            "config_invalid",
+        )
+    ],
+)
+BODIES[("PUT", "/api/v1/priority-rules/{rule_id}")] = Bodies(
+    probes=[lambda own, t: _rule("pwned")],
+    refs=[Ref("a site of the victim", lambda own, t: _site_rule(t.site_id), "config_invalid")],
+)
+BODIES[("POST", "/api/v1/priority-rules/validate")] = Bodies(
+    benign=[lambda own, t: _rule("atk valid")],
+    refs=[Ref("a site of the victim", lambda own, t: _site_rule(t.site_id), "config_invalid")],
+)
+BODIES[("POST", "/api/v1/priority-rules/dry-run")] = Bodies(
+    benign=[lambda own, t: {"work_order": {"title": "3号线停机", "asset_id": own.asset_id}}],
+    refs=[
+        Ref(
+            "the victim's asset",
+            lambda own, t: {"work_order": {"title": "x", "asset_id": t.asset_id}},
+            "invalid_reference",
+        ),
+        Ref(
+            "the victim's site",
+            lambda own, t: {"work_order": {"title": "x", "site_id": t.site_id}},
+            "invalid_reference",
+        ),
+        Ref(
+            "the victim's customer",
+            lambda own, t: {"work_order": {"title": "x", "customer_id": t.customer_id}},
+            "invalid_reference",
+        ),
+        Ref(
+            "a candidate rule naming the victim's site",
+            lambda own, t: {
+                "work_order": {"title": "x"},
+                "rules": {"rules": [{**_site_rule(t.site_id), "id": own.rule_id}]},
+            },
+            "config_invalid",
+        ),
+    ],
+)
+
+
+def _zone(own: Side, **keys: Any) -> dict[str, Any]:
+    """A zone of its own line (zones with the same keys are refused)."""
+    return {
+        "name": unique("atk-zone"),
+        "team_id": own.teams["team_a"],
+        "production_line": unique("line"),
+        **keys,
+    }
+
+
+BODIES[("POST", "/api/v1/zones")] = Bodies(
+    benign=[lambda own, t: _zone(own)],
+    refs=[
+        Ref(
+            "the victim's team",
+            lambda own, t: _zone(own, team_id=t.teams["team_a"]),
+            "invalid_reference",
+        ),
+        Ref("the victim's site", lambda own, t: _zone(own, site_id=t.site_id), "invalid_reference"),
+    ],
+)
+BODIES[("PUT", "/api/v1/zones/{zone_id}")] = Bodies(
+    probes=[lambda own, t: _zone(own)],
+    refs=[
+        Ref(
+            "the victim's team",
+            lambda own, t: _zone(own, team_id=t.teams["team_a"]),
+            "invalid_reference",
+        ),
+        Ref("the victim's site", lambda own, t: _zone(own, site_id=t.site_id), "invalid_reference"),
+    ],
+)
+
+
 def _alarm_naming(asset_id: str, alarm_id: str = "atk-names-an-asset") -> dict[str, Any]:
     """An alarm of the attacker's terminal for ``asset_id`` (a fixed id: the answer for the
     victim's asset is compared with the answer for a random one, and names the alarm)."""
@@ -807,6 +919,8 @@ class Scene:
     views: dict[tuple[str, str], tuple[int, str]]
     victim_rows: dict[str, dict[str, dict[str, Any]]]
     created: set[str] = field(default_factory=set)
+    # Rule-set versions the walk saved on purpose (a version is a row whose id is not shown).
+    created_versions: set[int] = field(default_factory=set)
 
 
 async def ok(world: World, who: str, method: str, url: str, **kwargs: Any) -> Any:
@@ -940,6 +1054,24 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
     assert alarm_work_order not in (None, spare["id"], gone["id"], main["id"])
     alarms = await ok(world, "dispatcher", "GET", "/api/v1/alarms", params={"limit": 1})
     assert alarms["next_cursor"], alarms
+    rules = await ok(
+        world,
+        "admin",
+        "POST",
+        "/api/v1/priority-rules",
+        json=_rule(f"{marker} rule", kind="site", site_ids=[str(world.site_id)]),
+    )
+    zone = await ok(
+        world,
+        "admin",
+        "POST",
+        "/api/v1/zones",
+        json={
+            "name": f"{marker} zone",
+            "team_id": str(world.teams["team_a"]),
+            "site_id": str(world.site_id),
+        },
+    )
     session = await world.login("dispatcher", device_id="victim-phone")
     side = Side(
         slug=world.slug,
@@ -976,11 +1108,17 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
         alarm_id=alarm_ids[0],
         alarm_work_order=alarm_work_order,
         alarm_cursor=alarms["next_cursor"],
+        rule_id=rules["rules"][-1]["id"],
+        zone_id=zone["id"],
     )
     side.portal_link, side.portal_token, side.portal_upload = await _portal(world, main["id"])
     extra = {session["access_token"], side.portal_token, terminal.secret, *phones}
     orders = [spare["id"], gone["id"], main["id"], alarm_work_order]
     return side, [str(world.asset_id), asset["id"]], orders, extra
+
+
+def _zone_of(world: World) -> dict[str, Any]:
+    return {"name": "own zone", "team_id": str(world.teams["team_a"]), "production_line": "own"}
 
 
 async def build_attacker(world: World) -> Side:
@@ -1024,6 +1162,10 @@ async def build_attacker(world: World) -> Side:
         terminal=terminal,
         alarm_id=posted["outcomes"][0]["id"],
         alarm_work_order=posted["outcomes"][0]["work_order_id"],
+        rule_id=(await ok(world, "admin", "POST", "/api/v1/priority-rules", json=_rule("own")))[
+            "rules"
+        ][-1]["id"],
+        zone_id=(await ok(world, "admin", "POST", "/api/v1/zones", json=_zone_of(world)))["id"],
     )
     own.portal_link, own.portal_token, own.portal_upload = await _portal(world, wo)
     return own
@@ -1053,6 +1195,9 @@ async def victim_views(
         ("dispatcher", f"/api/v1/iot/terminals/{side.terminal_id}"),
         ("dispatcher", "/api/v1/alarms"),
         ("dispatcher", f"/api/v1/work-orders/{side.alarm_work_order}/alarms"),
+        ("dispatcher", "/api/v1/priority-rules"),
+        ("dispatcher", "/api/v1/priority-rules/versions/1"),
+        ("dispatcher", "/api/v1/zones"),
     ]
     for wo in orders:
         reads += [
@@ -1370,6 +1515,8 @@ class Walker:
                 self.scene.created.add(body["id"])
             if isinstance(body, dict) and isinstance(body.get("terminal"), dict):
                 self.scene.created.add(body["terminal"]["id"])  # a terminal and its secret
+            if isinstance(body, dict) and "rules" in body and "version" in body:
+                self.scene.created_versions.add(body["version"])  # a saved rule set
             if isinstance(body, dict) and isinstance(body.get("refresh_token"), str):
                 # A fresh session of the attacker's own, for the refresh route.
                 self.scene.own.refresh_token = body["refresh_token"]
@@ -1436,15 +1583,24 @@ async def assert_victim_unchanged(scene: Scene) -> None:
 def assert_only_created(
     before: dict[str, dict[str, dict[str, Any]]],
     after: dict[str, dict[str, dict[str, Any]]],
-    created: set[str],
+    scene: "Scene",
 ) -> None:
     """The attacker's own tenant: refused requests changed nothing; only what the walk
     created on purpose (by a successful benign request) is new."""
     for table, rows in before.items():
         for row_id, row in rows.items():
             assert after[table].get(row_id) == row, f"attacker row {table}/{row_id} changed"
-        new = set(after[table]) - set(rows)
-        assert new <= created, f"unexpected new attacker rows in {table}: {new - created}"
+        new = {
+            row_id
+            for row_id in set(after[table]) - set(rows)
+            if not (
+                table == "triage_rule_set"
+                and after[table][row_id]["version"] in scene.created_versions
+            )
+        }
+        assert new <= scene.created, (
+            f"unexpected new attacker rows in {table}: {new - scene.created}"
+        )
 
 
 # The tests --------------------------------------------------------------------------------------
@@ -1489,7 +1645,7 @@ async def test_another_tenant_reads_and_changes_nothing_on_any_route(
             await walker.walk(op)
     walker.assert_clean()
     await assert_victim_unchanged(scene)
-    assert_only_created(attacker_before, await dump_tenant(scene.own.tenant_id), scene.created)
+    assert_only_created(attacker_before, await dump_tenant(scene.own.tenant_id), scene)
     for op in operations:
         if op.key in SESSION_ENDING:
             await walker.walk(op)
@@ -1531,7 +1687,7 @@ async def test_a_portal_link_reaches_nothing_of_another_work_order(scene: Scene)
             )
     walker.assert_clean()
     await assert_victim_unchanged(scene)
-    assert_only_created(attacker_before, await dump_tenant(scene.own.tenant_id), scene.created)
+    assert_only_created(attacker_before, await dump_tenant(scene.own.tenant_id), scene)
 
 
 def _forge(claims: dict[str, Any], key: str) -> str:
