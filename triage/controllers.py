@@ -1,13 +1,16 @@
 """HTTP routes for the priority rules and the responsibility zones."""
 
+from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, delete, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 
 from mobile_contract import triage as contract
 from triage import rule_sets, zones
 from web.http import BEARER, DB, CurrentActor
+
+MAX_VERSION = 2**31 - 1  # the column is an integer
 
 
 class PriorityRuleController(Controller):
@@ -50,7 +53,7 @@ class PriorityRuleController(Controller):
         rule_id: FromPath[UUID],
         db: DB,
         actor: CurrentActor,
-        expected_version: FromQuery[int | None] = None,
+        expected_version: Annotated[int | None, Parameter(ge=0, le=MAX_VERSION)] = None,
     ) -> contract.PriorityRuleSet:
         return await rule_sets.delete_rule(
             db=db, actor=actor, rule_id=rule_id, expected_version=expected_version
@@ -58,7 +61,10 @@ class PriorityRuleController(Controller):
 
     @get("/versions/{version:int}")
     async def get_version(
-        self, version: FromPath[int], db: DB, actor: CurrentActor
+        self,
+        version: Annotated[int, Parameter(ge=0, le=MAX_VERSION)],
+        db: DB,
+        actor: CurrentActor,
     ) -> contract.PriorityRuleSet:
         """A saved version: what decided the priority of work orders that name it."""
         return await rule_sets.get_version(db=db, actor=actor, version=version)
