@@ -76,8 +76,19 @@ class TerminalCaller:
     meta: RequestMeta = field(default_factory=RequestMeta)
 
 
-#: Who a timeline entry and a new work order are attributed to: a person, or a terminal.
-Author = Actor | TerminalCaller
+@dataclass(frozen=True, slots=True)
+class SystemCaller:
+    """The server itself, acting on a clock (an SLA breach, an escalation): no person, no
+    device. ``name`` says which part of it (``sla``), for the timeline."""
+
+    tenant_id: UUID
+    name: str
+    meta: RequestMeta = field(default_factory=RequestMeta)
+
+
+#: Who a timeline entry and a new work order are attributed to: a person, a terminal, or the
+#: server's own clocks.
+Author = Actor | TerminalCaller | SystemCaller
 
 
 def require_role(actor: Actor, roles: frozenset[Role], action: str) -> None:

@@ -22,6 +22,7 @@ from mobile_contract import (
     media,
     portal,
     push,
+    sla,
     sync,
     system,
     triage,
@@ -43,6 +44,7 @@ _MODULES: tuple[ModuleType, ...] = (
     media,
     portal,
     triage,
+    sla,
 )
 
 SNAPSHOT_DIR = pathlib.Path(__file__).parent / "snapshots"

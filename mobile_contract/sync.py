@@ -20,6 +20,7 @@ from mobile_contract.enums import (
     WorkOrderStatus,
     WorkOrderType,
 )
+from mobile_contract.sla import SlaClock
 from mobile_contract.types import AnyText
 
 
@@ -62,6 +63,8 @@ class WorkOrderDocument(msgspec.Struct, kw_only=True):
     closed_at: datetime | None = None
     version: int = 0
     status_history: Annotated[list[StatusStep], Meta(max_length=100)] = []
+    # The SLA clocks (the server's; a push never changes them): count down to each ``due_at``.
+    sla: Annotated[list[SlaClock], Meta(max_length=10)] = []
     occurred_at: datetime | None = None  # the device's clock at the change (recorded, not trusted)
     deleted: bool = msgspec.field(default=False, name="_deleted")
 

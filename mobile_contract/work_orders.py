@@ -17,6 +17,7 @@ from mobile_contract.enums import (
     WorkOrderType,
 )
 from mobile_contract.iot import AlarmSummary
+from mobile_contract.sla import SlaClock
 from mobile_contract.triage import PriorityReason
 from mobile_contract.types import TEXT_PATTERN, LongText, Name, ShortText, Tags
 
@@ -99,6 +100,7 @@ class WorkOrder(msgspec.Struct, kw_only=True):
     priority_source: PrioritySource = PrioritySource.PERSON
     priority_reasons: list[PriorityReason] = []  # the rules that decided, when they did
     rule_set_version: int | None = None  # the version of the rules that decided
+    sla: list[SlaClock] = []  # response, arrival and resolution clocks
 
 
 class WorkOrderEvent(msgspec.Struct, kw_only=True):

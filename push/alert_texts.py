@@ -9,7 +9,7 @@ no I/O, unit-tested on their own.
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,14 +19,16 @@ DEAD_LETTER = "dead_letter"
 PROVIDER_AUTH = "provider_auth"  # a provider refused our credentials: every push stopped
 PROVIDER_OUTAGE = "provider_outage"  # a provider keeps failing: pushes are piling up
 UNACKNOWLEDGED = "unacknowledged"  # a P0 assignment no device acknowledged in time
+ESCALATION = "escalation"  # an SLA escalation stage: not accepted / not on site in time
 LOGIN_BURST = "login_burst"  # many failed logins across a tenant's accounts (accounts/throttle)
 
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = CHINESE
 MAX_ITEMS = 10  # listed per group; the rest are counted ("and N more")
 
-# Whatever stops every push first: on-call reads the top of a digest.
-_RANK = {PROVIDER_AUTH: 0, PROVIDER_OUTAGE: 1, DEAD_LETTER: 2, UNACKNOWLEDGED: 3}
+# Whatever stops every push first: on-call reads the top of a digest. An escalation (a work
+# order, often a P0, nobody answered in time) comes before single pushes that failed.
+_RANK = {PROVIDER_AUTH: 0, PROVIDER_OUTAGE: 1, ESCALATION: 2, DEAD_LETTER: 3, UNACKNOWLEDGED: 4}
 _PROVIDERS = {"apns": "APNs", "fcm": "FCM"}
 _PLATFORMS = {"ios": "iOS", "android": "Android"}
 
@@ -56,6 +58,13 @@ class Texts:
     statuses: Mapping[str, str]
     kinds: Mapping[str, str]
     login_burst: str = ""
+    escalation: str = ""  # "{what}" is the work order, then how far the clock is overdue
+    escalation_titled: str = ""  # "{what}" with the work order's title
+    escalation_untitled: str = ""
+    escalation_pushed: str = ""  # who was pushed to, after the line
+    escalation_pushed_one: str = ""
+    escalation_pushed_nobody: str = ""
+    clock_undone: Mapping[str, str] = field(default_factory=dict)  # the clock → what is not done
 
 
 TEXTS: dict[str, Texts] = {
@@ -96,6 +105,13 @@ TEXTS: dict[str, Texts] = {
             "{minutes} 分钟内登录失败 {failures} 次，涉及 {accounts} 个账户名，可能有人在猜密码；"
             "失败多次的账户已逐次延迟登录"
         ),
+        escalation="升级（第 {stage} 级）：{what}，已 {minutes} 分钟{undone}",
+        escalation_titled="{priority} 工单 {number}「{title}」",
+        escalation_untitled="{priority} 工单 {number}",
+        escalation_pushed="，已推送 {count} 人",
+        escalation_pushed_one="，已推送 1 人",
+        escalation_pushed_nobody="，未推送任何人",
+        clock_undone={"response": "无人接单", "arrival": "未到场", "resolution": "未解决"},
     ),
     "en": Texts(
         header="[fieldops] {tenant}: {count} alerts",
@@ -133,6 +149,17 @@ TEXTS: dict[str, Texts] = {
             "someone may be guessing passwords; each account is slowed down after repeated "
             "failures"
         ),
+        escalation="Escalation (stage {stage}): {what}: {undone} for {minutes} min",
+        escalation_titled='{priority} work order {number} "{title}"',
+        escalation_untitled="{priority} work order {number}",
+        escalation_pushed="; {count} people notified by push",
+        escalation_pushed_one="; 1 person notified by push",
+        escalation_pushed_nobody="; nobody notified by push",
+        clock_undone={
+            "response": "not accepted",
+            "arrival": "nobody on site",
+            "resolution": "not resolved",
+        },
     ),
 }
 
@@ -192,12 +219,24 @@ def _int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _clock(value: Any) -> bool:
+    return value in ("response", "arrival", "resolution")
+
+
 _REQUIRED: dict[str, tuple[tuple[str, Callable[[Any], bool]], ...]] = {
     DEAD_LETTER: (("provider", _text),),
     PROVIDER_AUTH: (("provider", _text),),
     PROVIDER_OUTAGE: (("provider", _text), ("since", _text), ("held", _int)),
     UNACKNOWLEDGED: (("work_order_number", _text), ("minutes", _int)),
     LOGIN_BURST: (("failures", _int), ("minutes", _int), ("accounts", _int)),
+    ESCALATION: (
+        ("work_order_number", _text),
+        ("priority", _text),
+        ("stage", _int),
+        ("clock", _clock),
+        ("minutes", _int),
+        ("recipients", _int),
+    ),
 }
 
 
@@ -214,6 +253,8 @@ def _group_lines(group: list[Pending], texts: Texts) -> list[str]:
         return [line + (texts.repeated.format(count=len(group)) if len(group) > 1 else "")]
     if kind == LOGIN_BURST:
         return _capped([texts.login_burst.format(**alert.details) for alert in group], texts)
+    if kind == ESCALATION:
+        return _capped([_escalation(alert.details, texts) for alert in group], texts)
     return _capped([_unacknowledged(alert.details, texts) for alert in group], texts)
 
 
@@ -314,3 +355,34 @@ def _unacknowledged(details: Mapping[str, Any], texts: Texts) -> str:
         minutes=details["minutes"],
         reach=reach,
     )
+
+
+def _escalation(details: Mapping[str, Any], texts: Texts) -> str:
+    """``升级（第 2 级）：P0 工单 WO-…「3号线停机」，已 25 分钟无人接单，已推送 3 人``."""
+    number, priority = details["work_order_number"], details["priority"]
+    title = details.get("title")
+    what = (
+        texts.escalation_titled.format(priority=priority, number=number, title=_short(title))
+        if isinstance(title, str) and title
+        else texts.escalation_untitled.format(priority=priority, number=number)
+    )
+    count = details["recipients"]
+    pushed = (
+        texts.escalation_pushed_nobody
+        if count == 0
+        else texts.escalation_pushed_one
+        if count == 1
+        else texts.escalation_pushed.format(count=count)
+    )
+    line = texts.escalation.format(
+        stage=details["stage"],
+        what=what,
+        minutes=details["minutes"],
+        undone=texts.clock_undone[details["clock"]],
+    )
+    return line + pushed
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A title on one line of a robot's message: a long one is cut with "…"."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -16,6 +16,7 @@ import msgspec
 from push.http2 import Response
 from push.http2_client import Http2Client, Origin, tls_context
 from push.providers import (
+    CRITICAL,
     NORMAL,
     OUTAGE_STATUS,
     RETRY_STATUS,
@@ -91,18 +92,24 @@ class ProviderToken:
         self.generated += 1
 
 
+_INTERRUPTION = {CRITICAL: "critical", URGENT: "time-sensitive"}
+_CRITICAL_SOUND = {"critical": 1, "name": "default", "volume": 1.0}
+
+
 def payload_of(item: Outgoing) -> bytes:
     """Apple's ``aps`` dictionary plus the app's routing data as top-level custom keys.
 
     ``mutable-content`` lets the app's notification service extension run for every push, in
     the background too: that is where the app acknowledges receipt (without it every P0 would
-    look unacknowledged). An urgent push is ``time-sensitive``: it breaks through Focus modes.
+    look unacknowledged). An urgent push is ``time-sensitive``: it breaks through Focus modes;
+    a critical one (an escalation stage that asked for it; the app holds Apple's entitlement)
+    also sounds, at full volume, on a muted phone.
     """
     aps: dict[str, object] = {
         "alert": {"title": item.title, "body": item.body},
-        "sound": "default",
+        "sound": _CRITICAL_SOUND if item.priority == CRITICAL else "default",
         "mutable-content": 1,
-        "interruption-level": "time-sensitive" if item.priority == URGENT else "active",
+        "interruption-level": _INTERRUPTION.get(item.priority, "active"),
     }
     if item.collapse_key:
         aps["thread-id"] = item.collapse_key  # groups a work order's pushes on the lock screen
@@ -150,7 +157,8 @@ class ApnsProvider:
             ("authorization", f"bearer {token}"),
             ("apns-id", str(item.delivery_id)),
             ("apns-push-type", "alert"),
-            # 10: at once; 5: when the device sees fit (Apple's advice for non-urgent alerts)
+            # 10: at once (critical, urgent, high); 5: when the device sees fit (Apple's
+            # advice for non-urgent alerts)
             ("apns-priority", "5" if item.priority == NORMAL else "10"),
             ("apns-expiration", str(int(item.expires_at.timestamp()))),
             ("apns-topic", item.app_bundle_id),

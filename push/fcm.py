@@ -22,6 +22,8 @@ from kernel.clock import utcnow
 from push.http2 import Response
 from push.http2_client import Http2Client, Origin, tls_context
 from push.providers import (
+    BREAKS_THROUGH,
+    CRITICAL,
     NORMAL,
     OUTAGE_STATUS,
     RETRY_STATUS,
@@ -85,8 +87,9 @@ class AccessToken:
             self.refreshes += 1
 
 
-# The Android notification channels the app creates (README): urgent work sounds through Do
-# Not Disturb where the user allowed it; everything else uses the ordinary channel.
+# The Android notification channels the app creates (README): urgent work (and a critical
+# escalation: Android has no critical level of its own) sounds through Do Not Disturb where the
+# user allowed it; everything else uses the ordinary channel.
 CHANNEL_URGENT, CHANNEL_DEFAULT = "fieldops_urgent", "fieldops_work_orders"
 
 
@@ -107,9 +110,10 @@ def message_of(item: Outgoing, now: datetime) -> dict[str, Any]:
     shown = {
         "title": item.title,
         "body": item.body,
-        "channel_id": CHANNEL_URGENT if item.priority == URGENT else CHANNEL_DEFAULT,
+        "channel_id": CHANNEL_URGENT if item.priority in BREAKS_THROUGH else CHANNEL_DEFAULT,
         "tag": item.collapse_key,
-        "urgency": item.priority,
+        # Android has no critical level: the app is told "urgent", a value every version knows.
+        "urgency": URGENT if item.priority == CRITICAL else item.priority,
     }
     data = {key: str(value) for key, value in item.data.items()}
     return {"token": item.push_token, "data": {**data, **shown}, "android": android}

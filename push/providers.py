@@ -41,6 +41,11 @@ OUTAGE_STATUS = frozenset({500, 502, 503, 504})
 # How urgently a notification must reach the device: URGENT (a P0: wakes the device and breaks
 # through Focus / Do Not Disturb), HIGH (at once), NORMAL (when the device sees fit).
 URGENT, HIGH, NORMAL = "urgent", "high", "normal"
+# CRITICAL: an APNs critical alert, which sounds even when the phone is muted. Only apps holding
+# Apple's critical-alerts entitlement may use it, so it is never derived from a work order's
+# priority: a tenant's escalation stage asks for it explicitly. On Android it is URGENT.
+CRITICAL = "critical"
+BREAKS_THROUGH = frozenset({CRITICAL, URGENT})  # the priorities that break through Focus / DND
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 from accounts.events import LoginBurst
 from kernel.events import Reactions
-from push import alerts, work_orders
+from push import alerts, escalations, work_orders
+from sla.events import Escalated
 from workorders.events import WorkOrderMoved
 
 
@@ -10,3 +11,4 @@ def install(reactions: Reactions) -> None:
     """Register this package's reactions (called once per database, by server/wiring.py)."""
     reactions.on(WorkOrderMoved, work_orders.work_order_moved)
     reactions.on(LoginBurst, alerts.login_burst)
+    reactions.on(Escalated, escalations.escalated)

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Chinese punctuation is the point of the zh-CN texts)
 """What a push says, in the device's language.
 
 A notification is stored with its kind and the values its text needs (``params``); the relay
@@ -15,6 +16,12 @@ _TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "assignment": {
         ENGLISH: ("{priority} {number} assigned to you", "{title}"),
         CHINESE: ("{priority} 工单 {number} 已派给您", "{title}"),
+    },
+    # An SLA escalation stage: ``clock_done`` is "accepted" or "on site", ``clock_done_zh``
+    # 接单 or 到场; ``minutes`` how long past the clock's deadline.
+    "escalation": {
+        ENGLISH: ("Escalation: {priority} {number} not {clock_done} for {minutes} min", "{title}"),
+        CHINESE: ("升级：{priority} 工单 {number} 已 {minutes} 分钟未{clock_done_zh}", "{title}"),
     },
 }
 

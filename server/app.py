@@ -48,6 +48,8 @@ from server.state import (
 )
 from server.tables import ALL_TABLES
 from server.versioning import check_client_versions, send_contract_version
+from sla.controllers import CONTROLLERS as SLA_ROUTES
+from sla.timers import TimerWorker
 from sync.controllers import CONTROLLERS as SYNC_ROUTES
 from triage.controllers import CONTROLLERS as TRIAGE_ROUTES
 from web.callers import provide_actor, provide_portal, provide_terminal
@@ -97,20 +99,26 @@ def create_app(settings: Settings) -> Litestar:
 
     relay = build_relay(db=db, settings=settings)
     verifier = build_verifier(db=db, store=services.media, settings=settings)
+    timers = TimerWorker(db=db, poll_seconds=settings.sla_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         db.bind(ALL_TABLES)  # the tables are global: bind them to this app's engine again
         await db.start()
         workers = (
-            [asyncio.create_task(relay.run()), asyncio.create_task(verifier.run())]
+            [
+                asyncio.create_task(relay.run()),
+                asyncio.create_task(verifier.run()),
+                asyncio.create_task(timers.run()),
+            ]
             if settings.push_relay_in_process
             else []
         )
         try:
             yield
         finally:
-            for task, what in zip(workers, ("push relay", "media verifier"), strict=False):
+            names = ("push relay", "media verifier", "sla timers")
+            for task, what in zip(workers, names, strict=False):
                 await stop_task(task, what)
             await relay.close()
             await db.stop()
@@ -136,6 +144,7 @@ def create_app(settings: Settings) -> Litestar:
             *DEVICE_ROUTES,
             *ALARM_ROUTES,
             *TRIAGE_ROUTES,
+            *SLA_ROUTES,
             *PUSH_ROUTES,
             *MEDIA_ROUTES,
             PortalLinkController,

@@ -92,6 +92,7 @@ async def _worker(settings: Settings) -> None:
     from server.app import stop_task
     from server.media import build_store, build_verifier
     from server.relay import build_relay
+    from sla.timers import TimerWorker
 
     db = wiring.database(settings.database_url)
     await db.start()
@@ -99,18 +100,25 @@ async def _worker(settings: Settings) -> None:
     verifier = build_verifier(db=db, store=build_store(settings), settings=settings)
     task = asyncio.create_task(relay.run())
     verifying = asyncio.create_task(verifier.run())
+    timing = asyncio.create_task(TimerWorker(db=db, poll_seconds=settings.sla_poll_seconds).run())
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for stop in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stop, stopping.set)
-    print("fieldops: push relay and media verifier running (Ctrl-C stops them)", flush=True)
+    print(
+        "fieldops: push relay, media verifier and SLA timers running (Ctrl-C stops them)",
+        flush=True,
+    )
     signalled = asyncio.create_task(stopping.wait())
     try:
-        await asyncio.wait({task, verifying, signalled}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(
+            {task, verifying, timing, signalled}, return_when=asyncio.FIRST_COMPLETED
+        )
     finally:
         signalled.cancel()
         await stop_task(task, "push relay")
         await stop_task(verifying, "media verifier")
+        await stop_task(timing, "sla timers")
         await relay.close()
         await db.stop()
 

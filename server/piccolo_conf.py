@@ -21,6 +21,7 @@ PICCOLO_APPS = [
     "media.piccolo_app",
     "alarms.piccolo_app",
     "triage.piccolo_app",
+    "sla.piccolo_app",
 ]
 
 DB = create_engine(os.environ.get("DATABASE_URL", Settings().database_url))

@@ -37,6 +37,13 @@ def _non_negative_int(raw: str) -> int:
     return value
 
 
+def _poll_seconds(raw: str) -> float:
+    value = float(raw)
+    if not 0.05 <= value <= 5:  # an SLA timer may fire at most 5 s late
+        raise ValueError(f"expected seconds between 0.05 and 5, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class AlertWebhook:
     """One on-call webhook of ``FIELDOPS_ALERT_WEBHOOKS``."""
@@ -119,6 +126,7 @@ class Settings:
     trusted_proxy_hops: int = 1  # proxies of ours appending to X-Forwarded-For
     log_level: str = "INFO"
     push_relay_in_process: bool = True
+    sla_poll_seconds: float = 1.0  # how often the SLA timer worker looks for due timers
     push_max_retries: int = 3
     push_lease_seconds: int = 60
     apns_team_id: str = ""
@@ -247,6 +255,7 @@ ENV_NAMES: dict[str, str] = {
     "trusted_proxy_hops": "FIELDOPS_TRUSTED_PROXY_HOPS",
     "log_level": "FIELDOPS_LOG_LEVEL",
     "push_relay_in_process": "FIELDOPS_PUSH_RELAY_IN_PROCESS",
+    "sla_poll_seconds": "FIELDOPS_SLA_POLL_SECONDS",
     "push_max_retries": "FIELDOPS_PUSH_MAX_RETRIES",
     "push_lease_seconds": "FIELDOPS_PUSH_LEASE_SECONDS",
     "apns_team_id": "FIELDOPS_APNS_TEAM_ID",
@@ -299,6 +308,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "trust_forwarded_for": _bool,
     "trusted_proxy_hops": _positive_int,
     "push_relay_in_process": _bool,
+    "sla_poll_seconds": _poll_seconds,
     "push_max_retries": int,
     "push_lease_seconds": _positive_int,
     "push_ack_timeout_seconds": _positive_int,

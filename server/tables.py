@@ -9,6 +9,7 @@ from directory.tables import TABLES as DIRECTORY_TABLES
 from media.tables import TABLES as MEDIA_TABLES
 from portal.tables import TABLES as PORTAL_TABLES
 from push.tables import TABLES as PUSH_TABLES
+from sla.tables import TABLES as SLA_TABLES
 from sync.tables import TABLES as SYNC_TABLES
 from triage.tables import TABLES as TRIAGE_TABLES
 from workorders.tables import TABLES as WORK_ORDER_TABLES
@@ -24,4 +25,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *MEDIA_TABLES,
     *ALARM_TABLES,
     *TRIAGE_TABLES,
+    *SLA_TABLES,
 )

@@ -9,6 +9,7 @@ from kernel.db import Database
 from media import reactions as media_reactions
 from push import reactions as push_reactions
 from server.tables import ALL_TABLES
+from sla import reactions as sla_reactions
 from sync import reactions as sync_reactions
 from triage import reactions as triage_reactions
 
@@ -20,6 +21,7 @@ def wire(db: Database) -> Database:
         push_reactions.install,
         media_reactions.install,
         triage_reactions.install,
+        sla_reactions.install,
     ):
         install(db.reactions)
     return db

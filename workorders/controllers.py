@@ -138,4 +138,42 @@ class WorkOrderController(Controller):
         )
 
 
-CONTROLLERS = [WorkOrderController]
+Cursor = Annotated[str | None, QueryParameter(max_length=200, pattern=LINE_PATTERN)]
+Limit = Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE)]
+
+
+class QueueController(Controller):
+    """The owning team's queue and each engineer's: open work orders, most urgent first."""
+
+    path = "/api/v1/queues"
+    tags = ["work orders"]
+    security = BEARER
+
+    @get("/teams/{team_id:uuid}")
+    async def team_queue(
+        self,
+        team_id: FromPath[UUID],
+        db: DB,
+        actor: CurrentActor,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> contract.WorkOrderPage:
+        return await services.team_queue(
+            db=db, actor=actor, team_id=team_id, cursor=cursor, limit=limit
+        )
+
+    @get("/engineers/{user_id:uuid}")
+    async def engineer_queue(
+        self,
+        user_id: FromPath[UUID],
+        db: DB,
+        actor: CurrentActor,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> contract.WorkOrderPage:
+        return await services.engineer_queue(
+            db=db, actor=actor, user_id=user_id, cursor=cursor, limit=limit
+        )
+
+
+CONTROLLERS = [WorkOrderController, QueueController]

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from mobile_contract.enums import Priority, WorkOrderStatus, WorkOrderType
 from mobile_contract.iot import AlarmSeverity
+from mobile_contract.sla import SlaClock
 from mobile_contract.triage import TriageResult
 
 if TYPE_CHECKING:
@@ -56,3 +57,16 @@ class Triaging:
     now: datetime
     alarm_severity: AlarmSeverity | None = None
     result: TriageResult | None = None
+
+
+@dataclass(slots=True)
+class WorkOrderWritten:
+    """The work-order row was written (``before`` None: created), in the writing transaction:
+    the SLA clocks follow its status, hold and priority. The reaction sets ``sla`` to the
+    clocks' new summary when it stored one, so the writer answers the row as it now is."""
+
+    tenant_id: UUID
+    before: "WorkOrderRow | None"
+    after: "WorkOrderRow"
+    now: datetime
+    sla: "list[SlaClock] | None" = None

@@ -83,6 +83,15 @@ async def resolution_times(
     return [(row.resolved_at, (row.resolved_at - row.created_at).total_seconds()) for row in rows]
 
 
+async def timeline(
+    reader: Reader, tenant_id: UUID, work_order_id: UUID
+) -> list[contract.WorkOrderEvent]:
+    """The work order's timeline, oldest first."""
+    return await reader.fetch(
+        sql.TIMELINE, contract.WorkOrderEvent, tenant=tenant_id, work_order=work_order_id
+    )
+
+
 async def reassigned_away_at(
     reader: Reader, tenant_id: UUID, work_order_id: UUID, user_id: UUID
 ) -> datetime | None:
@@ -230,3 +239,41 @@ async def page(
         limit=limit,
         **params,
     )
+
+
+class _QueueCursor(msgspec.Struct, array_like=True):
+    priority: str
+    created_at: datetime
+    id: UUID
+
+
+async def queue(
+    reader: Reader,
+    *,
+    tenant_id: UUID,
+    team_id: UUID | None,
+    assignee_id: UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[WorkOrderRow], str | None]:
+    """Open work orders of a team or an engineer, most urgent first (priority, then age)."""
+    after = cursors.decode_cursor(cursor, _QueueCursor) if cursor else None
+    rows = await reader.fetch(
+        sql.QUEUE,
+        WorkOrderRow,
+        tenant=tenant_id,
+        any_team=team_id is None,
+        team=team_id or _NOBODY,
+        any_assignee=assignee_id is None,
+        assignee=assignee_id or _NOBODY,
+        first_page=after is None,
+        after_priority=after.priority if after else "",
+        after_at=after.created_at if after else _EPOCH,
+        after_id=after.id if after else _NOBODY,
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    if len(rows) <= limit:
+        return page, None
+    last = page[-1]
+    return page, cursors.encode_cursor(_QueueCursor(last.priority.value, last.created_at, last.id))

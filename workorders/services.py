@@ -12,7 +12,7 @@ from directory import services as directory
 from kernel.clock import utcnow
 from kernel.context import Actor, Author
 from kernel.db import Database, Reader, Transaction
-from kernel.errors import DomainError, InvalidReference
+from kernel.errors import DomainError, InvalidReference, NotFound
 from kernel.rows import column_value
 from mobile_contract import work_orders as contract
 from mobile_contract.enums import Priority, PrioritySource, Role, WorkOrderStatus
@@ -24,7 +24,7 @@ from workorders.queries import ListFilters
 from workorders.sql import WorkOrderRow
 from workorders.timeline import Event, record_event, record_events
 from workorders.transitions import with_step
-from workorders.writes import check_version, log_change, write
+from workorders.writes import announce_write, check_version, log_change, write
 
 # The fields an edit may change: the contract's partial update, less its precondition and
 # who owns the priority (not a field of its own: it says who decides ``priority``).
@@ -120,6 +120,7 @@ async def open_in(
     await tx.execute(
         sql.INSERT_WORK_ORDER, tenant=tenant, **sql.work_order_params(new, sql.WORK_ORDER_FIELDS)
     )
+    await announce_write(tx, tenant, None, new, now)
     row = await queries.load_row_in_tenant(tenant, new.id, reader=tx)
     await record_event(
         tx,
@@ -176,6 +177,60 @@ async def list_page(
     return contract.WorkOrderPage(
         items=[queries.to_work_order(row) for row in page],
         next_cursor=queries.encode_cursor(page[-1]) if len(rows) > limit else None,
+    )
+
+
+async def team_queue(
+    *, db: Database, actor: Actor, team_id: UUID, cursor: str | None, limit: int
+) -> contract.WorkOrderPage:
+    """The team's open work orders, most urgent first: dispatch roles see any team's, an
+    engineer their own teams' (another team is 404, as if it did not exist)."""
+    if not actor.dispatches and team_id not in actor.team_ids:
+        raise NotFound("team", team_id)
+    async with db.snapshot() as reader:
+        if (
+            await reader.fetch_one(sql.TEAM_EXISTS, sql.Id, tenant=actor.tenant_id, id=team_id)
+            is None
+        ):
+            raise NotFound("team", team_id)
+        return await _queue_page(reader, actor, cursor, limit, team_id=team_id)
+
+
+async def engineer_queue(
+    *, db: Database, actor: Actor, user_id: UUID, cursor: str | None, limit: int
+) -> contract.WorkOrderPage:
+    """An engineer's open work orders, most urgent first: dispatch roles see anyone's, an
+    engineer only their own."""
+    if not actor.dispatches and user_id != actor.user_id:
+        raise NotFound("user", user_id)
+    async with db.snapshot() as reader:
+        if (
+            await reader.fetch_one(sql.ASSIGNEE, sql.Assignee, tenant=actor.tenant_id, id=user_id)
+            is None
+        ):
+            raise NotFound("user", user_id)
+        return await _queue_page(reader, actor, cursor, limit, assignee_id=user_id)
+
+
+async def _queue_page(
+    reader: Reader,
+    actor: Actor,
+    cursor: str | None,
+    limit: int,
+    *,
+    team_id: UUID | None = None,
+    assignee_id: UUID | None = None,
+) -> contract.WorkOrderPage:
+    rows, next_cursor = await queries.queue(
+        reader,
+        tenant_id=actor.tenant_id,
+        team_id=team_id,
+        assignee_id=assignee_id,
+        cursor=cursor,
+        limit=max(1, min(limit, MAX_PAGE)),
+    )
+    return contract.WorkOrderPage(
+        items=[queries.to_work_order(row) for row in rows], next_cursor=next_cursor
     )
 
 

@@ -39,9 +39,9 @@ WORK_ORDER_COLUMNS: Mapping[str, str] = {
     "assignee_id": "assignee",
     "created_by_id": "created_by",
 }
-# Set once, when the work order is created.
+# Set once, when the work order is created (``sla``: by its own statement, SET_SLA).
 _IMMUTABLE = frozenset(
-    {"id", "number", "channel", "created_by_id", "created_at", "metadata", "alarm_type"}
+    {"id", "number", "channel", "created_by_id", "created_at", "metadata", "alarm_type", "sla"}
 )
 # What a write sets: every other field, always all of them (one fixed statement).
 MUTABLE_FIELDS = tuple(
@@ -97,6 +97,15 @@ PAGE = Statement(
     " AND (:first_page OR created_at < :after_at OR (created_at = :after_at AND id < :after_id))"
     " ORDER BY created_at DESC, id DESC LIMIT :limit"
 )
+# A queue: the open work orders of a team or an engineer, most urgent first, then oldest.
+QUEUE = Statement(
+    _WO_SELECT + " FROM workorders_work_order WHERE tenant = :tenant"
+    " AND (:any_team OR team = :team) AND (:any_assignee OR assignee = :assignee)"
+    " AND status NOT IN ('resolved', 'verified', 'closed', 'cancelled')"
+    " AND (:first_page OR priority > :after_priority OR (priority = :after_priority"
+    " AND (created_at > :after_at OR (created_at = :after_at AND id > :after_id))))"
+    " ORDER BY priority, created_at, id LIMIT :limit"
+)
 
 INSERT_WORK_ORDER = Statement(
     "INSERT INTO workorders_work_order (tenant, "
@@ -145,6 +154,9 @@ PERSON = Statement(
 TEAM_EXISTS = Statement("SELECT id FROM accounts_team WHERE tenant = :tenant AND id = :id")
 ASSET_SITE = Statement("SELECT site FROM directory_asset WHERE tenant = :tenant AND id = :id")
 # Another open work order of an asset for an alarm type (the unique partial index's rows).
+SET_SLA = Statement(
+    "UPDATE workorders_work_order SET sla = :sla WHERE tenant = :tenant AND id = :id"
+)
 # How long similar work orders took to resolve (the priority rules' history condition).
 RESOLUTION_TIMES = Statement(
     "SELECT w.created_at, w.resolved_at FROM workorders_work_order w"
@@ -223,7 +235,7 @@ CHECKLIST_ITEM_VERSION = Statement(
 )
 
 
-_JSON_FIELDS = frozenset({"tags", "metadata", "status_history", "alarm", "priority_reasons"})
+_JSON_FIELDS = frozenset({"tags", "metadata", "status_history", "alarm", "priority_reasons", "sla"})
 
 
 def work_order_params(row: WorkOrderRow, names: Iterable[str]) -> dict[str, Any]:

@@ -60,6 +60,9 @@ class WorkOrder(Table, tablename="workorders_work_order"):
     priority_source = Varchar(length=10, choices=PrioritySource, default="person")
     priority_reasons = JSON(default="[]")
     rule_set_version = Integer(null=True, default=None)
+    # The SLA clocks as clients show them (``sla`` keeps the clocks; it writes this summary in
+    # the transaction that moves them, and nothing else writes it).
+    sla = JSON(default="[]")
 
 
 class WorkOrderEvent(Table, tablename="workorders_event"):

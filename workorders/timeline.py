@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from kernel.context import Actor, Author
+from kernel.context import Actor, Author, SystemCaller
 from kernel.db import Transaction
 from kernel.rows import json_text
 from workorders import sql
@@ -24,18 +24,22 @@ class Event:
 
 
 TERMINAL_ROLE = "terminal"  # the actor_role of entries a terminal's alarms caused
+SYSTEM_ROLE = "system"  # the actor_role of entries the server's clocks caused (SLA)
 
 
 async def record_events(tx: Transaction, *, actor: Author, events: list[Event]) -> None:
     """Append ``events`` by ``actor`` (with the request's captured metadata), in one statement.
     A terminal is no user: its entries have no actor id, role ``terminal``, and its device
-    code in the metadata."""
+    code in the metadata; the server's clocks write role ``system``."""
     if not events:
         return
     metadata = json_text(actor.meta.as_dict())
-    user_id, role = (
-        (actor.user_id, actor.role.value) if isinstance(actor, Actor) else (None, TERMINAL_ROLE)
-    )
+    if isinstance(actor, Actor):
+        user_id, role = actor.user_id, actor.role.value
+    elif isinstance(actor, SystemCaller):
+        user_id, role = None, SYSTEM_ROLE
+    else:
+        user_id, role = None, TERMINAL_ROLE
     await tx.execute(
         sql.INSERT_EVENTS,
         rows=[

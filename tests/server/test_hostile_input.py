@@ -59,6 +59,8 @@ class Scene:
     spare_terminal_id: str
     rule_id: str = ""
     zone_id: str = ""
+    calendar_id: str = ""
+    policy_id: str = ""
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -92,6 +94,42 @@ def _zone(scene: Scene) -> dict[str, Any]:
         "team_id": str(scene.world.teams["team_a"]),
         "production_line": f"line {uuid.uuid4().hex[:8]}",
         "customer_tier": "strategic",
+    }
+
+
+def _calendar() -> dict[str, Any]:
+    """Every weekday's hours, a holiday and a worked Sunday: every field holds a value."""
+    day = [{"start": 540, "end": 720}, {"start": 780, "end": 1080}]
+    return {
+        "name": "Office / 办公时间",
+        "timezone": "Asia/Shanghai",
+        "week": [day] * 5 + [[], []],
+        "holidays": ["2026-10-01"],
+        "working_days": ["2026-09-27"],
+        "makeup_weekday": 0,
+    }
+
+
+def _policy(scene: Scene) -> dict[str, Any]:
+    """A policy for one tier with a calendar and a stage paging a user: every string set."""
+    return {
+        "name": "P1 gold / 金牌",
+        "priority": "P1",
+        "customer_tier": "premium",
+        "calendar_id": scene.calendar_id,
+        "response_seconds": 1800,
+        "arrival_seconds": 7200,
+        "resolution_seconds": 86400,
+        "warn_at_percent": [50, 80],
+        "escalation": [
+            {
+                "after_seconds": 1800,
+                "clock": "response",
+                "recipients": [{"kind": "users", "user_ids": [str(scene.world.users["admin"])]}],
+                "strong": True,
+            }
+        ],
+        "description": "Gold customers",
     }
 
 
@@ -273,6 +311,14 @@ ROUTES: dict[Key, Route] = {
     ("POST", "/api/v1/zones"): Route("admin", lambda s: _zone(s)),
     ("PUT", "/api/v1/zones/{zone_id}"): Route(
         "admin", lambda s: _zone(s), {"zone_id": lambda s: s.zone_id}
+    ),
+    ("POST", "/api/v1/sla/calendars"): Route("admin", lambda s: _calendar()),
+    ("PUT", "/api/v1/sla/calendars/{calendar_id}"): Route(
+        "admin", lambda s: _calendar(), {"calendar_id": lambda s: s.calendar_id}
+    ),
+    ("POST", "/api/v1/sla/policies"): Route("admin", lambda s: _policy(s)),
+    ("PUT", "/api/v1/sla/policies/{policy_id}"): Route(
+        "admin", lambda s: _policy(s), {"policy_id": lambda s: s.policy_id}
     ),
 }
 
@@ -657,6 +703,12 @@ async def scene(world: World) -> Scene:
     scene.rule_id = saved.json()["rules"][-1]["id"]
     zone = await world.call("admin", "POST", "/api/v1/zones", json=_zone(scene), expect=201)
     scene.zone_id = zone.json()["id"]
+    calendar = await world.call("admin", "POST", "/api/v1/sla/calendars", json=_calendar())
+    scene.calendar_id = calendar.json()["id"]
+    saved_policy = await world.call(
+        "admin", "POST", "/api/v1/sla/policies", json=_policy(scene), expect=201
+    )
+    scene.policy_id = saved_policy.json()["id"]
     pulled = await world.call("eng_a", "GET", "/api/v1/sync/work_orders/pull", expect=200)
     (document,) = pulled.json()["documents"]
     scene.documents = {
@@ -803,6 +855,8 @@ async def test_string_query_parameters_refuse_control_characters(scene: Scene) -
     for op in queried:
         url = op.template.replace("{collection}", "work_orders")
         url = url.replace("{work_order_id}", scene.work_order_id)
+        url = url.replace("{team_id}", str(scene.world.teams["team_a"]))
+        url = url.replace("{user_id}", str(scene.world.users["eng_a"]))
         assert "{" not in url, f"no value for the path of {op.template}"
         who = "terminal" if op.signed else "dispatcher"
         for name in op.string_queries:

@@ -100,3 +100,27 @@ async def test_the_published_limits_are_the_ones_msgspec_enforces(client: Client
         assert tags["items"]["minLength"] == 1, name
         assert tags["items"]["maxLength"] == 60, name
         assert tags["maxItems"] == 30, name
+
+
+async def test_configuration_routes_document_the_refusals_their_services_raise(
+    client: Client,
+) -> None:
+    """What only a service knows (``EXTRA_CODES``) is in the schema: a calendar in use is
+    refused on delete, a policy names references of the tenant's own."""
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+
+    def codes(path: str, method: str) -> set[str]:
+        responses = paths[path][method]["responses"]
+        return {
+            code
+            for status, response in responses.items()
+            if int(status) >= 400
+            for code in response["content"]["application/json"]["examples"]
+        }
+
+    calendar, policy = "/api/v1/sla/calendars/{calendar_id}", "/api/v1/sla/policies/{policy_id}"
+    assert "config_invalid" in codes("/api/v1/sla/calendars", "post")
+    assert {"config_invalid", "not_found", "forbidden"} <= codes(calendar, "delete")
+    assert "config_invalid" in codes(calendar, "put")
+    for path, method in (("/api/v1/sla/policies", "post"), (policy, "put")):
+        assert {"config_invalid", "invalid_reference"} <= codes(path, method)

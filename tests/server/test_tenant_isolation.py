@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -36,6 +37,7 @@ from accounts.tables import Tenant
 from mobile_contract.enums import WorkOrderType
 from server.settings import Settings
 from server.tables import ALL_TABLES
+from sla.timers import TimerWorker
 from sync.collections import COLLECTIONS
 from sync.pull import encode_checkpoint
 from tests.factories import PASSWORD, USERS, Terminal, World, alarm, make_world
@@ -84,6 +86,8 @@ class Side:
     alarm_cursor: str = ""  # a cursor of the tenant's alarm listing
     rule_id: str = ""  # a priority rule the tenant saved
     zone_id: str = ""  # a responsibility zone
+    calendar_id: str = ""  # a business calendar (SLA)
+    policy_id: str = ""  # an SLA policy, counting in that calendar
 
     def labels(self) -> dict[str, str]:
         """Placeholder -> value, to compare a victim answer with a random-id answer."""
@@ -127,6 +131,10 @@ class Side:
             values["rule_id"] = self.rule_id
         if self.zone_id:
             values["zone_id"] = self.zone_id
+        if self.calendar_id:
+            values["calendar_id"] = self.calendar_id
+        if self.policy_id:
+            values["policy_id"] = self.policy_id
         return values
 
 
@@ -161,6 +169,8 @@ def random_side() -> Side:
         terminal_id=new(),
         rule_id=new(),
         zone_id=new(),
+        calendar_id=new(),
+        policy_id=new(),
         alarm_id=f"a-{uuid.uuid4().hex[:12]}",
         alarm_work_order=new(),
         alarm_cursor=base64.urlsafe_b64encode(
@@ -199,6 +209,8 @@ PATH_PARAMS: dict[str, Ids] = {
     "terminal_id": lambda s: s.terminal_id,
     "rule_id": lambda s: s.rule_id,
     "zone_id": lambda s: s.zone_id,
+    "calendar_id": lambda s: s.calendar_id,
+    "policy_id": lambda s: s.policy_id,
 }
 
 #: Where a path parameter of one route names another row than the same name elsewhere.
@@ -736,6 +748,76 @@ BODIES[("PUT", "/api/v1/zones/{zone_id}")] = Bodies(
 )
 
 
+def _calendar(name: str) -> dict[str, Any]:
+    """Mon-Fri 09:00-18:00 in Shanghai."""
+    nine_to_six = [{"start": 540, "end": 1080}]
+    return {"name": name, "timezone": "Asia/Shanghai", "week": [nine_to_six] * 5 + [[], []]}
+
+
+#: Priority and tier of each policy the walk saves (one policy per pair, a repeat is refused).
+_POLICY_KEYS = itertools.cycle(
+    [(p, t) for p in ("P3", "P2") for t in ("premium", "standard", "strategic", None)]
+)
+
+
+def _policy(**fields: Any) -> dict[str, Any]:
+    """An SLA policy (P3 for any tier unless ``fields`` say otherwise)."""
+    return {
+        "name": unique("atk-policy"),
+        "priority": "P3",
+        "response_seconds": 3600,
+        "arrival_seconds": 7200,
+        "resolution_seconds": 86400,
+        **fields,
+    }
+
+
+def _next_policy(own: Side, target: Side) -> dict[str, Any]:
+    priority, tier = next(_POLICY_KEYS)
+    return _policy(priority=priority, customer_tier=tier)
+
+
+def _paging(*user_ids: str) -> list[dict[str, Any]]:
+    """One escalation stage paging ``user_ids``."""
+    return [{"after_seconds": 600, "recipients": [{"kind": "users", "user_ids": list(user_ids)}]}]
+
+
+_POLICY_REFS = [
+    Ref(
+        "the victim's calendar",
+        lambda own, t: _policy(calendar_id=t.calendar_id),
+        "invalid_reference",
+    ),
+    Ref(
+        "a victim user to page",
+        lambda own, t: _policy(escalation=_paging(t.users["supervisor"])),
+        "invalid_reference",
+    ),
+    Ref(
+        "own and victim users to page",
+        lambda own, t: _policy(
+            calendar_id=own.calendar_id,
+            escalation=_paging(own.users["supervisor"], t.users["admin"]),
+        ),
+        "invalid_reference",
+    ),
+]
+BODIES[("POST", "/api/v1/sla/calendars")] = Bodies(
+    benign=[lambda own, t: _calendar(unique("atk-calendar"))]
+)
+BODIES[("PUT", "/api/v1/sla/calendars/{calendar_id}")] = Bodies(
+    probes=[lambda own, t: _calendar("pwned")]
+)
+BODIES[("POST", "/api/v1/sla/policies")] = Bodies(
+    benign=[_next_policy, lambda own, t: {**_next_policy(own, t), "calendar_id": own.calendar_id}],
+    refs=_POLICY_REFS,
+)
+BODIES[("PUT", "/api/v1/sla/policies/{policy_id}")] = Bodies(
+    probes=[lambda own, t: _policy(name="pwned", response_seconds=1)],
+    refs=_POLICY_REFS,
+)
+
+
 def _alarm_naming(asset_id: str, alarm_id: str = "atk-names-an-asset") -> dict[str, Any]:
     """An alarm of the attacker's terminal for ``asset_id`` (a fixed id: the answer for the
     victim's asset is compared with the answer for a random one, and names the alarm)."""
@@ -1052,6 +1134,16 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
     posted = await terminal.post_alarms(*(alarm(alarm_id) for alarm_id in alarm_ids))
     alarm_work_order = posted["outcomes"][0]["work_order_id"]
     assert alarm_work_order not in (None, spare["id"], gone["id"], main["id"])
+    # The alarm's P0 work order left unaccepted past its 15 minutes: escalated and breached.
+    timers = TimerWorker(
+        db=world.client.app.state.services.db,
+        clock=lambda: datetime.now(UTC) + timedelta(minutes=20),
+        tenant_id=world.tenant_id,
+    )
+    while await timers.run_once():
+        pass
+    escalations = await ok(world, "dispatcher", "GET", "/api/v1/sla/escalations")
+    assert alarm_work_order in [item["work_order_id"] for item in escalations["items"]]
     alarms = await ok(world, "dispatcher", "GET", "/api/v1/alarms", params={"limit": 1})
     assert alarms["next_cursor"], alarms
     rules = await ok(
@@ -1071,6 +1163,22 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
             "team_id": str(world.teams["team_a"]),
             "site_id": str(world.site_id),
         },
+    )
+    calendar = await ok(
+        world, "admin", "POST", "/api/v1/sla/calendars", json=_calendar(f"{marker} calendar")
+    )
+    sla_policy = await ok(
+        world,
+        "admin",
+        "POST",
+        "/api/v1/sla/policies",
+        json=_policy(
+            name=f"{marker} policy",
+            priority="P1",
+            calendar_id=calendar["id"],
+            escalation=_paging(str(world.users["supervisor"])),
+            description=f"{marker} gold customers",
+        ),
     )
     session = await world.login("dispatcher", device_id="victim-phone")
     side = Side(
@@ -1110,6 +1218,8 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
         alarm_cursor=alarms["next_cursor"],
         rule_id=rules["rules"][-1]["id"],
         zone_id=zone["id"],
+        calendar_id=calendar["id"],
+        policy_id=sla_policy["id"],
     )
     side.portal_link, side.portal_token, side.portal_upload = await _portal(world, main["id"])
     extra = {session["access_token"], side.portal_token, terminal.secret, *phones}
@@ -1139,6 +1249,16 @@ async def build_attacker(world: World) -> Side:
     )
     terminal = await world.register_terminal()
     posted = await terminal.post_alarms(alarm())
+    calendar = await ok(
+        world, "admin", "POST", "/api/v1/sla/calendars", json=_calendar("own calendar")
+    )
+    sla_policy = await ok(
+        world,
+        "admin",
+        "POST",
+        "/api/v1/sla/policies",
+        json=_policy(name="own policy", priority="P1", calendar_id=calendar["id"]),
+    )
     own = Side(
         slug=world.slug,
         tenant_id=str(world.tenant_id),
@@ -1166,6 +1286,8 @@ async def build_attacker(world: World) -> Side:
             "rules"
         ][-1]["id"],
         zone_id=(await ok(world, "admin", "POST", "/api/v1/zones", json=_zone_of(world)))["id"],
+        calendar_id=calendar["id"],
+        policy_id=sla_policy["id"],
     )
     own.portal_link, own.portal_token, own.portal_upload = await _portal(world, wo)
     return own
@@ -1198,6 +1320,12 @@ async def victim_views(
         ("dispatcher", "/api/v1/priority-rules"),
         ("dispatcher", "/api/v1/priority-rules/versions/1"),
         ("dispatcher", "/api/v1/zones"),
+        ("dispatcher", "/api/v1/sla/escalations"),
+        ("dispatcher", f"/api/v1/queues/teams/{side.teams['team_a']}"),
+        ("dispatcher", f"/api/v1/queues/engineers/{side.users['eng_a']}"),
+        ("dispatcher", "/api/v1/sla/calendars"),
+        ("dispatcher", f"/api/v1/sla/calendars/{side.calendar_id}"),
+        ("dispatcher", "/api/v1/sla/policies"),
     ]
     for wo in orders:
         reads += [
@@ -1294,6 +1422,8 @@ async def scene(client: Client) -> Scene:
             "/api/v1/assets",
             "/api/v1/iot/terminals",
             "/api/v1/alarms",
+            "/api/v1/sla/calendars",
+            "/api/v1/sla/policies",
         )
     ]
     for response in own_views:
