@@ -7,6 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
+from litestar.channels import ChannelsBackend, ChannelsPlugin
+from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
+from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -26,6 +29,8 @@ from device_registry.controllers import TERMINAL_CONTROLLERS as TERMINAL_DEVICE_
 from device_registry.secrets import SecretBox
 from device_registry.terminals import Authenticator
 from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
+from feed import record as feed_wakeup
+from feed.controllers import CONTROLLERS as FEED_ROUTES
 from media.controllers import CONTROLLERS as MEDIA_ROUTES
 from mobile_contract import CONTRACT_VERSION
 from portal.controllers import PortalController, PortalLinkController
@@ -56,6 +61,17 @@ from web.callers import provide_actor, provide_portal, provide_terminal
 from workorders.controllers import CONTROLLERS as WORK_ORDER_ROUTES
 
 log = logging.getLogger("fieldops.server")
+
+
+def feed_channels(settings: Settings) -> ChannelsPlugin:
+    """The live feed's wake-ups: PostgreSQL's LISTEN/NOTIFY where the database is PostgreSQL
+    (every API process hears every commit), the process's memory on the embedded SQLite."""
+    backend: ChannelsBackend
+    if settings.database_url.startswith(("postgres://", "postgresql://")):
+        backend = AsyncPgChannelsBackend(dsn=settings.database_url)
+    else:
+        backend = MemoryChannelsBackend()
+    return ChannelsPlugin(backend=backend, arbitrary_channels_allowed=True)
 
 
 async def stop_task(task: "asyncio.Task[None]", what: str, grace_seconds: float = 5.0) -> None:
@@ -100,11 +116,18 @@ def create_app(settings: Settings) -> Litestar:
     relay = build_relay(db=db, settings=settings)
     verifier = build_verifier(db=db, store=services.media, settings=settings)
     timers = TimerWorker(db=db, poll_seconds=settings.sla_poll_seconds)
+    channels = feed_channels(settings)
+
+    def wake_feed(name: str) -> None:
+        """SQLite's feed wake-up (a committed event): this process's streams look again."""
+        with contextlib.suppress(RuntimeError):  # the channels are not started (yet, or any more)
+            channels.publish(b"", [name])
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         db.bind(ALL_TABLES)  # the tables are global: bind them to this app's engine again
         await db.start()
+        feed_wakeup.LOCAL.listeners.append(wake_feed)
         workers = (
             [
                 asyncio.create_task(relay.run()),
@@ -120,6 +143,7 @@ def create_app(settings: Settings) -> Litestar:
             names = ("push relay", "media verifier", "sla timers")
             for task, what in zip(workers, names, strict=False):
                 await stop_task(task, what)
+            feed_wakeup.LOCAL.listeners.remove(wake_feed)
             await relay.close()
             await db.stop()
 
@@ -145,6 +169,7 @@ def create_app(settings: Settings) -> Litestar:
             *ALARM_ROUTES,
             *TRIAGE_ROUTES,
             *SLA_ROUTES,
+            *FEED_ROUTES,
             *PUSH_ROUTES,
             *MEDIA_ROUTES,
             PortalLinkController,
@@ -172,6 +197,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[HealthController, staff_routes, portal_routes, terminal_routes],
         lifespan=[lifespan],
+        plugins=[channels],
         state=State({"services": services}),
         dependencies={
             "db": constant(services.db),

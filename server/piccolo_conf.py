@@ -22,6 +22,7 @@ PICCOLO_APPS = [
     "alarms.piccolo_app",
     "triage.piccolo_app",
     "sla.piccolo_app",
+    "feed.piccolo_app",
 ]
 
 DB = create_engine(os.environ.get("DATABASE_URL", Settings().database_url))

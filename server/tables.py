@@ -6,6 +6,7 @@ from accounts.tables import TABLES as ACCOUNT_TABLES
 from alarms.tables import TABLES as ALARM_TABLES
 from device_registry.tables import TABLES as DEVICE_TABLES
 from directory.tables import TABLES as DIRECTORY_TABLES
+from feed.tables import TABLES as FEED_TABLES
 from media.tables import TABLES as MEDIA_TABLES
 from portal.tables import TABLES as PORTAL_TABLES
 from push.tables import TABLES as PUSH_TABLES
@@ -26,4 +27,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *ALARM_TABLES,
     *TRIAGE_TABLES,
     *SLA_TABLES,
+    *FEED_TABLES,
 )

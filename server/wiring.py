@@ -5,6 +5,7 @@ here, and only here, the reactions are connected. Every process (``fieldops serv
 ``fieldops worker``, the admin commands, the tests, the benchmarks) gets its database here.
 """
 
+from feed import reactions as feed_reactions
 from kernel.db import Database
 from media import reactions as media_reactions
 from push import reactions as push_reactions
@@ -22,6 +23,7 @@ def wire(db: Database) -> Database:
         media_reactions.install,
         triage_reactions.install,
         sla_reactions.install,
+        feed_reactions.install,
     ):
         install(db.reactions)
     return db

@@ -31,3 +31,17 @@ class Escalated:
     overdue_seconds: float
     now: datetime
     snapshot: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ClockPassed:
+    """A clock passed a warning percentage (``kind`` sla_warning, ``percent``) or its
+    deadline (sla_breached): the live feed shows it to dispatchers."""
+
+    tenant_id: UUID
+    work_order_id: UUID
+    kind: str
+    clock: ClockKind
+    due_at: datetime
+    now: datetime
+    percent: int | None = None

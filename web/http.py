@@ -3,6 +3,7 @@ OpenAPI security requirements they declare."""
 
 from typing import Any, TypeAlias
 
+from litestar.channels import ChannelsPlugin
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 
@@ -13,6 +14,7 @@ DB: TypeAlias = NamedDependency[Database]
 CurrentActor: TypeAlias = NamedDependency[Actor]
 CurrentPortal: TypeAlias = NamedDependency[PortalCaller]
 CurrentTerminal: TypeAlias = NamedDependency[TerminalCaller]
+Channels: TypeAlias = NamedDependency[ChannelsPlugin]  # the live feed's wake-ups (server/app.py)
 
 # OpenAPI security requirement of every route behind the bearer middleware (public routes
 # simply do not declare one, since an empty requirement list is dropped from the schema).

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,6 +156,24 @@ def live_server_process(
                 "the server did not stop within 15 s of SIGTERM (a connection held open?); "
                 f"its log ends:\n{log.read_text()[-4000:]}"
             )
+
+
+@contextmanager
+def another_server(server: LiveServer, folder: Path) -> Iterator[str]:
+    """Another ``fieldops serve`` on ``server``'s database (several API processes), its URL."""
+    port = free_port()
+    env = {**os.environ, **server.env, "FIELDOPS_PORT": str(port)}
+    log = folder / f"server-{port}.log"
+    process = subprocess.Popen(
+        [*CLI, "serve"], env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base, process, log)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

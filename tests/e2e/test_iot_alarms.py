@@ -19,7 +19,7 @@ import pytest
 
 from device_registry import signing
 from tests.conftest import backend
-from tests.e2e.conftest import CLI, ROOT, LiveServer, free_port, wait_until_ready
+from tests.e2e.conftest import CLI, ROOT, LiveServer, another_server
 
 README = (ROOT / "README.md").read_text()
 
@@ -129,19 +129,8 @@ def second_server(live_server_process: LiveServer, tmp_path: Path) -> Iterator[s
     if backend() != "postgres":
         yield live_server_process.url
         return
-    port = free_port()
-    env = {**os.environ, **live_server_process.env, "FIELDOPS_PORT": str(port)}
-    log = tmp_path / "second.log"
-    process = subprocess.Popen(
-        [*CLI, "serve"], env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(base, process, log)
+    with another_server(live_server_process, tmp_path) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 async def test_concurrent_posts_of_one_fault_open_one_work_order(

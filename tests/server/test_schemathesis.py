@@ -39,7 +39,7 @@ CHECKS = [
 ]
 ROLES = ("admin", "dispatcher", "eng_a", None)  # None: no token
 MAX_EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 4}
-STREAMING = {"GET /api/v1/sync/stream"}
+STREAMING = {"GET /api/v1/sync/stream", "GET /api/v1/feed"}
 
 
 @dataclass
