@@ -14,10 +14,12 @@ import msgspec
 
 from mobile_contract import (
     CONTRACT_VERSION,
+    assignment,
     auth,
     devices,
     directory,
     errors,
+    feed,
     iot,
     media,
     portal,
@@ -45,6 +47,8 @@ _MODULES: tuple[ModuleType, ...] = (
     portal,
     triage,
     sla,
+    feed,
+    assignment,
 )
 
 SNAPSHOT_DIR = pathlib.Path(__file__).parent / "snapshots"

@@ -244,6 +244,9 @@ class TriageResult(msgspec.Struct, kw_only=True):
     tags: list[str] = []
     team_id: UUID | None = None
     zone: ZoneRef | None = None
+    # Where the owning team assigns automatically: the engineer on shift it chose, and why.
+    assignee_id: UUID | None = None
+    assignment_reason: str = ""
 
 
 ProductionLine = Annotated[str, Meta(min_length=1, max_length=200, pattern=LINE_PATTERN)]

@@ -81,6 +81,7 @@ EXTRA_CODES: dict[str, tuple[ErrorCode, ...]] = {
     "POST /api/v1/priority-rules/validate": (C.CONFIG_INVALID,),
     "POST /api/v1/priority-rules/dry-run": (C.CONFIG_INVALID, C.INVALID_REFERENCE),
     "POST /api/v1/zones": (C.CONFIG_INVALID, C.INVALID_REFERENCE),
+    "POST /api/v1/shifts": (C.CONFIG_INVALID, C.INVALID_REFERENCE),
     "PUT /api/v1/zones/{zone_id}": (C.CONFIG_INVALID, C.INVALID_REFERENCE),
     "POST /api/v1/sla/calendars": (C.CONFIG_INVALID,),
     "PUT /api/v1/sla/calendars/{calendar_id}": (C.CONFIG_INVALID,),

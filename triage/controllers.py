@@ -1,13 +1,15 @@
 """HTTP routes for the priority rules and the responsibility zones."""
 
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, delete, get, post, put
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
+from mobile_contract import assignment as assignment_contract
 from mobile_contract import triage as contract
-from triage import rule_sets, zones
+from triage import assignment, rule_sets, zones
 from web.http import BEARER, DB, CurrentActor
 
 MAX_VERSION = 2**31 - 1  # the column is an integer
@@ -110,4 +112,86 @@ class ZoneController(Controller):
         await zones.delete_zone(db=db, actor=actor, zone_id=zone_id)
 
 
-CONTROLLERS = [PriorityRuleController, ZoneController]
+class AutoAssignmentController(Controller):
+    path = "/api/v1/teams/{team_id:uuid}/auto-assignment"
+    tags = ["triage"]
+    security = BEARER
+
+    @get("/")
+    async def get_auto_assignment(
+        self, team_id: FromPath[UUID], db: DB, actor: CurrentActor
+    ) -> assignment_contract.AutoAssignment:
+        return await assignment.get_setting(db=db, actor=actor, team_id=team_id)
+
+    @put("/")
+    async def set_auto_assignment(
+        self,
+        team_id: FromPath[UUID],
+        data: JSONBody[assignment_contract.AutoAssignmentIn],
+        db: DB,
+        actor: CurrentActor,
+    ) -> assignment_contract.AutoAssignment:
+        """New work orders the team owns go to its engineer on shift with the fewest open
+        work orders (skills first, when asked)."""
+        return await assignment.set_setting(db=db, actor=actor, team_id=team_id, data=data)
+
+
+class ShiftController(Controller):
+    path = "/api/v1/shifts"
+    tags = ["triage"]
+    security = BEARER
+
+    @get("/")
+    async def list_shifts(
+        self,
+        db: DB,
+        actor: CurrentActor,
+        user_id: FromQuery[UUID | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+    ) -> assignment_contract.ShiftList:
+        """Shifts overlapping [since, until) (default: now, a week ahead)."""
+        return await assignment.list_shifts(
+            db=db, actor=actor, user_id=user_id, since=since, until=until
+        )
+
+    @post("/")
+    async def add_shift(
+        self, data: JSONBody[assignment_contract.ShiftIn], db: DB, actor: CurrentActor
+    ) -> assignment_contract.Shift:
+        return await assignment.add_shift(db=db, actor=actor, data=data)
+
+    @delete("/{shift_id:uuid}")
+    async def delete_shift(self, shift_id: FromPath[UUID], db: DB, actor: CurrentActor) -> None:
+        await assignment.delete_shift(db=db, actor=actor, shift_id=shift_id)
+
+
+class SkillController(Controller):
+    path = "/api/v1/engineers/{user_id:uuid}/skills"
+    tags = ["triage"]
+    security = BEARER
+
+    @get("/")
+    async def get_skills(
+        self, user_id: FromPath[UUID], db: DB, actor: CurrentActor
+    ) -> assignment_contract.Skills:
+        return await assignment.get_skills(db=db, actor=actor, user_id=user_id)
+
+    @put("/")
+    async def set_skills(
+        self,
+        user_id: FromPath[UUID],
+        data: JSONBody[assignment_contract.SkillsIn],
+        db: DB,
+        actor: CurrentActor,
+    ) -> assignment_contract.Skills:
+        return await assignment.set_skills(db=db, actor=actor, user_id=user_id, data=data)
+
+
+CONTROLLERS = [
+    PriorityRuleController,
+    ZoneController,
+    AutoAssignmentController,
+    ShiftController,
+    SkillController,
+]

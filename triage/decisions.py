@@ -8,12 +8,12 @@ from kernel.db import Reader, Transaction
 from mobile_contract import triage as contract
 from mobile_contract.enums import CustomerTier, WorkOrderType
 from mobile_contract.iot import AlarmSeverity, AlarmType
-from triage import rule_sets, sql, zones
+from triage import assignment, rule_sets, sql, zones
 from triage.rules import CompiledRules, Facts, HistoryFigure, p80
 from workorders import queries as work_orders
 from workorders.events import Triaging
 
-HISTORY_SAMPLES = 1000  # the latest similar work orders a history figure is taken from
+HISTORY_SAMPLES = 200  # the latest similar work orders a history figure is taken from
 
 
 async def triaging(tx: Transaction, event: Triaging) -> None:
@@ -33,6 +33,8 @@ async def triaging(tx: Transaction, event: Triaging) -> None:
         alarm_severity=event.alarm_severity,
         with_owner=event.opening,
         now=event.now,
+        team_named=row.team_id,
+        tags=tuple(row.tags),
     )
 
 
@@ -76,6 +78,8 @@ async def _decide(
     with_owner: bool,
     now: datetime,
     rules: CompiledRules | None = None,
+    team_named: UUID | None = None,
+    tags: tuple[str, ...] = (),
 ) -> contract.TriageResult:
     asset = None
     if asset_id is not None:
@@ -98,6 +102,7 @@ async def _decide(
     history = await _history(reader, tenant_id, facts, rules.history_windows(), now)
     evaluation = rules.evaluate(facts, history)
     zone = None
+    team_id, assigned = team_named, None
     if with_owner:
         subject = zones.Subject(
             site_id=site_id,
@@ -107,6 +112,15 @@ async def _decide(
             work_order_type=type,
         )
         zone = zones.owner(await zones.all_zones(reader, tenant_id), subject)
+        team_id = team_named or (zone.team_id if zone else None)
+        if team_id is not None:
+            assigned = await assignment.choose(
+                reader,
+                tenant_id=tenant_id,
+                team_id=team_id,
+                tags=[*tags, *evaluation.tags],
+                now=now,
+            )
     return contract.TriageResult(
         priority=evaluation.priority,
         priority_reasons=evaluation.reasons,
@@ -114,6 +128,8 @@ async def _decide(
         tags=evaluation.tags,
         team_id=zone.team_id if zone else None,
         zone=contract.ZoneRef(id=zone.id, name=zone.name) if zone else None,
+        assignee_id=assigned[0] if assigned else None,
+        assignment_reason=assigned[1] if assigned else "",
     )
 
 

@@ -94,3 +94,75 @@ class AssetFacts(msgspec.Struct, kw_only=True):
     production_line: str
     system_module: str
     tier: CustomerTier | None = None
+
+
+# Auto-assignment ---------------------------------------------------------------------------
+
+SETTING = Statement(
+    "SELECT team AS team_id, auto_assign AS enabled, use_skills, updated_at"
+    " FROM triage_team_setting WHERE tenant = :tenant AND team = :team"
+)
+UPSERT_SETTING = Statement(
+    "INSERT INTO triage_team_setting (id, tenant, team, auto_assign, use_skills, updated_at)"
+    " VALUES (:id, :tenant, :team, :enabled, :use_skills, :now) ON CONFLICT (team) DO UPDATE"
+    " SET auto_assign = excluded.auto_assign, use_skills = excluded.use_skills,"
+    " updated_at = excluded.updated_at"
+)
+_SHIFT = "SELECT id, engineer AS user_id, starts_at, ends_at, created_at FROM triage_shift"
+SHIFTS = Statement(
+    _SHIFT + " WHERE tenant = :tenant AND (:any_user OR engineer = :user)"
+    " AND ends_at > :since AND starts_at < :until ORDER BY starts_at, id LIMIT :limit"
+)
+SHIFT = Statement(_SHIFT + " WHERE tenant = :tenant AND id = :id")
+OVERLAPPING_SHIFT = Statement(
+    "SELECT id FROM triage_shift WHERE tenant = :tenant AND engineer = :user"
+    " AND ends_at > :starts AND starts_at < :ends"
+)
+INSERT_SHIFT = Statement(
+    "INSERT INTO triage_shift (id, tenant, engineer, starts_at, ends_at, created_at)"
+    " VALUES (:id, :tenant, :user, :starts, :ends, :now)"
+)
+DELETE_SHIFT = Statement("DELETE FROM triage_shift WHERE tenant = :tenant AND id = :id")
+SKILLS = Statement(
+    "SELECT engineer AS user_id, skills, updated_at FROM triage_skill"
+    " WHERE tenant = :tenant AND engineer = :user"
+)
+UPSERT_SKILLS = Statement(
+    "INSERT INTO triage_skill (id, tenant, engineer, skills, updated_at)"
+    " VALUES (:id, :tenant, :user, :skills, :now) ON CONFLICT (engineer) DO UPDATE"
+    " SET skills = excluded.skills, updated_at = excluded.updated_at"
+)
+ENGINEER = Statement(
+    "SELECT role, is_active FROM accounts_user WHERE tenant = :tenant AND id = :id"
+)
+# The team's active engineers on shift at :now, with their skills and open work orders.
+ON_SHIFT = Statement(
+    "SELECT u.id, u.display_name, s.ends_at AS shift_ends, COALESCE((SELECT k.skills FROM"
+    " triage_skill k WHERE k.engineer = u.id), '[]') AS skills, (SELECT COUNT(*) FROM"
+    " workorders_work_order w WHERE w.tenant = :tenant AND w.assignee = u.id AND w.status"
+    " NOT IN ('resolved', 'verified', 'closed', 'cancelled')) AS open_work"
+    ' FROM accounts_user u JOIN accounts_team_member m ON m."user" = u.id'
+    " JOIN triage_shift s ON s.engineer = u.id AND s.starts_at <= :now AND s.ends_at > :now"
+    " WHERE u.tenant = :tenant AND m.team = :team AND u.role = 'engineer'"
+    " AND u.is_active = :active"
+)
+
+
+class Setting(msgspec.Struct, kw_only=True):
+    team_id: UUID
+    enabled: bool
+    use_skills: bool
+    updated_at: datetime | None = None
+
+
+class Person(msgspec.Struct):
+    role: str
+    is_active: bool
+
+
+class OnShift(msgspec.Struct, kw_only=True):
+    id: UUID
+    display_name: str
+    shift_ends: datetime
+    skills: list[str] = []
+    open_work: int

@@ -2,7 +2,7 @@
 version that decided them, so a version is never changed). Unique (tenant, version) and
 (tenant, match_key) are added by the migration."""
 
-from piccolo.columns import JSON, UUID, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from accounts.tables import Team, Tenant, User
@@ -38,4 +38,34 @@ class Zone(Table, tablename="triage_zone"):
     updated_at = Timestamptz()
 
 
-TABLES: tuple[type[Table], ...] = (RuleSet, Zone)
+class TeamSetting(Table, tablename="triage_team_setting"):
+    """A team's automatic assignment (one row per team, made when first set)."""
+
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    team = ForeignKey(Team, null=False, unique=True)
+    auto_assign = Boolean(default=False)
+    use_skills = Boolean(default=True)
+    updated_at = Timestamptz()
+
+
+class Shift(Table, tablename="triage_shift"):
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    engineer = ForeignKey(User, null=False, index=True)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz(index=True)
+    created_at = Timestamptz()
+
+
+class Skill(Table, tablename="triage_skill"):
+    """An engineer's skills, as tags (one row per engineer)."""
+
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    engineer = ForeignKey(User, null=False, unique=True)
+    skills = JSON(default="[]")
+    updated_at = Timestamptz()
+
+
+TABLES: tuple[type[Table], ...] = (RuleSet, Zone, TeamSetting, Shift, Skill)

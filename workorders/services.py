@@ -2,7 +2,7 @@
 change to the work order's own fields bumps its version, and every change (notes and checklist
 items included, which are rows of their own) appends to the timeline in that transaction."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -10,7 +10,7 @@ import msgspec
 
 from directory import services as directory
 from kernel.clock import utcnow
-from kernel.context import Actor, Author
+from kernel.context import Actor, Author, SystemCaller
 from kernel.db import Database, Reader, Transaction
 from kernel.errors import DomainError, InvalidReference, NotFound
 from kernel.rows import column_value
@@ -19,6 +19,7 @@ from mobile_contract.enums import Priority, PrioritySource, Role, WorkOrderStatu
 from mobile_contract.errors import ErrorCode
 from mobile_contract.iot import AlarmSummary
 from workorders import queries, sql, state_machine, triaging
+from workorders.events import WorkOrderMoved
 from workorders.numbering import next_number
 from workorders.queries import ListFilters
 from workorders.sql import WorkOrderRow
@@ -34,6 +35,8 @@ UPDATABLE = tuple(
     if field.name not in ("expected_version", "priority_source")
 )
 MAX_PAGE = 200
+SYSTEM_ACTOR = UUID(int=0)  # the "actor" of what the server does itself (no user has this id)
+_TICK = timedelta(microseconds=1)  # keeps the timeline's order: created, then assigned
 
 
 async def check_references(reader: Reader, actor: Actor, values: dict[str, Any]) -> None:
@@ -130,8 +133,43 @@ async def open_in(
         after=_snapshot(row, triaged),
         now=now,
     )
+    if row.assignee_id is not None:
+        await _assigned_on_opening(tx, tenant, row, triaged or {}, now)
     await log_change(tx, actor=author, row=row, now=now)
     return row
+
+
+async def _assigned_on_opening(
+    tx: Transaction, tenant_id: UUID, row: WorkOrderRow, triaged: dict[str, Any], now: datetime
+) -> None:
+    """The owning team assigns automatically: the step is the server's (on the timeline, with
+    the reason), and the engineer hears of it like of any assignment."""
+    system = SystemCaller(tenant_id=tenant_id, name="auto-assignment")
+    await record_event(
+        tx,
+        actor=system,
+        work_order_id=row.id,
+        action="transition:assign",
+        before={"status": WorkOrderStatus.NEW, "assignee_id": None},
+        after={"status": row.status, "assignee_id": row.assignee_id},
+        reason=str(triaged.get("assignment", "")),
+        now=now + _TICK,
+    )
+    await tx.publish(
+        WorkOrderMoved(
+            tenant_id=tenant_id,
+            actor_id=SYSTEM_ACTOR,
+            work_order_id=row.id,
+            number=row.number,
+            title=row.title,
+            priority=row.priority,
+            status_before=WorkOrderStatus.NEW,
+            status_after=row.status,
+            assignee_before=None,
+            assignee_after=row.assignee_id,
+            now=now,
+        )
+    )
 
 
 async def _check_alarm_asset(

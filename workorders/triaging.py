@@ -9,11 +9,12 @@ from uuid import UUID
 import msgspec
 
 from kernel.db import Transaction
-from mobile_contract.enums import PrioritySource
+from mobile_contract.enums import PrioritySource, WorkOrderStatus
 from mobile_contract.iot import AlarmSeverity
 from mobile_contract.triage import TriageResult
 from workorders.events import Triaging
 from workorders.sql import WorkOrderRow
+from workorders.transitions import with_step
 
 # What the rules read: a change to one of these runs them again (unless a person chose).
 RULE_INPUTS = frozenset({"title", "description", "type", "site_id", "asset_id", "customer_id"})
@@ -86,7 +87,17 @@ async def opening(
     row = msgspec.structs.replace(row, tags=tags[:MAX_TAGS])
     if not team_chosen and result.team_id is not None:
         row = msgspec.structs.replace(row, team_id=result.team_id)
-    return row, _summary(row, result)
+    summary = _summary(row, result)
+    if result.assignee_id is not None:
+        row = msgspec.structs.replace(
+            row,
+            status=WorkOrderStatus.ASSIGNED,
+            assignee_id=result.assignee_id,
+            status_history=with_step(row.status_history, WorkOrderStatus.ASSIGNED, now),
+        )
+        summary = {**(summary or {}), "assignee_id": str(result.assignee_id)}
+        summary["assignment"] = result.assignment_reason
+    return row, summary
 
 
 async def after_edit(

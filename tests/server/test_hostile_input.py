@@ -18,6 +18,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -130,6 +131,16 @@ def _policy(scene: Scene) -> dict[str, Any]:
             }
         ],
         "description": "Gold customers",
+    }
+
+
+def _shift(user_id: str) -> dict[str, Any]:
+    """Eight hours on a day of its own (an engineer's shifts may not overlap)."""
+    start = datetime(2030, 1, 1, 8, tzinfo=UTC) + timedelta(days=uuid.uuid4().int % 5000)
+    return {
+        "user_id": user_id,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=8)).isoformat(),
     }
 
 
@@ -309,6 +320,20 @@ ROUTES: dict[Key, Route] = {
         },
     ),
     ("POST", "/api/v1/zones"): Route("admin", lambda s: _zone(s)),
+    ("POST", "/api/v1/shifts"): Route(
+        "dispatcher",
+        lambda s: _shift(str(s.world.users["eng_a"])),
+    ),
+    ("PUT", "/api/v1/teams/{team_id}/auto-assignment"): Route(
+        "admin",
+        lambda s: {"enabled": True, "use_skills": True},
+        {"team_id": lambda s: str(s.world.teams["team_a"])},
+    ),
+    ("PUT", "/api/v1/engineers/{user_id}/skills"): Route(
+        "dispatcher",
+        lambda s: {"skills": ["compressor", "压缩机"]},
+        {"user_id": lambda s: str(s.world.users["eng_a"])},
+    ),
     ("PUT", "/api/v1/zones/{zone_id}"): Route(
         "admin", lambda s: _zone(s), {"zone_id": lambda s: s.zone_id}
     ),

@@ -86,6 +86,7 @@ class Side:
     alarm_cursor: str = ""  # a cursor of the tenant's alarm listing
     rule_id: str = ""  # a priority rule the tenant saved
     zone_id: str = ""  # a responsibility zone
+    shift_id: str = ""  # an engineer's shift
     calendar_id: str = ""  # a business calendar (SLA)
     policy_id: str = ""  # an SLA policy, counting in that calendar
 
@@ -131,6 +132,8 @@ class Side:
             values["rule_id"] = self.rule_id
         if self.zone_id:
             values["zone_id"] = self.zone_id
+        if self.shift_id:
+            values["shift_id"] = self.shift_id
         if self.calendar_id:
             values["calendar_id"] = self.calendar_id
         if self.policy_id:
@@ -169,6 +172,7 @@ def random_side() -> Side:
         terminal_id=new(),
         rule_id=new(),
         zone_id=new(),
+        shift_id=new(),
         calendar_id=new(),
         policy_id=new(),
         alarm_id=f"a-{uuid.uuid4().hex[:12]}",
@@ -211,6 +215,7 @@ PATH_PARAMS: dict[str, Ids] = {
     "zone_id": lambda s: s.zone_id,
     "calendar_id": lambda s: s.calendar_id,
     "policy_id": lambda s: s.policy_id,
+    "shift_id": lambda s: s.shift_id,
 }
 
 #: Where a path parameter of one route names another row than the same name elsewhere.
@@ -714,6 +719,28 @@ BODIES[("POST", "/api/v1/priority-rules/dry-run")] = Bodies(
 )
 
 
+def _shift(user_id: str, days: int = 0) -> dict[str, Any]:
+    """A shift of ``user_id`` on a day of its own (a user's shifts may not overlap)."""
+    start = datetime.now(UTC) + timedelta(days=days or 30 + uuid.uuid4().int % 3000)
+    return {
+        "user_id": user_id,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=8)).isoformat(),
+    }
+
+
+BODIES[("POST", "/api/v1/shifts")] = Bodies(
+    benign=[lambda own, t: _shift(own.users["eng_a"])],
+    refs=[Ref("a victim engineer", lambda own, t: _shift(t.users["eng_a"]), "invalid_reference")],
+)
+BODIES[("PUT", "/api/v1/teams/{team_id}/auto-assignment")] = Bodies(
+    probes=[lambda own, t: {"enabled": True, "use_skills": False}]
+)
+BODIES[("PUT", "/api/v1/engineers/{user_id}/skills")] = Bodies(
+    probes=[lambda own, t: {"skills": ["pwned"]}]
+)
+
+
 def _zone(own: Side, **keys: Any) -> dict[str, Any]:
     """A zone of its own line (zones with the same keys are refused)."""
     return {
@@ -880,9 +907,13 @@ PUBLIC: set[Key] = {
 #: End the caller's session: walked last for each role.
 SESSION_ENDING: set[Key] = {("POST", "/api/v1/auth/logout")}
 #: Endless responses (server-sent events) cannot be read through the in-process client; their
-#: tenant scope is proven on the event generator by tests/sync/test_stream.py
-#: (test_stream_never_carries_another_tenants_changes). Without a token they are walked here.
-STREAMS: set[Key] = {("GET", "/api/v1/sync/stream")}
+#: tenant scope is proven on the event generators by tests/sync/test_stream.py
+#: (test_stream_never_carries_another_tenants_changes) and tests/feed. Without a token they
+#: are walked here.
+STREAMS: set[Key] = {("GET", "/api/v1/sync/stream"), ("GET", "/api/v1/feed")}
+#: Headers a route reads that name nothing of a tenant: the feed's resume position is a
+#: number in the caller's own tenant's sequence (tests/feed prove the stream's scope).
+HEADER_PARAMS = frozenset({"Last-Event-ID"})
 #: The customer portal: these take a portal link's token, never a staff one. Walked with the
 #: attacker's portal token by test_a_portal_link_reaches_nothing_of_another_work_order.
 PORTAL: set[Key] = {
@@ -955,6 +986,8 @@ async def load_operations(client: Client) -> list[Operation]:
                     unknown.append(f"{op_name}: unknown path parameter {p['name']!r}")
                 elif p["in"] == "query" and p["name"] not in QUERY_PARAMS:
                     unknown.append(f"{op_name}: unknown query parameter {p['name']!r}")
+                elif p["in"] == "header" and p["name"] in HEADER_PARAMS:
+                    continue
                 elif p["in"] not in ("path", "query"):
                     unknown.append(f"{op_name}: unknown {p['in']} parameter {p['name']!r}")
             naming_names = [p for p in in_template if p in NAMING_PARAMS]
@@ -1180,6 +1213,23 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
             description=f"{marker} gold customers",
         ),
     )
+    shift = await ok(
+        world, "dispatcher", "POST", "/api/v1/shifts", json=_shift(str(world.users["eng_a"]), 1)
+    )
+    await ok(
+        world,
+        "admin",
+        "PUT",
+        f"/api/v1/teams/{world.teams['team_b']}/auto-assignment",
+        json={"enabled": True},
+    )
+    await ok(
+        world,
+        "dispatcher",
+        "PUT",
+        f"/api/v1/engineers/{world.users['eng_a']}/skills",
+        json={"skills": [f"{marker.lower()}-skill"]},
+    )
     session = await world.login("dispatcher", device_id="victim-phone")
     side = Side(
         slug=world.slug,
@@ -1220,6 +1270,7 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
         zone_id=zone["id"],
         calendar_id=calendar["id"],
         policy_id=sla_policy["id"],
+        shift_id=shift["id"],
     )
     side.portal_link, side.portal_token, side.portal_upload = await _portal(world, main["id"])
     extra = {session["access_token"], side.portal_token, terminal.secret, *phones}
@@ -1288,6 +1339,15 @@ async def build_attacker(world: World) -> Side:
         zone_id=(await ok(world, "admin", "POST", "/api/v1/zones", json=_zone_of(world)))["id"],
         calendar_id=calendar["id"],
         policy_id=sla_policy["id"],
+        shift_id=(
+            await ok(
+                world,
+                "dispatcher",
+                "POST",
+                "/api/v1/shifts",
+                json=_shift(str(world.users["eng_a"]), 2),
+            )
+        )["id"],
     )
     own.portal_link, own.portal_token, own.portal_upload = await _portal(world, wo)
     return own
@@ -1321,6 +1381,12 @@ async def victim_views(
         ("dispatcher", "/api/v1/priority-rules/versions/1"),
         ("dispatcher", "/api/v1/zones"),
         ("dispatcher", "/api/v1/sla/escalations"),
+        (
+            "dispatcher",
+            "/api/v1/shifts?until=2100-01-01T00:00:00Z",
+        ),
+        ("dispatcher", f"/api/v1/teams/{side.teams['team_b']}/auto-assignment"),
+        ("dispatcher", f"/api/v1/engineers/{side.users['eng_a']}/skills"),
         ("dispatcher", f"/api/v1/queues/teams/{side.teams['team_a']}"),
         ("dispatcher", f"/api/v1/queues/engineers/{side.users['eng_a']}"),
         ("dispatcher", "/api/v1/sla/calendars"),
