@@ -6,11 +6,13 @@ Timers are rows, not sleeping tasks: a restart loses none, and a timer that came
 worker ran fires on the next round (late, never lost)."""
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+import asyncpg
 import msgspec
 
 from directory import services as directory
@@ -23,10 +25,10 @@ from mobile_contract.enums import Priority, Role
 from mobile_contract.sla import ClockKind, EscalationStage, RecipientKind
 from sla import sql, tracking
 from sla.clocks import summary
-from sla.events import Escalated
+from sla.events import ClockPassed, Escalated
 from workorders import queries as work_orders
 from workorders.sql import WorkOrderRow
-from workorders.timeline import record_event
+from workorders.timeline import Event, record_events
 from workorders.writes import store_sla
 
 log = logging.getLogger("fieldops.sla")
@@ -34,6 +36,27 @@ log = logging.getLogger("fieldops.sla")
 WAKEUP = Wakeup()  # the timer workers of this process
 SNAPSHOT_TIMELINE = 5  # the last entries an escalation's snapshot carries
 _NOBODY = UUID(int=0)  # bound where the tenant filter is off
+MAX_ATTEMPTS = 3  # failed firings of one timer before it is given up
+
+
+def _transient(error: BaseException) -> bool:
+    """The database or the network failing (the next round may succeed), not the timer."""
+    return isinstance(
+        error,
+        OSError
+        | TimeoutError
+        | asyncpg.exceptions.PostgresConnectionError
+        | asyncpg.exceptions.InterfaceError
+        | sqlite3.OperationalError,
+    )
+
+
+class FiringFailed(Exception):
+    """Firing ``timer`` raised (the cause is chained)."""
+
+    def __init__(self, timer: "sql.DueTimer") -> None:
+        super().__init__(f"the {timer.kind} timer {timer.id} failed")
+        self.timer = timer
 
 
 class TimerWorker:
@@ -49,25 +72,69 @@ class TimerWorker:
         """``tenant_id``: fire one tenant's timers only (a test's own, among others')."""
         self.db, self.clock, self.batch, self.poll_seconds = db, clock, batch, poll_seconds
         self.tenant_id = tenant_id
+        self._failures: dict[UUID, int] = {}  # timers whose firing failed, by id
 
     async def run_once(self) -> int:
-        """Fire what is due now (up to ``batch``); answers how many fired."""
+        """Fire what is due now (up to ``batch``, in one transaction); answers how many fired.
+        When a batch fails, its timers are fired one at a time, so one that cannot fire does
+        not hold up the others; it is given up (logged at ERROR) after a few attempts."""
         now = self.clock()
+        try:
+            return await self._fire(now, self.batch)
+        except Exception:
+            log.exception("sla: a batch of timers failed; firing them one at a time")
+        fired = 0
+        for _ in range(self.batch):
+            try:
+                done = await self._fire(now, 1)
+            except FiringFailed as failed:
+                self._failures[failed.timer.id] = self._failures.get(failed.timer.id, 0) + 1
+                if self._failures[failed.timer.id] < MAX_ATTEMPTS:
+                    raise
+                await self._give_up(failed.timer, now)
+                done = 1
+            if not done:
+                break
+            fired += done
+        return fired
+
+    async def _fire(self, now: datetime, limit: int) -> int:
         async with self.db.transaction() as tx:
             due = await tx.fetch(
                 sql.CLAIM,
                 sql.DueTimer,
                 now=now,
-                limit=self.batch,
+                limit=limit,
                 every_tenant=self.tenant_id is None,
                 tenant=self.tenant_id or _NOBODY,
             )
             if not due:
                 return 0
             await tx.execute(sql.MARK_FIRED, now=now, ids=[timer.id for timer in due])
-            for timer in due:
-                await fire(tx, timer, now)
+            try:
+                await _fire_all(tx, due, now)
+            except Exception as error:
+                if limit == 1 and not _transient(error):
+                    raise FiringFailed(due[0]) from error
+                raise
+        for timer in due:
+            self._failures.pop(timer.id, None)
         return len(due)
+
+    async def _give_up(self, timer: sql.DueTimer, now: datetime) -> None:
+        """A timer that failed ``MAX_ATTEMPTS`` times: marked fired without its effect, so the
+        others fire; the log says which, for whoever investigates."""
+        async with self.db.transaction() as tx:
+            await tx.execute(sql.MARK_FIRED, now=now, ids=[timer.id])
+        self._failures.pop(timer.id, None)
+        log.error(
+            "sla: gave up the %s timer %s (%s clock) of work order %s after %d failed attempts",
+            timer.kind,
+            timer.id,
+            timer.clock,
+            timer.work_order,
+            MAX_ATTEMPTS,
+        )
 
     async def run(self) -> None:
         await run_rounds(
@@ -79,9 +146,21 @@ class TimerWorker:
         )
 
 
-async def fire(tx: Transaction, timer: sql.DueTimer, now: datetime) -> None:
-    system = SystemCaller(tenant_id=timer.tenant, name="sla")
-    row = await work_orders.load_row_in_tenant(timer.tenant, timer.work_order, reader=tx)
+async def _fire_all(tx: Transaction, due: list[sql.DueTimer], now: datetime) -> None:
+    """Fire claimed timers: their work orders read and their timeline entries written once
+    per tenant, not once per timer (a burst of thousands is round trips, not CPU)."""
+    for tenant in sorted({timer.tenant for timer in due}, key=str):
+        mine = [timer for timer in due if timer.tenant == tenant]
+        rows = await work_orders.rows_in_tenant(
+            tx, tenant, sorted({timer.work_order for timer in mine}, key=str)
+        )
+        found = {row.id: row for row in rows}
+        events = [await fire(tx, timer, found[timer.work_order], now) for timer in mine]
+        await record_events(tx, actor=SystemCaller(tenant_id=tenant, name="sla"), events=events)
+
+
+async def fire(tx: Transaction, timer: sql.DueTimer, row: WorkOrderRow, now: datetime) -> Event:
+    """Do what ``timer`` is for; answers its timeline entry (written with its batch's)."""
     late = (now - timer.due_at).total_seconds()
     facts: dict[str, Any] = {"clock": timer.clock.value, "due_at": timer.due_at.isoformat()}
     if timer.kind == "warning":
@@ -105,8 +184,27 @@ async def fire(tx: Transaction, timer: sql.DueTimer, now: datetime) -> None:
         )
         facts.update(await _escalate(tx, timer, row, stage, now))
         action = "escalated"
-    log.info("sla: %s %s of %s (%.1f s late)", action, timer.clock, row.number, late)
-    await record_event(tx, actor=system, work_order_id=row.id, action=action, after=facts, now=now)
+    if action != "escalated":
+        await tx.publish(
+            ClockPassed(
+                tenant_id=timer.tenant,
+                work_order_id=row.id,
+                kind=action,
+                clock=ClockKind(timer.clock),
+                due_at=timer.due_at,
+                now=now,
+                percent=facts.get("percent"),
+            )
+        )
+    log.log(
+        logging.DEBUG if action == "sla_warning" else logging.INFO,
+        "sla: %s %s of %s (%.1f s late)",
+        action,
+        timer.clock,
+        row.number,
+        late,
+    )
+    return Event(row.id, action, now, after=facts)
 
 
 async def _escalate(

@@ -186,6 +186,48 @@ class CompiledRules:
     ) -> None:
         self.default_priority, self.version = default_priority, version
         self._rules = tuple(_compile(rule) for rule in rules if rule.enabled)
+        # Every keyword by its first two characters (one, for a one-character keyword): a
+        # text is checked only for the keywords whose start it contains.
+        self._starts: dict[str, list[tuple[int, Keyword]]] = {}
+        numbers: dict[Keyword, int] = {}
+        for compiled in self._rules:
+            for words in compiled.keywords:
+                for word in words:
+                    if word not in numbers:
+                        numbers[word] = len(numbers)
+                        self._starts.setdefault(word.word[:2], []).append((numbers[word], word))
+        # Per rule: the keyword numbers of its first keywords condition (None: it has none):
+        # when the text holds none of them the rule cannot match, whatever else it asks.
+        self._needs = tuple(
+            next(
+                (
+                    frozenset(numbers[word] for word in words)
+                    for words, condition in zip(
+                        compiled.keywords, compiled.rule.conditions, strict=True
+                    )
+                    if isinstance(condition, contract.KeywordsCondition)
+                ),
+                None,
+            )
+            for compiled in self._rules
+        )
+        # Per rule and condition: its keywords' numbers (a set meets the text's in C).
+        self._numbers = tuple(
+            tuple(
+                (frozenset(numbers[word] for word in words), tuple(numbers[w] for w in words))
+                for words in compiled.keywords
+            )
+            for compiled in self._rules
+        )
+
+    def _found(self, text: str) -> set[int]:
+        """The numbers of the rule set's keywords in ``text`` (normalised)."""
+        starts = {text[i : i + 2] for i in range(len(text) - 1)}
+        starts.update(text)
+        found: set[int] = set()
+        for start in starts & self._starts.keys():
+            found.update(number for number, word in self._starts[start] if word.found_in(text))
+        return found
 
     def history_windows(self) -> set[int]:
         """The windows (days) whose history figures an evaluation may need."""
@@ -198,12 +240,16 @@ class CompiledRules:
 
     def evaluate(self, facts: Facts, history: Mapping[int, HistoryFigure]) -> Evaluation:
         text = {"title": normalise(facts.title), "description": normalise(facts.description)}
+        found = {field: self._found(value) for field, value in text.items()}
+        anywhere = found["title"] | found["description"]
         chosen: Priority | None = None
         adjustments: list[int] = []
         reasons: list[contract.PriorityReason] = []
         tags: list[str] = []
-        for compiled in self._rules:
-            matched = _match(compiled, facts, text, history)
+        for compiled, numbers, needs in zip(self._rules, self._numbers, self._needs, strict=True):
+            if needs is not None and needs.isdisjoint(anywhere):
+                continue
+            matched = _match(compiled, numbers, facts, text, found, history)
             if matched is None:
                 continue
             done: list[str] = []
@@ -254,35 +300,41 @@ def _compile(rule: contract.PriorityRule) -> _Compiled:
 
 def _match(
     compiled: _Compiled,
+    numbers: tuple[tuple[frozenset[int], tuple[int, ...]], ...],
     facts: Facts,
     text: Mapping[str, str],
+    found: Mapping[str, set[int]],
     history: Mapping[int, HistoryFigure],
 ) -> list[contract.MatchedCondition] | None:
     """What each condition matched, or None when one does not."""
-    found: list[contract.MatchedCondition] = []
-    for condition, pattern, words in zip(
-        compiled.rule.conditions, compiled.patterns, compiled.keywords, strict=True
+    results: list[contract.MatchedCondition] = []
+    for condition, pattern, words, own in zip(
+        compiled.rule.conditions, compiled.patterns, compiled.keywords, numbers, strict=True
     ):
-        matched = _condition(condition, pattern, words, facts, text, history)
+        matched = _condition(condition, pattern, (words, own), facts, text, found, history)
         if matched is None:
             return None
-        found.append(matched)
-    return found
+        results.append(matched)
+    return results
 
 
 def _condition(
     condition: contract.Condition,
     pattern: re.Pattern[str] | None,
-    words: tuple[Keyword, ...],
+    keywords: tuple[tuple[Keyword, ...], tuple[frozenset[int], tuple[int, ...]]],
     facts: Facts,
     text: Mapping[str, str],
+    found: Mapping[str, set[int]],
     history: Mapping[int, HistoryFigure],
 ) -> contract.MatchedCondition | None:
     kind = condition.__struct_config__.tag
     assert isinstance(kind, str)
     if isinstance(condition, contract.KeywordsCondition):
-        fields = [text[field] for field in condition.fields]
-        hits = [word.written for word in words if any(word.found_in(field) for field in fields)]
+        words, (own, order) = keywords
+        seen = set().union(*(own & found[field] for field in condition.fields))
+        if not seen:
+            return None
+        hits = [word.written for word, number in zip(words, order, strict=True) if number in seen]
         return contract.MatchedCondition(kind=kind, matched=", ".join(hits)) if hits else None
     if isinstance(condition, contract.PatternCondition):
         assert pattern is not None

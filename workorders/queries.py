@@ -92,6 +92,13 @@ async def timeline(
     )
 
 
+async def rows_in_tenant(
+    reader: Reader, tenant_id: UUID, work_order_ids: list[UUID]
+) -> list[WorkOrderRow]:
+    """Several work orders of one tenant in one statement (a batch of SLA timers)."""
+    return await reader.fetch(sql.ROWS, WorkOrderRow, tenant=tenant_id, ids=work_order_ids)
+
+
 async def reassigned_away_at(
     reader: Reader, tenant_id: UUID, work_order_id: UUID, user_id: UUID
 ) -> datetime | None:

@@ -77,6 +77,7 @@ _WO_ONE = _WO_SELECT + " FROM workorders_work_order WHERE tenant = :tenant AND i
 _IN_SCOPE = " AND (assignee = :user OR team IN :teams)"
 
 ROW = Statement(_WO_ONE)
+ROWS = Statement(_WO_SELECT + " FROM workorders_work_order WHERE tenant = :tenant AND id IN :ids")
 ROW_FOR_SHARE = Statement(_WO_ONE + " @for_share")
 ROW_IN_SCOPE = Statement(_WO_ONE + _IN_SCOPE)
 ROW_IN_SCOPE_FOR_SHARE = Statement(_WO_ONE + _IN_SCOPE + " @for_share")

@@ -7,8 +7,13 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
+import pytest
+
 from kernel.db import Database
-from sla.timers import TimerWorker
+from kernel.rows import json_text
+from kernel.statements import Statement
+from sla.timers import MAX_ATTEMPTS, FiringFailed, TimerWorker
 from tests.factories import World
 
 
@@ -172,3 +177,45 @@ async def test_two_workers_fire_each_timer_once(world: World) -> None:
         actions = [e["action"] for e in (await detail(world, work_order["id"]))["timeline"]]
         assert actions.count("escalated") == 1
         assert actions.count("sla_breached") == 1
+
+
+BOGUS_TIMER = Statement(
+    "INSERT INTO sla_timer (id, tenant, work_order, clock, kind, due_at, detail, created_at)"
+    " VALUES (:id, :tenant, :work_order, 'response', 'escalation', :due, :detail, :due)"
+)
+FIRED_AT = Statement("SELECT fired_at FROM sla_timer WHERE id = :id")
+
+
+class Fired(msgspec.Struct):
+    fired_at: datetime | None = None
+
+
+async def test_a_timer_that_cannot_fire_is_given_up_and_holds_up_no_other(world: World) -> None:
+    db = database(world)
+    broken = await world.create_work_order(title="Broken stage", priority="P3")
+    created = await world.create_work_order(title="3号线停机 PLC 断网")
+    start = at(created["created_at"])
+    bogus = uuid.uuid4()
+    async with db.transaction() as tx:  # a stage whose recipients are not a list
+        await tx.execute(
+            BOGUS_TIMER,
+            id=bogus,
+            tenant=world.tenant_id,
+            work_order=uuid.UUID(broken["id"]),
+            due=start - timedelta(seconds=1),
+            detail=json_text({"stage": 0, "after_seconds": 1, "recipients": "everyone"}),
+        )
+    worker = TimerWorker(
+        db=db, clock=lambda: start + timedelta(minutes=16), tenant_id=world.tenant_id
+    )
+    for _ in range(MAX_ATTEMPTS - 1):
+        with pytest.raises(FiringFailed):
+            await worker.run_once()
+    assert await worker.run_once() >= 1  # given up on the third failure, then the rest
+    while await worker.run_once():
+        pass
+    async with db.snapshot() as reader:
+        (row,) = await reader.fetch(FIRED_AT, Fired, id=bogus)
+    assert row.fired_at is not None
+    actions = [e["action"] for e in (await detail(world, created["id"]))["timeline"]]
+    assert actions.count("escalated") == 1
