@@ -322,12 +322,18 @@ async def _build_demo(db: Database) -> None:
 async def _demo_zones(
     db: Database, admin: Actor, teams: dict[str, UUID], cold_store: UUID, plant: UUID
 ) -> None:
-    """Responsibility zones: each site's team, the systems by module, the desk for the rest.
+    """Responsibility zones: each site's team, the plant's packaging line, the systems by
+    module, the desk for the rest.
     The priority rules are the standard ones (version 0)."""
     refrigeration, plant_systems = teams["Refrigeration North"], teams["Plant Systems"]
     for name, team, keys in (
         ("FreshMart cold store 3 / 冷库3号", refrigeration, {"site_id": cold_store}),
         ("Sunrise Dairy plant 2 / 乳品二厂", plant_systems, {"site_id": plant}),
+        (
+            "Plant 2 packaging line 1 / 包装1线",
+            plant_systems,
+            {"site_id": plant, "production_line": "packaging line 1"},
+        ),
         ("Controls anywhere / 控制系统", plant_systems, {"system_module": "controls"}),
         ("Refrigeration anywhere / 制冷系统", refrigeration, {"system_module": "refrigeration"}),
         ("Service desk / 服务台", teams[DEMO_DESK], {}),
