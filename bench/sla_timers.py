@@ -17,6 +17,7 @@ registered device, so no delivery rows and no work for the relay).
     .venv/bin/python -m bench.sla_timers --database sqlite
     .venv/bin/python -m bench.sla_timers --database postgres
     .venv/bin/python -m bench.sla_timers --database sqlite --burst
+    .venv/bin/python -m bench.sla_timers --database postgres --burst --workers 2
 
 ``--profile FILE`` (with ``--py-spy PATH`` when py-spy is not on PATH) samples the worker with
 py-spy from just before the first due time until the drain ends (raw collapsed stacks).
@@ -186,6 +187,9 @@ async def main() -> None:
     parser.add_argument("--window", type=float, default=60.0, help="seconds")
     parser.add_argument("--burst", action="store_true", help="every timer due at one instant")
     parser.add_argument(
+        "--workers", type=int, default=1, help="fieldops worker processes sharing the timers"
+    )
+    parser.add_argument(
         "--profile", metavar="FILE", help="py-spy the worker during the drain (raw stacks)"
     )
     parser.add_argument("--py-spy", default="py-spy", help="the py-spy executable")
@@ -197,20 +201,23 @@ async def main() -> None:
         first = datetime.now(UTC) + timedelta(seconds=START_AFTER)
         await shift(db, first, args.window, args.burst)
         with tempfile.TemporaryFile() as log:
-            worker = start_worker(url, log)
+            workers = [start_worker(url, log) for _ in range(args.workers)]
+            worker = workers[0]
             try:
                 profiler = None
                 if args.profile:
                     await asyncio.sleep(max(0.0, (first - datetime.now(UTC)).total_seconds() - 1))
                     profiler = start_profiler(args.py_spy, worker.pid, args.profile)
-                seen, cpu = await watch(db, worker.pid, first)
+                seen, cpu = await watch(db, [w.pid for w in workers], first)
                 if profiler is not None:
                     profiler.send_signal(signal.SIGINT)
                     profiler.wait(timeout=60)
             finally:
-                worker.terminate()
-                worker.wait(timeout=30)
-            if worker.returncode not in (0, -15):
+                for each in workers:
+                    each.terminate()
+                for each in workers:
+                    each.wait(timeout=30)
+            if any(each.returncode not in (0, -15) for each in workers):
                 log.seek(0)
                 print(log.read().decode()[-3000:])
         async with db.snapshot() as reader:
@@ -239,10 +246,14 @@ def start_profiler(py_spy: str, pid: int, output: str) -> subprocess.Popen[bytes
 
 
 async def watch(
-    db: Database, pid: int, first: datetime
+    db: Database, pids: list[int], first: datetime
 ) -> tuple[dict[datetime, datetime], tuple[float, float]]:
     """Poll until no timer is left unfired: when each batch (one ``fired_at``) was first seen
-    committed, and the worker's CPU seconds (at the first due time, at the end)."""
+    committed, and the workers' CPU seconds (at the first due time, at the end)."""
+
+    def cpu() -> float:
+        return sum(cpu_seconds(pid) for pid in pids)
+
     seen: dict[datetime, datetime] = {}
     last = datetime(2000, 1, 1, tzinfo=UTC)
     cpu_at_first: float | None = None
@@ -250,7 +261,7 @@ async def watch(
     while True:
         now = datetime.now(UTC)
         if cpu_at_first is None and now >= first:
-            cpu_at_first = cpu_seconds(pid)
+            cpu_at_first = cpu()
         async with db.snapshot() as reader:
             batches = await reader.fetch(BATCHES_SINCE, Batch, after=last)
             left = await reader.fetch_one(COUNT_TIMERS, Count)
@@ -259,10 +270,10 @@ async def watch(
             seen.setdefault(batch.fired_at, seen_at)
             last = max(last, batch.fired_at)
         if left is not None and left.n == 0 and cpu_at_first is not None:
-            return seen, (cpu_at_first, cpu_seconds(pid))
+            return seen, (cpu_at_first, cpu())
         if now > deadline:
             print(f"gave up: {left.n if left else '?'} timers unfired after {GIVE_UP:.0f} s")
-            return seen, (cpu_at_first or 0.0, cpu_seconds(pid))
+            return seen, (cpu_at_first or 0.0, cpu())
         await asyncio.sleep(POLL)
 
 
@@ -282,6 +293,7 @@ def report(
     first_due = min(row.due_at for row in fired)
     drain = (done - first_due).total_seconds()
     mode = "burst (all due at once)" if args.burst else f"spread over {args.window:.0f} s"
+    mode += f", {args.workers} worker(s)"
     kinds: dict[str, int] = {}
     for row in fired:
         kinds[row.kind] = kinds.get(row.kind, 0) + 1
@@ -304,7 +316,7 @@ def report(
     )
     spent = cpu[1] - cpu[0]
     print(
-        f"worker CPU from the first due time: {spent:.1f} s "
+        f"workers' CPU from the first due time: {spent:.1f} s "
         f"({spent / len(fired) * 1e3:.2f} ms per timer, {spent / drain:.2f} CPU-s/s)"
     )
     if left is not None:
