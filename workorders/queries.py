@@ -127,9 +127,7 @@ async def detail(actor: Actor, row: WorkOrderRow, *, reader: Reader) -> contract
     site_id, asset_id, customer_id = work_order.site_id, work_order.asset_id, work_order.customer_id
     tenant = actor.tenant_id
     mine = is_assignee(actor, row)
-    events = await handle.fetch(
-        sql.TIMELINE, contract.WorkOrderEvent, tenant=tenant, work_order=work_order.id
-    )
+    events = await timeline(handle, tenant, work_order.id)
     notes = await list_notes_rows(handle, tenant, work_order.id)
     checklist = await list_checklist_rows(handle, tenant, work_order.id)
     return contract.WorkOrderDetail(
