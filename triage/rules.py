@@ -4,13 +4,11 @@ before, by ``triage.services``)."""
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from re import _constants as sre_constants  # type: ignore[attr-defined]
-from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import Any
 from uuid import UUID
 
+from kernel import patterns
 from mobile_contract import triage as contract
 from mobile_contract.enums import CustomerTier, Priority, WorkOrderType
 from mobile_contract.iot import AlarmSeverity, AlarmType
@@ -117,41 +115,9 @@ def check_rule(rule: contract.PriorityRuleIn, path: str) -> None:
 
 
 def _check_pattern(pattern: str, where: str) -> None:
-    try:
-        parsed = sre_parse.parse(pattern, re.IGNORECASE)
-    except (re.error, OverflowError, RecursionError) as error:
-        raise RuleProblem(where, f"not a valid regular expression: {error}") from None
-    if _nested_repeat(parsed, inside=False):
-        raise RuleProblem(
-            where,
-            "a repeat inside a repeat, such as (a+)+, can take for ever on some text; "
-            "write the pattern without nesting them",
-        )
-
-
-def _nested_repeat(items: Iterable[tuple[Any, Any]], *, inside: bool) -> bool:
-    """Whether an unbounded (or more-than-once) repeat stands inside another: the shape of
-    catastrophic backtracking. Walks ``re``'s own parse tree (private, pinned by the
-    private-internals test) so every syntax Python accepts is understood."""
-    repeats = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
-    for op, value in items:
-        if op in repeats:
-            _, high, sub = value
-            unbounded = high is sre_constants.MAXREPEAT or high > 1
-            if (unbounded and inside) or _nested_repeat(sub, inside=inside or unbounded):
-                return True
-            continue
-        if op is sre_constants.SUBPATTERN:
-            children = [value[-1]]
-        elif op is sre_constants.BRANCH:
-            children = list(value[1])
-        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            children = [value[1]]
-        else:
-            continue
-        if any(_nested_repeat(child, inside=inside) for child in children):
-            return True
-    return False
+    trouble = patterns.problem(pattern)
+    if trouble is not None:
+        raise RuleProblem(where, trouble)
 
 
 def check_rule_set(rules: Sequence[contract.PriorityRule], path: str = "rules") -> None:

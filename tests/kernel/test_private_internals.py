@@ -91,8 +91,9 @@ async def test_an_aiomqtt_client_holds_a_paho_client_with_manual_acks() -> None:
     assert client._client._manual_ack is True
 
 
-def test_the_regex_parser_the_priority_rules_walk_keeps_its_shape() -> None:
-    """``triage.rules`` walks ``re``'s parse tree to refuse nested repeats (Python 3.11's
+def test_the_regex_parser_saved_patterns_walk_keeps_its_shape() -> None:
+    """``kernel.patterns`` walks ``re``'s parse tree to refuse nested repeats in the patterns
+    tenants save (priority rules, serial numbers; Python 3.11's
     ``re._parser``; the public ``sre_parse`` alias warns it is deprecated)."""
     from re import _constants, _parser  # type: ignore[attr-defined]
 
