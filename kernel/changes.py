@@ -1,8 +1,9 @@
 """What every package announces when a document that devices sync changes.
 
 The packages that own synced rows (work orders and their notes and checklist items, sites and
-assets, evidence) publish ``DocumentChanged`` in the write's transaction; ``sync`` reacts by
-putting it in the change log that pulls read. The names are the collections' names on the wire.
+assets, evidence, published knowledge-base articles) publish ``DocumentChanged`` in the
+write's transaction; ``sync`` reacts by putting it in the change log that pulls read. The
+names are the collections' names on the wire.
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ class Synced(StrEnum):
     SITES = "sites"
     ASSETS = "assets"
     EVIDENCE = "evidence"
+    KB_ARTICLES = "kb_articles"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ import msgspec
 
 from mobile_contract import (
     CONTRACT_VERSION,
+    aftersales,
     assignment,
     auth,
     devices,
@@ -21,6 +22,7 @@ from mobile_contract import (
     errors,
     feed,
     iot,
+    knowledge,
     media,
     portal,
     push,
@@ -49,6 +51,8 @@ _MODULES: tuple[ModuleType, ...] = (
     sla,
     feed,
     assignment,
+    knowledge,
+    aftersales,
 )
 
 SNAPSHOT_DIR = pathlib.Path(__file__).parent / "snapshots"

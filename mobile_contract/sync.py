@@ -80,6 +80,8 @@ class NoteDocument(msgspec.Struct, kw_only=True):
     body: AnyText = ""
     created_at: datetime | None = None
     device_time: datetime | None = None
+    kb_article_id: UUID | None = None  # the knowledge-base article the note inserted
+    kb_article_version: int | None = None
     deleted: bool = msgspec.field(default=False, name="_deleted")
 
 

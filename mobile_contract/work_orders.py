@@ -127,14 +127,21 @@ class Note(msgspec.Struct, kw_only=True):
     body: str
     created_at: datetime
     device_time: datetime | None = None
+    kb_article_id: UUID | None = None
+    kb_article_version: int | None = None
 
 
 class NoteCreate(msgspec.Struct, kw_only=True):
-    """``id`` may be a client-made UUID, so an offline retry never adds the note twice."""
+    """``id`` may be a client-made UUID, so an offline retry never adds the note twice.
+    ``kb_article_id``: the knowledge-base article or reply template the note inserted (with
+    the ``kb_article_version`` the app showed; the published one when absent): recorded as
+    the work order's citation of it."""
 
     body: Annotated[str, Meta(min_length=1, max_length=20_000, pattern=TEXT_PATTERN)]
     id: UUID | None = None
     occurred_at: datetime | None = None
+    kb_article_id: UUID | None = None
+    kb_article_version: Annotated[int, Meta(ge=1, le=2**31 - 1)] | None = None
 
 
 class ChecklistItem(msgspec.Struct, kw_only=True):

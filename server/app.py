@@ -22,6 +22,7 @@ from accounts.callers import Callers
 from accounts.controllers import CONTROLLERS as ACCOUNT_ROUTES
 from accounts.controllers import AuthController
 from accounts.tokens import TokenConfig
+from aftersales.controllers import CONTROLLERS as AFTERSALES_ROUTES
 from alarms.controllers import CONTROLLERS as ALARM_ROUTES
 from alarms.controllers import TERMINAL_CONTROLLERS as TERMINAL_ALARM_ROUTES
 from device_registry.controllers import CONTROLLERS as DEVICE_ROUTES
@@ -31,6 +32,7 @@ from device_registry.terminals import Authenticator
 from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
 from feed import record as feed_wakeup
 from feed.controllers import CONTROLLERS as FEED_ROUTES
+from knowledge.controllers import CONTROLLERS as KNOWLEDGE_ROUTES
 from media.controllers import CONTROLLERS as MEDIA_ROUTES
 from mobile_contract import CONTRACT_VERSION
 from portal.controllers import PortalController, PortalLinkController
@@ -170,6 +172,8 @@ def create_app(settings: Settings) -> Litestar:
             *TRIAGE_ROUTES,
             *SLA_ROUTES,
             *FEED_ROUTES,
+            *KNOWLEDGE_ROUTES,
+            *AFTERSALES_ROUTES,
             *PUSH_ROUTES,
             *MEDIA_ROUTES,
             PortalLinkController,

@@ -23,6 +23,8 @@ PICCOLO_APPS = [
     "triage.piccolo_app",
     "sla.piccolo_app",
     "feed.piccolo_app",
+    "knowledge.piccolo_app",
+    "aftersales.piccolo_app",
 ]
 
 DB = create_engine(os.environ.get("DATABASE_URL", Settings().database_url))

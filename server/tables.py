@@ -3,10 +3,12 @@
 from piccolo.table import Table
 
 from accounts.tables import TABLES as ACCOUNT_TABLES
+from aftersales.tables import TABLES as AFTERSALES_TABLES
 from alarms.tables import TABLES as ALARM_TABLES
 from device_registry.tables import TABLES as DEVICE_TABLES
 from directory.tables import TABLES as DIRECTORY_TABLES
 from feed.tables import TABLES as FEED_TABLES
+from knowledge.tables import TABLES as KNOWLEDGE_TABLES
 from media.tables import TABLES as MEDIA_TABLES
 from portal.tables import TABLES as PORTAL_TABLES
 from push.tables import TABLES as PUSH_TABLES
@@ -28,4 +30,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     *TRIAGE_TABLES,
     *SLA_TABLES,
     *FEED_TABLES,
+    *KNOWLEDGE_TABLES,
+    *AFTERSALES_TABLES,
 )

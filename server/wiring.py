@@ -7,6 +7,7 @@ here, and only here, the reactions are connected. Every process (``fieldops serv
 
 from feed import reactions as feed_reactions
 from kernel.db import Database
+from knowledge import reactions as knowledge_reactions
 from media import reactions as media_reactions
 from push import reactions as push_reactions
 from server.tables import ALL_TABLES
@@ -24,6 +25,7 @@ def wire(db: Database) -> Database:
         triage_reactions.install,
         sla_reactions.install,
         feed_reactions.install,
+        knowledge_reactions.install,
     ):
         install(db.reactions)
     return db

@@ -4,8 +4,7 @@ may see which document. The pull and push statements are built from these at imp
 (``sync/sql.py``); pull builds documents as plain dicts from the values as stored, converting
 only what its answer needs: it is the hottest path of the product.
 
-Documents are plain dicts shaped like the contract Structs, plus RxDB's ``_deleted``. Later
-issues add collections here (``kb_articles``, ``alarms``).
+Documents are plain dicts shaped like the contract Structs, plus RxDB's ``_deleted``.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +18,7 @@ import msgspec.inspect as inspect
 
 from kernel.changes import Synced
 from mobile_contract import sync as contract
+from mobile_contract.knowledge import KbArticleDocument
 from workorders.sql import CHECKLIST_COLUMNS, NOTE_COLUMNS, WORK_ORDER_COLUMNS
 
 Document = dict[str, Any]
@@ -52,8 +52,9 @@ class Collection:
     document_type: type[msgspec.Struct]
     table: str
     columns: Mapping[str, str]  # document field -> column, where they differ
-    # How an engineer's scope is decided: "owner" (the change log's owner is the engineer)
-    # or "referenced" (sites/assets referenced by a work order assigned to the engineer).
+    # How an engineer's scope is decided: "owner" (the change log's owner is the engineer),
+    # "referenced" (sites/assets referenced by a work order assigned to the engineer) or
+    # "families" (the whole tenant's, those of the engineer's asset families first).
     engineer_scope: str
     referenced_by: str = ""  # work-order column naming the referenced row
     writable: bool = False
@@ -175,6 +176,9 @@ EVIDENCE = Collection(
     "owner",
 )
 
+# Published knowledge-base articles, read-only: the app searches them offline.
+KB_ARTICLES = Collection(Synced.KB_ARTICLES, KbArticleDocument, "knowledge_article", {}, "families")
+
 COLLECTIONS: dict[str, Collection] = {
-    c.name: c for c in (WORK_ORDERS, NOTES, CHECKLIST_ITEMS, SITES, ASSETS, EVIDENCE)
+    c.name: c for c in (WORK_ORDERS, NOTES, CHECKLIST_ITEMS, SITES, ASSETS, EVIDENCE, KB_ARTICLES)
 }

@@ -7,7 +7,7 @@ from uuid import UUID
 from kernel.changes import Synced
 from kernel.context import Actor
 from kernel.db import Transaction
-from kernel.errors import AlreadyExists, DomainError, NotFound
+from kernel.errors import AlreadyExists, DomainError, InvalidReference, NotFound
 from mobile_contract import work_orders as wo_contract
 from mobile_contract.errors import ErrorCode
 from mobile_contract.sync import ChecklistItemDocument, NoteDocument
@@ -71,7 +71,13 @@ async def push_note(row: Row) -> Document | None:
             {"field": "work_order_id", "part": "newDocumentState"},
         )
     note = check_limits(
-        {"id": document.id, "body": document.body, "occurred_at": document.device_time},
+        {
+            "id": document.id,
+            "body": document.body,
+            "occurred_at": document.device_time,
+            "kb_article_id": document.kb_article_id,
+            "kb_article_version": document.kb_article_version,
+        },
         wo_contract.NoteCreate,
     )
     left_device = (
@@ -109,10 +115,11 @@ async def insert_new_notes(tx: Transaction, actor: Actor, batch: Batch) -> list[
             notes = await items.add_new_notes(
                 tx, actor=actor, work_order=work_order, notes=[p.note for p in pending]
             )
-        except (
-            AlreadyExists
-        ) as error:  # a client-made id the tenant used elsewhere: 409, as the API
+        except AlreadyExists as error:  # a client-made id the tenant used elsewhere: 409
             taken = next(p for p in pending if str(p.note.id) == error.details["value"])
+            raise for_row(error, taken.index, str(taken.note.id)) from error
+        except InvalidReference as error:  # a citation of an article the tenant lacks: 422
+            taken = next(p for p in pending if str(p.note.id) == error.details.get("note_id"))
             raise for_row(error, taken.index, str(taken.note.id)) from error
         stored = {note.id: NOTES.as_document(note) for note in notes}
         for new in pending:

@@ -114,12 +114,43 @@ def _engineer_feed(collection: Collection) -> str:
     return _referenced(collection.referenced_by)
 
 
+# An engineer's first sync of a "families" collection comes in two parts, both bounded by the
+# sequence the first pull saw: the documents of the engineer's asset families, then all of
+# them (``sync/pull.py``; the engineer's families may change between two pulls, and a document
+# sent twice is harmless where one never sent is lost). A document changed meanwhile is past
+# the bound and comes after both.
+_BOUNDED = (
+    "SELECT seq, document_id, deleted FROM sync_change "
+    "WHERE tenant = :tenant AND collection = :collection AND seq > :after AND seq <= :bound"
+)
+_FAMILIES = [c for c in COLLECTIONS.values() if c.engineer_scope == "families"]
+PAGE_FAMILIES_FIRST: Mapping[str, Statement] = {
+    c.name: _page(
+        c,
+        _BOUNDED + " AND document_id IN (SELECT article FROM knowledge_article_family "
+        "WHERE tenant = :tenant AND family IN :families) ORDER BY seq LIMIT :limit",
+    )
+    for c in _FAMILIES
+}
+PAGE_FAMILIES_REST: Mapping[str, Statement] = {
+    c.name: _page(c, _BOUNDED + " ORDER BY seq LIMIT :limit") for c in _FAMILIES
+}
+ENGINEER_FAMILIES = Statement(
+    "SELECT DISTINCT a.family FROM directory_asset a JOIN workorders_work_order w"
+    " ON w.tenant = a.tenant AND w.asset = a.id"
+    " WHERE w.tenant = :tenant AND w.assignee = :user AND a.family <> ''"
+)
+
+
 # Per collection: the page for dispatch roles (the whole tenant) and for an engineer.
 PAGE_ALL: Mapping[str, Statement] = {
     name: _page(collection, _ALL) for name, collection in COLLECTIONS.items()
 }
+# (An engineer reads a "families" collection whole, as dispatch roles do, or in parts below.)
 PAGE_ENGINEER: Mapping[str, Statement] = {
-    name: _page(collection, _engineer_feed(collection)) for name, collection in COLLECTIONS.items()
+    name: _page(collection, _engineer_feed(collection))
+    for name, collection in COLLECTIONS.items()
+    if collection.engineer_scope != "families"
 }
 # Per collection: documents by id (for push, a handful at a time).
 LOAD: Mapping[str, Statement] = {
@@ -129,6 +160,10 @@ LOAD: Mapping[str, Statement] = {
     )
     for name, collection in COLLECTIONS.items()
 }
+
+
+class Family(msgspec.Struct):
+    family: str
 
 
 class Value(msgspec.Struct):

@@ -35,6 +35,22 @@ class WorkOrderMoved:
 
 
 @dataclass(frozen=True, slots=True)
+class Citing:
+    """A note inserted a knowledge-base article (``version`` None: the published one). The
+    knowledge base records the citation, or refuses the note (an article the tenant does not
+    have) by raising a ``DomainError``."""
+
+    tenant_id: UUID
+    work_order_id: UUID
+    note_id: UUID
+    article_id: UUID
+    version: int | None
+    author_id: UUID | None
+    channel: str  # "api" or "sync"
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Resolving:
     """A work order is about to be resolved: a reaction that raises a ``DomainError`` refuses
     the transition (the closure checkpoint: required evidence verified first)."""

@@ -15,6 +15,7 @@ from mobile_contract import work_orders as contract
 from mobile_contract.errors import ErrorCode
 from mobile_contract.sync import NoteDocument
 from workorders import queries, sql, state_machine
+from workorders.events import Citing
 from workorders.sql import WorkOrderRow
 from workorders.timeline import Event, record_event, record_events
 
@@ -51,6 +52,8 @@ async def add_note(
                     data.body,
                     now,
                     data.occurred_at,
+                    data.kb_article_id,
+                    data.kb_article_version,
                 )
             ],
         )
@@ -64,6 +67,7 @@ async def add_note(
             now=now,
         )
         await _changed(tx, actor, Synced.NOTES, note_id, now, row)
+        await _cite(tx, actor, work_order_id, note_id, data, "api", now)
         note = await _existing_note(tx, actor, work_order_id, note_id)
         assert note is not None
         return note
@@ -85,6 +89,31 @@ async def _changed(
             document_id=document_id,
             now=now,
             owner=work_order.assignee_id,
+        )
+    )
+
+
+async def _cite(
+    tx: Transaction,
+    actor: Actor,
+    work_order_id: UUID,
+    note_id: UUID,
+    note: contract.NoteCreate,
+    channel: str,
+    now: datetime,
+) -> None:
+    if note.kb_article_id is None:
+        return
+    await tx.publish(
+        Citing(
+            tenant_id=actor.tenant_id,
+            work_order_id=work_order_id,
+            note_id=note_id,
+            article_id=note.kb_article_id,
+            version=note.kb_article_version,
+            author_id=actor.user_id,
+            channel=channel,
+            now=now,
         )
     )
 
@@ -326,6 +355,8 @@ async def add_new_notes(
                 note.body,
                 now,
                 note.occurred_at,
+                note.kb_article_id,
+                note.kb_article_version,
             )
             for note in notes
         ],
@@ -351,4 +382,5 @@ async def add_new_notes(
     for note in notes:
         assert note.id is not None  # the caller passes the client-made ids
         await _changed(tx, actor, Synced.NOTES, note.id, now, work_order)
+        await _cite(tx, actor, work_order_id, note.id, note, "sync", now)
     return inserted

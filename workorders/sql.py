@@ -53,6 +53,7 @@ NOTE_COLUMNS: Mapping[str, str] = {
     "id": "client_id",
     "work_order_id": "work_order",
     "author_id": "author",
+    "kb_article_id": "kb_article",
 }
 CHECKLIST_COLUMNS: Mapping[str, str] = {
     "id": "client_id",
@@ -195,12 +196,13 @@ NOTE_WORK_ORDER = Statement(
 STORED_NOTE_FIELDS = tuple(name for name in _NOTE_FIELDS if name != "author_name")
 INSERT_NOTES = Statement(
     "INSERT INTO workorders_note (id, client_id, tenant, work_order, author, body, created_at,"
-    " device_time) VALUES :rows ON CONFLICT (tenant, client_id) DO NOTHING RETURNING "
+    " device_time, kb_article, kb_article_version) VALUES :rows"
+    " ON CONFLICT (tenant, client_id) DO NOTHING RETURNING "
     + select_list(STORED_NOTE_FIELDS, NOTE_COLUMNS)
 )
 INSERT_NOTE = Statement(
     "INSERT INTO workorders_note (id, client_id, tenant, work_order, author, body, created_at,"
-    " device_time) VALUES :rows"
+    " device_time, kb_article, kb_article_version) VALUES :rows"
 )
 
 _ITEM_FIELDS = tuple(f.name for f in msgspec.structs.fields(contract.ChecklistItem))

@@ -92,6 +92,9 @@ class Note(Table, tablename="workorders_note"):
     body = Text()
     created_at = Timestamptz()
     device_time = Timestamptz(null=True, default=None)
+    # The knowledge-base article the note inserted (a citation, ``knowledge/citations.py``).
+    kb_article = UUID(null=True, default=None)
+    kb_article_version = Integer(null=True, default=None)
 
 
 class ChecklistItem(Table, tablename="workorders_checklist_item"):

@@ -36,6 +36,18 @@ async def documents(world: World) -> dict[str, dict[str, Any]]:
         "dispatcher", "POST", f"{url}/checklist", json={"label": "Check seal"}, expect=201
     )
     await world.add_required_evidence(created["id"], who="dispatcher")
+    await world.call(
+        "admin",
+        "POST",
+        "/api/v1/kb/articles",
+        json={
+            "title": "门封条",
+            "kind": "fault_codes",
+            "fault_codes": [{"code": "dA", "meaning": "door open"}],
+            "publish": True,
+        },
+        expect=201,
+    )
     pulled: dict[str, dict[str, Any]] = {}
     for name in COLLECTIONS:
         state, _ = await pull_all(world, "dispatcher", name)
