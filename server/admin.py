@@ -18,6 +18,7 @@ from directory import services as directory
 from kernel.context import Actor
 from kernel.db import Database
 from kernel.errors import DomainError
+from knowledge import articles
 from mobile_contract import auth as auth_contract
 from mobile_contract import directory as dir_contract
 from mobile_contract import iot
@@ -31,6 +32,7 @@ from mobile_contract.enums import (
     SiteKind,
     WorkOrderStatus,
 )
+from server import demo_knowledge
 from server.settings import Settings
 from triage import zones
 from workorders import items, services, transitions
@@ -38,6 +40,9 @@ from workorders import items, services, transitions
 DEMO_TENANT = "demo"
 DEMO_PASSWORD = "fieldops-demo"
 DEMO_TERMINAL = "CS-FR-0012"  # the terminal `fieldops demo` prints
+# Serial numbers the standard after-sales tree recognises (aftersales/standard.py): by its
+# pattern (made March 2024) and by its range table (made June 2024).
+DEMO_SERIALS = {"CS-FR-0012": "CS-2403-00017", "CS-FR-0013": "SN-A000500"}
 DEMO_LOCALE = "zh-CN"  # on-call alerts in Chinese, as for the customers the demo stands for
 DEMO_DESK = "Service Desk"  # owns what no responsibility zone claims
 DEMO_USERS = (
@@ -244,12 +249,15 @@ async def _build_demo(db: Database) -> None:
                 name=name,
                 family=family,
                 model="demo model",
+                serial_number=DEMO_SERIALS.get(code, ""),
                 production_line=line,
                 system_module=module,
             ),
         )
         assets[code] = asset
     await _demo_zones(db, admin, teams, cold_store.id, plant.id)
+    for article in demo_knowledge.ARTICLES:  # published: search and suggestions find them
+        await articles.create(db=db, actor=admin, data=article)
     over_temp = await services.create(
         db=db,
         actor=dispatcher,
