@@ -62,6 +62,7 @@ class Scene:
     zone_id: str = ""
     calendar_id: str = ""
     policy_id: str = ""
+    article_id: str = ""
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -156,6 +157,92 @@ def _upload(scene: Scene) -> dict[str, Any]:
 
 def _wo(scene: Scene) -> str:
     return scene.work_order_id
+
+
+def _article(**fields: Any) -> dict[str, Any]:
+    """A fault-code table with every string of an article's content set."""
+    return {
+        "kind": "fault_codes",
+        "language": "zh-CN",
+        "title": "压缩机故障代码 / Compressor codes",
+        "body": "检查压缩机。\nCheck the compressor.",
+        "brand": "Frost",
+        "model_family": "CS-9",
+        "fault_codes": [
+            {"code": "E1", "meaning": "Overload", "likely_cause": "Fan", "fix": "Reset"}
+        ],
+        "tags": ["compressor"],
+        "asset_families": ["Cold room"],
+        "device_code_prefixes": ["CS-FR-"],
+        "alarm_types": ["over_temperature"],
+        **fields,
+    }
+
+
+def _tree() -> dict[str, Any]:
+    """A tree with a node of every kind, a serial range and a pattern: every string set."""
+    leaf = {"kind": "leaf", "advice": "repair", "clause": "§3 维修", "clause_id": "§3"}
+    return {
+        "root": "fault",
+        "nodes": {
+            "fault": {
+                "kind": "fault_category",
+                "branches": [{"categories": ["performance"], "next": "age"}],
+                "otherwise": "repair",
+                "label": "Fault",
+            },
+            "age": {
+                "kind": "purchase_age_days",
+                "branches": [
+                    {"min": 0, "below": 8, "next": "hours"},
+                    {"min": 8, "next": "warranty"},
+                ],
+                "label": "Age",
+            },
+            "hours": {
+                "kind": "usage_hours",
+                "branches": [{"min": 0, "next": "repairs"}],
+                "label": "Hours",
+            },
+            "repairs": {
+                "kind": "previous_repairs",
+                "branches": [{"min": 0, "next": "repair"}],
+                "label": "Repairs",
+            },
+            "warranty": {
+                "kind": "warranty",
+                "in_warranty": "repair",
+                "out_of_warranty": "repair",
+                "unknown": "repair",
+                "label": "Warranty",
+            },
+            "repair": leaf,
+        },
+        "warranty_months": 12,
+        "shelf_days": 90,
+        "serial_ranges": [
+            {
+                "from_serial": "SN24A000001",
+                "to_serial": "SN24A000999",
+                "production_date": "2024-01-31",
+            }
+        ],
+        "serial_pattern": "^CS-(?P<year>\\d{2})(?P<month>\\d{2})-\\d+$",
+        "timezone": "Asia/Shanghai",
+        "description": "Standard / 标准",
+    }
+
+
+def _case(scene: Scene) -> dict[str, Any]:
+    return {
+        "fault_category": "performance",
+        "purchase_age_days": 100,
+        "serial_number": "A5",
+        "usage_hours": 3.5,
+        "previous_repairs": 1,
+        "at": "2026-03-10T04:00:00Z",
+        "asset_id": str(scene.world.asset_id),
+    }
 
 
 ROUTES: dict[Key, Route] = {
@@ -345,6 +432,20 @@ ROUTES: dict[Key, Route] = {
     ("PUT", "/api/v1/sla/policies/{policy_id}"): Route(
         "admin", lambda s: _policy(s), {"policy_id": lambda s: s.policy_id}
     ),
+    ("POST", "/api/v1/kb/articles"): Route("supervisor", lambda s: _article(publish=True)),
+    ("PUT", "/api/v1/kb/articles/{article_id}"): Route(
+        "admin",
+        lambda s: _article(expected_version=1, publish=True),
+        {"article_id": lambda s: s.article_id},
+    ),
+    ("POST", "/api/v1/kb/articles/{article_id}/publish"): Route(
+        "supervisor", lambda s: {"version": 1}, {"article_id": lambda s: s.article_id}
+    ),
+    ("PUT", "/api/v1/after-sales/tree"): Route(
+        "admin", lambda s: {**_tree(), "expected_version": 0}
+    ),
+    ("POST", "/api/v1/after-sales/tree/validate"): Route("supervisor", lambda s: _tree()),
+    ("POST", "/api/v1/after-sales/evaluate"): Route("eng_a", _case),
 }
 
 SYNC_PUSH: Key = ("POST", "/api/v1/sync/{collection}/push")
@@ -415,6 +516,18 @@ class Tag:
     value: str
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A step to a value of a map (``{"nodes": {"<id>": {…}}}``): the sample's first entry
+    (a made-up key when it has none). Errors name it ``[...]``, as msgspec does."""
+
+
+def _entries(option: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema of a map's values, if the object is a map."""
+    values = option.get("additionalProperties")
+    return values if isinstance(values, dict) and values else None
+
+
 def _tagged(option: dict[str, Any]) -> tuple[Tag, ...]:
     """The tag step of an object alternative whose property is a one-value tag, if any."""
     required = option.get("required", [])
@@ -427,8 +540,9 @@ def _tagged(option: dict[str, Any]) -> tuple[Tag, ...]:
 
 
 def text_paths(schemas: Schemas, schema: dict[str, Any], path: str = "") -> Iterator[Any]:
-    """(path, string schema) of every string the body may carry: properties, list items and
-    properties of nested objects (one list element deep). Paths are tuples of keys/indexes."""
+    """(path, string schema) of every string the body may carry: properties, list items,
+    map values and properties of nested objects (one list element or map value deep). Paths
+    are tuples of keys/indexes."""
     for option in schemas.options(schema):
         if _is_string(option):
             yield (), option
@@ -437,6 +551,9 @@ def text_paths(schemas: Schemas, schema: dict[str, Any], path: str = "") -> Iter
             for name, sub in option.get("properties", {}).items():
                 for rest, leaf in text_paths(schemas, sub):
                     yield (*tag, name, *rest), leaf
+            if (values := _entries(option)) is not None:
+                for rest, leaf in text_paths(schemas, values):
+                    yield (*tag, Entry(), *rest), leaf
         elif option.get("type") == "array" and isinstance(option.get("items"), dict):
             for rest, leaf in text_paths(schemas, option["items"]):
                 yield (0, *rest), leaf
@@ -453,6 +570,9 @@ def object_paths(schemas: Schemas, schema: dict[str, Any]) -> Iterator[tuple[Any
             for name, sub in option.get("properties", {}).items():
                 for rest in object_paths(schemas, sub):
                     yield (*tag, name, *rest)
+            if (values := _entries(option)) is not None:
+                for rest in object_paths(schemas, values):
+                    yield (*tag, Entry(), *rest)
         elif option.get("type") == "array" and isinstance(option.get("items"), dict):
             for rest in object_paths(schemas, option["items"]):
                 yield (0, *rest)
@@ -495,6 +615,11 @@ def with_value(body: Any, path: tuple[Any, ...], value: Any) -> Any:
     if isinstance(head, Tag):
         same = isinstance(body, dict) and body.get(head.name) == head.value
         return with_value(body if same else {head.name: head.value}, rest, value)
+    if isinstance(head, Entry):
+        entries = dict(body) if isinstance(body, dict) else {}
+        key = next(iter(entries), "entry")
+        entries[key] = with_value(entries.get(key, {}), rest, value)
+        return entries
     if isinstance(head, int):
         items = list(body) if isinstance(body, list) and body else [{}]
         items[0] = with_value(items[0], rest, value)
@@ -509,6 +634,9 @@ def dotted(path: tuple[Any, ...]) -> str:
     out = ""
     for part in path:
         if isinstance(part, Tag):
+            continue
+        if isinstance(part, Entry):
+            out += "[...]"
             continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out
@@ -734,6 +862,8 @@ async def scene(world: World) -> Scene:
         "admin", "POST", "/api/v1/sla/policies", json=_policy(scene), expect=201
     )
     scene.policy_id = saved_policy.json()["id"]
+    article = await world.call("admin", "POST", "/api/v1/kb/articles", json=_article(), expect=201)
+    scene.article_id = article.json()["id"]
     pulled = await world.call("eng_a", "GET", "/api/v1/sync/work_orders/pull", expect=200)
     (document,) = pulled.json()["documents"]
     scene.documents = {
@@ -767,6 +897,12 @@ async def test_every_json_route_refuses_hostile_bodies_with_a_4xx(
     walker.problems += logged_errors(caplog)
     assert walker.sent > 500
     assert not walker.problems, f"{len(walker.problems)} problems:\n" + "\n".join(walker.problems)
+    # Refused, so nothing saved: the one article, never revised; the standard tree.
+    articles = await scene.world.call("admin", "GET", "/api/v1/kb/articles", expect=200)
+    listed = [(item["id"], item["latest_version"]) for item in articles.json()["items"]]
+    assert listed == [(scene.article_id, 1)]
+    tree = await scene.world.call("admin", "GET", "/api/v1/after-sales/tree", expect=200)
+    assert tree.json()["version"] == 0
 
 
 async def test_sync_pushes_refuse_hostile_documents_with_a_4xx_naming_the_row(
@@ -875,6 +1011,8 @@ async def test_string_query_parameters_refuse_control_characters(scene: Scene) -
         "/api/v1/sync/{collection}/pull",
         "/api/v1/work-orders/{work_order_id}/alarms",
         "/api/v1/iot/sync/config/pull",
+        "/api/v1/kb/search",
+        "/api/v1/kb/articles",
     }
     walker = Walker(scene)
     for op in queried:

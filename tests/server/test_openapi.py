@@ -124,3 +124,36 @@ async def test_configuration_routes_document_the_refusals_their_services_raise(
     assert "config_invalid" in codes(calendar, "put")
     for path, method in (("/api/v1/sla/policies", "post"), (policy, "put")):
         assert {"config_invalid", "invalid_reference"} <= codes(path, method)
+
+
+async def test_knowledge_and_after_sales_routes_document_the_refusals_they_raise(
+    client: Client,
+) -> None:
+    """A note citing an article the tenant lacks, a case naming an asset it lacks, a tree
+    that cannot work, a save on a stale version: each documented where it is answered."""
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+
+    def codes(path: str, method: str) -> dict[str, set[str]]:
+        responses = paths[path][method]["responses"]
+        return {
+            status: set(response["content"]["application/json"]["examples"])
+            for status, response in responses.items()
+            if int(status) >= 400
+        }
+
+    article = "/api/v1/kb/articles/{article_id}"
+    assert "invalid_reference" in codes("/api/v1/work-orders/{work_order_id}/notes", "post")["422"]
+    assert "version_conflict" in codes(article, "put")["409"]
+    for path, method in ((article, "get"), (article, "put"), (f"{article}/publish", "post")):
+        assert "not_found" in codes(path, method)["404"], (path, method)
+    assert "forbidden" in codes("/api/v1/kb/articles", "post")["403"]
+    assert "forbidden" in codes("/api/v1/kb/citation-rate", "get")["403"]
+    assert "validation_failed" in codes("/api/v1/kb/search", "get")["422"]
+    tree = "/api/v1/after-sales/tree"
+    assert "version_conflict" in codes(tree, "put")["409"]
+    for path, method in ((tree, "put"), (f"{tree}/validate", "post")):
+        assert "config_invalid" in codes(path, method)["422"], (path, method)
+    assert "not_found" in codes(f"{tree}/versions/{{version}}", "get")["404"]
+    assert {"invalid_reference", "validation_failed"} <= codes(
+        "/api/v1/after-sales/evaluate", "post"
+    )["422"]

@@ -89,6 +89,10 @@ class Side:
     shift_id: str = ""  # an engineer's shift
     calendar_id: str = ""  # a business calendar (SLA)
     policy_id: str = ""  # an SLA policy, counting in that calendar
+    article_id: str = ""  # a published knowledge-base article (a note cites it)
+    draft_article_id: str = ""  # an article never published
+    kb_cursor: str = ""  # a cursor of the tenant's article listing
+    kb_checkpoint: str = ""  # a checkpoint of an engineer's first sync of the articles
 
     def labels(self) -> dict[str, str]:
         """Placeholder -> value, to compare a victim answer with a random-id answer."""
@@ -138,6 +142,10 @@ class Side:
             values["calendar_id"] = self.calendar_id
         if self.policy_id:
             values["policy_id"] = self.policy_id
+        if self.article_id:
+            values["article_id"] = self.article_id
+        if self.draft_article_id:
+            values["draft_article_id"] = self.draft_article_id
         return values
 
 
@@ -175,6 +183,8 @@ def random_side() -> Side:
         shift_id=new(),
         calendar_id=new(),
         policy_id=new(),
+        article_id=new(),
+        draft_article_id=new(),
         alarm_id=f"a-{uuid.uuid4().hex[:12]}",
         alarm_work_order=new(),
         alarm_cursor=base64.urlsafe_b64encode(
@@ -216,6 +226,7 @@ PATH_PARAMS: dict[str, Ids] = {
     "calendar_id": lambda s: s.calendar_id,
     "policy_id": lambda s: s.policy_id,
     "shift_id": lambda s: s.shift_id,
+    "article_id": lambda s: s.article_id,
 }
 
 #: Where a path parameter of one route names another row than the same name elsewhere.
@@ -223,6 +234,10 @@ ROUTE_PATH_PARAMS: dict[Key, dict[str, Ids]] = {
     # The work order an alarm opened: the one with alarms to leak.
     ("GET", "/api/v1/work-orders/{work_order_id}/alarms"): {
         "work_order_id": lambda s: s.alarm_work_order
+    },
+    # Publishing another tenant's draft: the article nobody outside its editors has seen.
+    ("POST", "/api/v1/kb/articles/{article_id}/publish"): {
+        "article_id": lambda s: s.draft_article_id
     },
 }
 
@@ -244,6 +259,11 @@ class QueryValue:
     selects_victim_only: bool = False
 
 
+#: A citation-rate window around today (at most 400 days long), fixed for the whole run: the
+#: victim's views read it before and after the attacks.
+RATE_START = (datetime.now(UTC).date() - timedelta(days=100)).isoformat()
+RATE_END = (datetime.now(UTC).date() + timedelta(days=100)).isoformat()
+
 #: Every query parameter of the API -> values naming (or searching for) the target tenant.
 QUERY_PARAMS: dict[str, list[QueryValue]] = {
     "team_id": [QueryValue(lambda s: s.teams["team_a"], selects_victim_only=True)],
@@ -264,8 +284,12 @@ QUERY_PARAMS: dict[str, list[QueryValue]] = {
     "document_id": [QueryValue(lambda s: s.work_order_id, selects_victim_only=True)],
     "user_id": [QueryValue(lambda s: s.users["eng_a"], selects_victim_only=True)],
     "subject_id": [QueryValue(lambda s: s.work_order_id, selects_victim_only=True)],
-    # Sync checkpoints are sequence positions of the caller's own tenant, never a door.
-    "checkpoint": [QueryValue(lambda s: encode_checkpoint(0), compare_with_random=False)],
+    # Sync checkpoints are sequence positions of the caller's own tenant, never a door; nor
+    # is the first sync of the articles' (its part and the sequence the victim's pull saw).
+    "checkpoint": [
+        QueryValue(lambda s: encode_checkpoint(0), compare_with_random=False),
+        QueryValue(lambda s: s.kb_checkpoint, compare_with_random=False),
+    ],
     # Metrics carry their own generation time; their tenant scoping: tests/push/test_metrics.
     "window_hours": [QueryValue(lambda s: "720", compare_with_random=False)],
     "thumbnail": [QueryValue(lambda s: "true")],
@@ -276,6 +300,12 @@ QUERY_PARAMS: dict[str, list[QueryValue]] = {
     "since": [QueryValue(lambda s: "2020-01-01T00:00:00Z")],
     "until": [QueryValue(lambda s: "2100-01-01T00:00:00Z")],
     "expected_version": [QueryValue(lambda s: "1", compare_with_random=False)],
+    "kind": [QueryValue(lambda s: "article"), QueryValue(lambda s: "fault_codes")],
+    # An article's version: a number of the caller's own article (only sent with a path id).
+    "version": [QueryValue(lambda s: "1")],
+    "start": [QueryValue(lambda s: RATE_START)],
+    "end": [QueryValue(lambda s: RATE_END)],
+    "period": [QueryValue(lambda s: "week"), QueryValue(lambda s: "day")],
 }
 
 #: Where a parameter of one route takes other values than the same name elsewhere.
@@ -289,6 +319,13 @@ ROUTE_QUERY_PARAMS: dict[Key, dict[str, list[QueryValue]]] = {
     ("GET", "/api/v1/iot/sync/config/pull"): {
         "checkpoint": [QueryValue(lambda s: "0", compare_with_random=False)]
     },
+    ("GET", "/api/v1/kb/articles"): {
+        # Drafts: for editors (403 for the other roles).
+        "status": [QueryValue(lambda s: "draft"), QueryValue(lambda s: "published")],
+        # A cursor the victim's own article listing handed out.
+        "cursor": [QueryValue(lambda s: s.kb_cursor, compare_with_random=False)],
+    },
+    ("GET", "/api/v1/kb/search"): {"limit": [QueryValue(lambda s: "50")]},
 }
 
 Body = Callable[[Side, Side], Any]  # (attacker's own side, target side) -> JSON body
@@ -305,6 +342,8 @@ class Ref:
     code: str  # what the admin (who passes every role check) must get
     compare_with_random: bool = True
     also: frozenset[str] = frozenset()  # other codes the admin may get (read-only collections)
+    #: Only where the path's naming parameters take these values (one sync collection).
+    only: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -319,6 +358,16 @@ class Bodies:
 
 def _wo(own: Side, **fields: Any) -> dict[str, Any]:
     return {"title": unique("atk-wo"), **fields}
+
+
+#: The client id of the attacker's notes citing an article: refused, so never stored, and the
+#: same for the victim's article and a random one (the refusal names the note).
+CITING_NOTE_ID = str(uuid.uuid4())
+
+
+def _citing(own: Side, article_id: str, **fields: Any) -> dict[str, Any]:
+    """A note of the attacker's inserting ``article_id`` (as a reply template or article)."""
+    return {"id": CITING_NOTE_ID, "body": "see the article", "kb_article_id": article_id, **fields}
 
 
 #: A sample request body for every (method, path) that takes one.
@@ -552,15 +601,48 @@ BODIES: dict[Key, Bodies] = {
                 "not_found",
                 also=frozenset({"forbidden", "validation_failed"}),
             ),
+            Ref(
+                "a pushed note of its own work order citing the victim's article",
+                lambda own, t: [
+                    {
+                        "assumedMasterState": None,
+                        "newDocumentState": {
+                            **_citing(own, t.article_id),
+                            "work_order_id": own.work_order_id,
+                        },
+                    }
+                ],
+                "invalid_reference",
+                only=(("collection", "work_order_notes"),),
+            ),
         ],
     ),
     ("POST", "/api/v1/work-orders/{work_order_id}/notes"): Bodies(
         probes=[
             lambda own, t: {"body": "pwned"},
             lambda own, t: {"body": "pwned", "id": str(uuid.uuid4())},
+            lambda own, t: {"body": "pwned", "kb_article_id": own.article_id},
         ],
         # Client-made ids are the tenant's own: the victim's id is just another fresh id to
         # the attacker (tests/workorders/test_client_ids.py), so it is no reference to refuse.
+        # A cited article is a reference: the victim's is refused, and nothing is saved.
+        refs=[
+            Ref(
+                "kb_article_id of the victim's published article",
+                lambda own, t: _citing(own, t.article_id),
+                "invalid_reference",
+            ),
+            Ref(
+                "kb_article_id and kb_article_version of the victim's article",
+                lambda own, t: _citing(own, t.article_id, kb_article_version=1),
+                "invalid_reference",
+            ),
+            Ref(
+                "kb_article_id of the victim's draft",
+                lambda own, t: _citing(own, t.draft_article_id),
+                "invalid_reference",
+            ),
+        ],
     ),
     ("POST", "/api/v1/work-orders/{work_order_id}/checklist"): Bodies(
         probes=[lambda own, t: {"label": "pwned", "done": True}],
@@ -897,6 +979,93 @@ BODIES[("POST", "/api/v1/iot/sync/alarms/push")] = Bodies(
     ],
 )
 
+
+def _article(title: str, **fields: Any) -> dict[str, Any]:
+    """An article with every field of its content set (the families tie it to repairs)."""
+    return {
+        "kind": "fault_codes",
+        "language": "en",
+        "title": title,
+        "body": f"{title}: reset the overload relay, check the condenser fan.",
+        "brand": f"{title} brand",
+        "model_family": "CS-9",
+        "fault_codes": [{"code": "E1", "meaning": f"{title} overload", "fix": "reset"}],
+        "tags": ["compressor"],
+        "asset_families": ["Cold room"],
+        "device_code_prefixes": ["CS-FR-"],
+        "alarm_types": ["over_temperature"],
+        **fields,
+    }
+
+
+def _tree(clause: str) -> dict[str, Any]:
+    """An after-sales tree: usage hours decide between a repair and an escalation."""
+    return {
+        "root": "hours",
+        "nodes": {
+            "hours": {
+                "kind": "usage_hours",
+                "branches": [
+                    {"min": 0, "below": 500, "next": "repair"},
+                    {"min": 500, "next": "escalate"},
+                ],
+            },
+            "repair": {"kind": "leaf", "advice": "repair", "clause": clause, "clause_id": "A"},
+            "escalate": {"kind": "leaf", "advice": "escalate", "clause": clause},
+        },
+        "description": clause,
+    }
+
+
+def _case(**fields: Any) -> dict[str, Any]:
+    """An after-sales case giving every input a tree may test (the standard one or _tree)."""
+    return {
+        "fault_category": "performance",
+        "purchase_age_days": 100,
+        "serial_number": "A5",
+        "usage_hours": 3.5,
+        "previous_repairs": 1,
+        "at": "2026-03-10T04:00:00Z",
+        **fields,
+    }
+
+
+#: Articles have no references to other rows: the victim's ones are only ever path ids. A
+#: draft saved by the walk is the attacker's (its version rows come with it).
+BODIES[("POST", "/api/v1/kb/articles")] = Bodies(
+    benign=[lambda own, t: _article(unique("atk-article"))]
+)
+BODIES[("PUT", "/api/v1/kb/articles/{article_id}")] = Bodies(
+    probes=[
+        lambda own, t: _article("pwned"),
+        lambda own, t: _article("pwned", expected_version=1, publish=True),
+    ]
+)
+BODIES[("POST", "/api/v1/kb/articles/{article_id}/publish")] = Bodies(
+    probes=[lambda own, t: {}, lambda own, t: {"version": 1}]
+)
+#: The tree is the caller's tenant's own (no path id): saving one is a version of the
+#: attacker's; a case naming the victim's asset is refused as a random asset is.
+BODIES[("PUT", "/api/v1/after-sales/tree")] = Bodies(benign=[lambda own, t: _tree("atk clause")])
+BODIES[("POST", "/api/v1/after-sales/tree/validate")] = Bodies(
+    benign=[lambda own, t: _tree("atk clause")]
+)
+BODIES[("POST", "/api/v1/after-sales/evaluate")] = Bodies(
+    benign=[lambda own, t: _case(), lambda own, t: _case(asset_id=own.asset_id)],
+    refs=[
+        Ref(
+            "the victim's asset",
+            lambda own, t: _case(asset_id=t.asset_id),
+            "invalid_reference",
+        ),
+        Ref(
+            "the victim's asset, its serial number and repairs to be looked up",
+            lambda own, t: _case(asset_id=t.asset_id, serial_number=None, previous_repairs=None),
+            "invalid_reference",
+        ),
+    ],
+)
+
 #: Answer without a token; everything else must say 401 not_authenticated.
 PUBLIC: set[Key] = {
     ("GET", "/health/live"),
@@ -936,6 +1105,10 @@ TERMINAL: set[Key] = {
 #: expired or oversized link is refused). Not walked here; the schema must still have them.
 SIGNED_LINKS: set[Key] = {("PUT", "/media/local/{token}"), ("GET", "/media/local/{token}")}
 
+#: Listings whose answer repeats a query parameter as sent: (parameter, answer field). The
+#: victim's marker searched for comes back there, and only there.
+ECHOES: dict[Key, tuple[str, str]] = {("GET", "/api/v1/kb/search"): ("q", "query")}
+
 #: Codes a non-admin attacker may get instead of a Ref's code (role or state refuses first).
 ROLE_REFUSALS = {"forbidden", "field_not_editable", "illegal_transition"}
 
@@ -948,6 +1121,7 @@ class Operation:
     query_params: tuple[str, ...]
     has_body: bool
     naming: tuple[tuple[str, str], ...] = ()  # values of NAMING_PARAMS for this walk
+    required_query: tuple[str, ...] = ()  # sent with every request of a listing
 
     @property
     def key(self) -> Key:
@@ -981,6 +1155,9 @@ async def load_operations(client: Client) -> list[Operation]:
             if declared != set(in_template):
                 unknown.append(f"{op_name}: path parameters {declared} vs template")
             query_params = tuple(p["name"] for p in params if p["in"] == "query")
+            required_query = tuple(
+                p["name"] for p in params if p["in"] == "query" and p.get("required")
+            )
             for p in params:
                 if p["in"] == "path" and p["name"] not in PATH_PARAMS | NAMING_PARAMS:
                     unknown.append(f"{op_name}: unknown path parameter {p['name']!r}")
@@ -1000,6 +1177,7 @@ async def load_operations(client: Client) -> list[Operation]:
                         query_params=query_params,
                         has_body="requestBody" in spec,
                         naming=tuple(zip(naming_names, values, strict=True)),
+                        required_query=required_query,
                     )
                 )
             op = operations[-1]
@@ -1034,8 +1212,9 @@ class Scene:
     views: dict[tuple[str, str], tuple[int, str]]
     victim_rows: dict[str, dict[str, dict[str, Any]]]
     created: set[str] = field(default_factory=set)
-    # Rule-set versions the walk saved on purpose (a version is a row whose id is not shown).
-    created_versions: set[int] = field(default_factory=set)
+    # Versions the walk saved on purpose, as (table, version): a rule set or an after-sales
+    # tree is a row per version whose id is not shown.
+    created_versions: set[tuple[str, int]] = field(default_factory=set)
 
 
 async def ok(world: World, who: str, method: str, url: str, **kwargs: Any) -> Any:
@@ -1111,6 +1290,9 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
             "device_code": f"{marker}-FR-7",
             "name": f"{marker} Freezer",
             "serial_number": f"{marker}-SN-7",
+            # The attacker's asset has the same family: its engineers' first sync of the
+            # articles sends their family's first, which must be the attacker's own only.
+            "family": "Cold room",
         },
     )
     # Two earlier work orders, so the main one's number is not one the attacker also has.
@@ -1156,6 +1338,59 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
     )
     page = await ok(world, "dispatcher", "GET", "/api/v1/work-orders", params={"limit": 1})
     assert page["next_cursor"], page
+    # The knowledge base: a published article (its next version saved, unpublished), a
+    # draft, and the main work order's note citing the article.
+    article = await ok(
+        world,
+        "admin",
+        "POST",
+        "/api/v1/kb/articles",
+        json=_article(
+            f"{marker} compressor trips",
+            brand=f"{marker} Frost",
+            fault_codes=[{"code": f"{marker}-E1", "meaning": f"{marker} overload"}],
+            tags=[marker.lower()],
+            asset_families=["Cold room", f"{marker} family"],
+            device_code_prefixes=[f"{marker}-FR"],
+            publish=True,
+        ),
+    )
+    await ok(
+        world,
+        "supervisor",
+        "PUT",
+        f"/api/v1/kb/articles/{article['id']}",
+        json=_article(f"{marker} compressor trips, revised", expected_version=1),
+    )
+    draft = await ok(
+        world, "supervisor", "POST", "/api/v1/kb/articles", json=_article(f"{marker} draft")
+    )
+    citing = await ok(
+        world,
+        "eng_a",
+        "POST",
+        f"/api/v1/work-orders/{main['id']}/notes",
+        json={"body": f"{marker} reset the relay", "kb_article_id": article["id"]},
+    )
+    assert citing["kb_article_id"] == article["id"]
+    citations = await ok(world, "dispatcher", "GET", f"/api/v1/work-orders/{main['id']}/citations")
+    assert [c["article_id"] for c in citations["items"]] == [article["id"]]
+    articles = await ok(world, "admin", "GET", "/api/v1/kb/articles", params={"limit": 1})
+    assert articles["next_cursor"], articles
+    found = await ok(world, "eng_a", "GET", "/api/v1/kb/search", params={"q": marker})
+    assert [hit["article_id"] for hit in found["items"]] == [article["id"]], found
+    # An engineer's first sync of the articles, one at a time: a checkpoint in parts.
+    first = await ok(world, "eng_a", "GET", "/api/v1/sync/kb_articles/pull", params={"limit": 1})
+    assert [d["id"] for d in first["documents"]] == [article["id"]], first
+    # Two versions of an after-sales tree of its own.
+    for expected in (None, 1):
+        await ok(
+            world,
+            "admin",
+            "PUT",
+            "/api/v1/after-sales/tree",
+            json={**_tree(f"{marker} clause"), "expected_version": expected},
+        )
     # A terminal on the main work order's asset, whose alarms open a work order of their own.
     terminal = await world.register_terminal(
         f"{marker}-T-1",
@@ -1271,6 +1506,10 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
         calendar_id=calendar["id"],
         policy_id=sla_policy["id"],
         shift_id=shift["id"],
+        article_id=article["id"],
+        draft_article_id=draft["id"],
+        kb_cursor=articles["next_cursor"],
+        kb_checkpoint=first["checkpoint"],
     )
     side.portal_link, side.portal_token, side.portal_upload = await _portal(world, main["id"])
     extra = {session["access_token"], side.portal_token, terminal.secret, *phones}
@@ -1284,6 +1523,10 @@ def _zone_of(world: World) -> dict[str, Any]:
 
 async def build_attacker(world: World) -> Side:
     """The attacker's own rows, used where a request names its own ids (and victim ones)."""
+    # The victim's family too: the attacker's engineer syncs the articles of it first.
+    await ok(
+        world, "admin", "PATCH", f"/api/v1/assets/{world.asset_id}", json={"family": "Cold room"}
+    )
     work_order = await world.create_work_order(
         site_id=str(world.site_id),
         asset_id=str(world.asset_id),
@@ -1295,6 +1538,19 @@ async def build_attacker(world: World) -> Side:
     note = await ok(
         world, "eng_a", "POST", f"/api/v1/work-orders/{wo}/notes", json={"body": "own note"}
     )
+    article = await ok(
+        world, "admin", "POST", "/api/v1/kb/articles", json=_article("own article", publish=True)
+    )
+    draft = await ok(world, "admin", "POST", "/api/v1/kb/articles", json=_article("own draft"))
+    await ok(
+        world,
+        "eng_a",
+        "POST",
+        f"/api/v1/work-orders/{wo}/notes",
+        json={"body": "own citing note", "kb_article_id": article["id"]},
+    )
+    for _ in range(2):  # versions 1 and 2: every version the walk names is the attacker's own
+        await ok(world, "admin", "PUT", "/api/v1/after-sales/tree", json=_tree("own clause"))
     item = await ok(
         world, "dispatcher", "POST", f"/api/v1/work-orders/{wo}/checklist", json={"label": "own"}
     )
@@ -1339,6 +1595,8 @@ async def build_attacker(world: World) -> Side:
         zone_id=(await ok(world, "admin", "POST", "/api/v1/zones", json=_zone_of(world)))["id"],
         calendar_id=calendar["id"],
         policy_id=sla_policy["id"],
+        article_id=article["id"],
+        draft_article_id=draft["id"],
         shift_id=(
             await ok(
                 world,
@@ -1392,6 +1650,21 @@ async def victim_views(
         ("dispatcher", "/api/v1/sla/calendars"),
         ("dispatcher", f"/api/v1/sla/calendars/{side.calendar_id}"),
         ("dispatcher", "/api/v1/sla/policies"),
+        ("admin", "/api/v1/kb/articles"),
+        ("eng_a", "/api/v1/kb/articles"),
+        ("admin", f"/api/v1/kb/articles/{side.article_id}"),
+        ("admin", f"/api/v1/kb/articles/{side.article_id}?version=1"),
+        ("eng_a", f"/api/v1/kb/articles/{side.article_id}"),
+        ("admin", f"/api/v1/kb/articles/{side.article_id}/versions"),
+        ("admin", f"/api/v1/kb/articles/{side.draft_article_id}"),
+        ("eng_a", f"/api/v1/kb/search?q={side.marker}"),
+        ("dispatcher", f"/api/v1/kb/citation-rate?start={RATE_START}&end={RATE_END}"),
+        ("dispatcher", f"/api/v1/work-orders/{side.work_order_id}/citations"),
+        ("dispatcher", f"/api/v1/work-orders/{side.work_order_id}/kb-suggestions"),
+        ("eng_a", "/api/v1/sync/kb_articles/pull"),
+        ("dispatcher", "/api/v1/sync/kb_articles/pull"),
+        ("eng_a", "/api/v1/after-sales/tree"),
+        ("eng_a", "/api/v1/after-sales/tree/versions/1"),
     ]
     for wo in orders:
         reads += [
@@ -1410,6 +1683,11 @@ async def victim_views(
 
 #: Tables whose API id is not their primary key (an id chosen by the client, unique per tenant).
 API_ID_COLUMNS = {"device_registry_device": "installation"}
+
+
+#: Rows saved with a row the walk created (their ids are not shown): table -> the column
+#: naming that row. An article's first version comes with it.
+CREATED_WITH = {"knowledge_article_version": "article"}
 
 
 # Failed logins are counted against the account named, whoever tries: an attacker's guesses
@@ -1474,6 +1752,7 @@ async def scene(client: Client) -> Scene:
     assert victim.number.lower() in fingerprint
     assert {victim.tenant_id, victim.work_order_id, victim.note_id} <= fingerprint
     assert {victim.terminal_id, victim.alarm_work_order} <= fingerprint
+    assert {victim.article_id, victim.draft_article_id} <= fingerprint
     # The fingerprint names the victim only: nothing of the attacker's own data matches it,
     # and the victim's views hold nothing of the attacker.
     own_views = [
@@ -1490,12 +1769,19 @@ async def scene(client: Client) -> Scene:
             "/api/v1/alarms",
             "/api/v1/sla/calendars",
             "/api/v1/sla/policies",
+            "/api/v1/kb/articles",
+            f"/api/v1/work-orders/{own.work_order_id}/citations",
+            "/api/v1/after-sales/tree",
         )
     ]
     for response in own_views:
         assert response.status_code == 200, response.text
         assert not find_leaks(response, fingerprint, ""), response.text
     own_ids = set(UUID_RE.findall("\n".join(r.text for r in own_views).lower()))
+    # What the attacker's own work order is suggested, its words found and its engineer's first
+    # sync of the articles sends: its own article only, though the victim's shares all three
+    # (the family "Cold room", the word "overload").
+    await assert_finds_own_articles_only(attacker_world, own)
     assert own.tenant_id not in text, "victim views show the attacker's tenant"
     assert not own_ids & ids, "victim views show attacker ids"
     return Scene(
@@ -1512,17 +1798,29 @@ async def scene(client: Client) -> Scene:
     )
 
 
+async def assert_finds_own_articles_only(world: World, own: Side) -> None:
+    """Search, suggestions and the engineers' sync of the articles find the tenant's own."""
+    found = await ok(world, "eng_a", "GET", "/api/v1/kb/search", params={"q": "overload"})
+    assert [hit["article_id"] for hit in found["items"]] == [own.article_id], found
+    url = f"/api/v1/work-orders/{own.work_order_id}/kb-suggestions"
+    suggested = await ok(world, "dispatcher", "GET", url)
+    assert [item["article_id"] for item in suggested["items"]] == [own.article_id], suggested
+    for who in ("eng_a", "dispatcher"):  # in parts (its families first), and whole
+        pulled = await ok(world, who, "GET", "/api/v1/sync/kb_articles/pull")
+        assert [doc["id"] for doc in pulled["documents"]] == [own.article_id], pulled
+
+
 # Checking answers -------------------------------------------------------------------------------
 
 
 def find_leaks(
-    response: httpx.Response, fingerprint: frozenset[str], request_text: str
+    response: httpx.Response, fingerprint: frozenset[str], request_text: str, echoed: str = ""
 ) -> list[str]:
     """Victim strings in the answer (body and headers). An error may echo what the request
-    itself sent (a 404 names the id it did not find); a success may not even do that."""
-    seen = (
-        response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-    ).lower()
+    itself sent (a 404 names the id it did not find); a success may not even do that, but
+    for ``echoed``: the one place of the answer that repeats the request (a search's query)."""
+    text = response.text.replace(echoed, "", 1) if echoed else response.text
+    seen = (text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())).lower()
     echo = request_text.lower() if response.status_code >= 400 else ""
     return sorted(item for item in fingerprint if item in seen and item not in echo)
 
@@ -1604,9 +1902,11 @@ class Walker:
                 f"{response.text[:300]}"
             )
 
-    def check_common(self, shown: str, response: httpx.Response, request_text: str) -> None:
+    def check_common(
+        self, shown: str, response: httpx.Response, request_text: str, echoed: str = ""
+    ) -> None:
         self.check(response.status_code < 500, "a server error", shown, response)
-        leaks = find_leaks(response, self.scene.fingerprint, request_text)
+        leaks = find_leaks(response, self.scene.fingerprint, request_text, echoed)
         self.check(not leaks, f"victim data in the answer: {leaks}", shown, response)
 
     async def walk(self, op: Operation) -> None:
@@ -1671,6 +1971,8 @@ class Walker:
     async def walk_ref(self, op: Operation, ref: Ref) -> None:
         """The attacker's own ids in the path, the victim's in the body: refused, as for
         random ids, and nothing is created or changed (checked on the rows afterwards)."""
+        if not set(ref.only) <= set(op.naming):
+            return
         own, victim, nobody = self.scene.own, self.scene.victim, random_side()
         sources = dict.fromkeys(op.path_params, own)
         response, shown, request_text = await self.send(op, sources, ref.body(own, victim))
@@ -1712,27 +2014,45 @@ class Walker:
             if isinstance(body, dict) and isinstance(body.get("terminal"), dict):
                 self.scene.created.add(body["terminal"]["id"])  # a terminal and its secret
             if isinstance(body, dict) and "rules" in body and "version" in body:
-                self.scene.created_versions.add(body["version"])  # a saved rule set
+                self.scene.created_versions.add(("triage_rule_set", body["version"]))
+            if isinstance(body, dict) and {"root", "nodes", "version"} <= set(body):
+                self.scene.created_versions.add(("aftersales_tree", body["version"]))
             if isinstance(body, dict) and isinstance(body.get("refresh_token"), str):
                 # A fresh session of the attacker's own, for the refresh route.
                 self.scene.own.refresh_token = body["refresh_token"]
 
     async def walk_collection(self, op: Operation) -> None:
-        """A listing: 200 or 403, with no parameter and with each parameter naming (or
-        searching for) the victim, answering exactly as for random ids."""
+        """A listing: 200 or 403, with no parameter (its required ones only) and with each
+        parameter naming (or searching for) the victim, answering exactly as for random ids."""
         victim, nobody = self.scene.victim, random_side()
-        variants: list[tuple[dict[str, str] | None, dict[str, str] | None, bool]] = [
-            (None, None, False)
+        values = {
+            name: ROUTE_QUERY_PARAMS.get(op.key, {}).get(name, QUERY_PARAMS[name])
+            for name in op.query_params
+        }
+        # A required parameter is sent in every request, with its first value unless varied.
+        base = {name: values[name][0] for name in op.required_query}
+        variants = [base] + [
+            {**base, name: value} for name in op.query_params for value in values[name]
         ]
-        for name in op.query_params:
-            for value in ROUTE_QUERY_PARAMS.get(op.key, {}).get(name, QUERY_PARAMS[name]):
-                random_params = {name: value.value(nobody)} if value.compare_with_random else None
-                variants.append(
-                    ({name: value.value(victim)}, random_params, value.selects_victim_only)
-                )
-        for params, random_params, victim_only in variants:
+        for chosen in variants:
+            params = {name: value.value(victim) for name, value in chosen.items()} or None
+            random_params = None
+            if params and all(value.compare_with_random for value in chosen.values()):
+                random_params = {name: value.value(nobody) for name, value in chosen.items()}
+            victim_only = any(value.selects_victim_only for value in chosen.values())
             response, shown, request_text = await self.send(op, {}, None, params)
-            self.check_common(shown, response, request_text)
+            echoed = ""
+            if op.key in ECHOES and params:
+                name, answer_field = ECHOES[op.key]
+                echoed = f'"{answer_field}":{json.dumps(params[name])}'
+                if response.status_code == 200:
+                    self.check(
+                        response.json().get(answer_field) == params[name],
+                        f"{answer_field} echoes {name} as sent",
+                        shown,
+                        response,
+                    )
+            self.check_common(shown, response, request_text, echoed)
             if op.key in PUBLIC:
                 self.check(response.is_success, "a public route must answer", shown, response)
             else:
@@ -1786,13 +2106,12 @@ def assert_only_created(
     for table, rows in before.items():
         for row_id, row in rows.items():
             assert after[table].get(row_id) == row, f"attacker row {table}/{row_id} changed"
+        parent = CREATED_WITH.get(table)
         new = {
             row_id
             for row_id in set(after[table]) - set(rows)
-            if not (
-                table == "triage_rule_set"
-                and after[table][row_id]["version"] in scene.created_versions
-            )
+            if (table, after[table][row_id].get("version")) not in scene.created_versions
+            and not (parent and str(after[table][row_id][parent]) in scene.created)
         }
         assert new <= scene.created, (
             f"unexpected new attacker rows in {table}: {new - scene.created}"
