@@ -12,7 +12,7 @@ export const DEMO = { tenant: 'demo', password: 'fieldops-demo' };
 const SYNC_TIMEOUT_MS = Number(process.env.RXDB_SYNC_TIMEOUT_MS ?? 60_000);
 
 export const COLLECTIONS = ['work_orders', 'work_order_notes', 'checklist_items', 'sites', 'assets'];
-export const READ_ONLY = new Set(['sites', 'assets']);
+export const READ_ONLY = new Set(['sites', 'assets', 'kb_articles']);
 
 // Permissive: only the primary key is declared and required, so fields the server adds later
 // (or that only the server fills) never break the client. No validator plugin is added.
