@@ -5,6 +5,7 @@ used). Publishing copies a version's content onto the article, which is what sea
 suggestions and the engineers' devices read; archiving withdraws it from all three.
 """
 
+from datetime import datetime
 from uuid import UUID, uuid4
 
 import msgspec
@@ -100,16 +101,8 @@ async def archive(*, db: Database, actor: Actor, article_id: UUID) -> contract.A
             await tx.execute(sql.ARCHIVE, tenant=actor.tenant_id, id=article_id, now=now)
             await index.drop(tx, tenant_id=actor.tenant_id, article_id=article_id)
             await _set_families(tx, actor, article_id, [])
-            if head.status == "published":
-                await tx.publish(
-                    DocumentChanged(
-                        tenant_id=actor.tenant_id,
-                        collection=Synced.KB_ARTICLES,
-                        document_id=article_id,
-                        now=now,
-                        deleted=True,
-                    )
-                )
+            if head.status == "published":  # devices hold it: a tombstone
+                await _announce(tx, actor, article_id, now, deleted=True)
         return await _view(tx, actor, article_id, head.latest_version)
 
 
@@ -262,12 +255,20 @@ async def _publish(
     )
     await index.reindex(tx, tenant_id=actor.tenant_id, article_id=article_id, content=content)
     await _set_families(tx, actor, article_id, content.asset_families)
+    await _announce(tx, actor, article_id, now)
+
+
+async def _announce(
+    tx: Transaction, actor: Actor, article_id: UUID, now: datetime, *, deleted: bool = False
+) -> None:
+    """The published article changed: the engineers' devices pull it (or its tombstone)."""
     await tx.publish(
         DocumentChanged(
             tenant_id=actor.tenant_id,
             collection=Synced.KB_ARTICLES,
             document_id=article_id,
             now=now,
+            deleted=deleted,
         )
     )
 

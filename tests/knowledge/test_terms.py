@@ -171,10 +171,13 @@ def test_a_query_matches_in_the_title_or_elsewhere() -> None:
 
 
 def test_a_work_orders_words_and_what_they_cover() -> None:
-    text = "冷库温度过高，压缩机频繁启停\nPLC 显示 E07，3号线"
+    text = "冷库温度过高，压缩机频繁启停\nPLC 显示 E07，3号线 up 10 E7"
     found = keywords(text)
     assert found[:3] == ["冷库", "库温", "温度"]
-    assert {"压缩", "缩机", "plc", "e07"} <= set(found)
-    assert "3" not in found  # one character: tells nothing
-    assert phrases(text, {"压缩", "缩机", "启停", "plc"}) == ["压缩机", "启停", "plc"]
+    assert {"压缩", "缩机", "机频", "plc", "e07", "e7"} <= set(found)
+    assert not {"3", "up", "10"} & set(found)  # tell nothing
+    article = normalise("压缩机频繁启停的处理：检查 PLC。")
+    # A pair grows as far as the article holds the text around it.
+    assert phrases(text, {"机频", "启停", "plc"}, article) == ["压缩机频繁启停", "plc"]
+    assert phrases(text, {"温度"}, "温度过低") == ["温度过"]
     assert device_code_terms("CS-FR-1")[:3] == ["@c", "@cs", "@cs-"]
