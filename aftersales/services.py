@@ -1,13 +1,14 @@
 """The tenant's after-sales tree: read, saved (each save a new version), checked, and asked
 for advice on a case."""
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from aftersales import evaluation, sql, standard
 from aftersales.trees import check_tree
-from kernel.clock import as_utc, utcnow
+from directory import services as directory
+from kernel.clock import EPOCH, as_utc, utcnow
 from kernel.context import Actor, require_role
 from kernel.db import Database, Reader, Transaction, is_contention, run_use_case
 from kernel.errors import DomainError, InvalidReference, NotFound, VersionConflict
@@ -24,7 +25,6 @@ FINISHED = [
     WorkOrderStatus.VERIFIED.value,
     WorkOrderStatus.CLOSED.value,
 ]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def standard_tree() -> contract.DecisionTree:
@@ -163,16 +163,14 @@ async def evaluate(
             raise _invalid(field, "The purchase is before 1900: check the date.")
         serial, repairs, hint = data.serial_number, data.previous_repairs, ""
         if data.asset_id is not None:
-            asset = await reader.fetch_one(
-                sql.ASSET_SERIAL, sql.Serial, tenant=actor.tenant_id, id=data.asset_id
-            )
+            asset = await directory.asset_by_id(actor.tenant_id, data.asset_id, reader=reader)
             if asset is None:
                 raise InvalidReference("asset_id", data.asset_id)
             if serial is None:
                 serial = asset.serial_number.strip() or None
                 hint = "" if serial else "a serial number: the asset has none, send serial_number"
             if repairs is None:
-                since = _EPOCH if purchased is None else datetime.combine(purchased, time(), zone)
+                since = EPOCH if purchased is None else datetime.combine(purchased, time(), zone)
                 repairs = await count_repairs(reader, actor.tenant_id, data.asset_id, since)
     facts = evaluation.Facts(
         today=today,

@@ -15,9 +15,6 @@ INSERT_TREE = Statement(
     "INSERT INTO aftersales_tree (id, tenant, version, tree, saved_at, saved_by)"
     " VALUES (:id, :tenant, :version, :tree, :now, :user)"
 )
-ASSET_SERIAL = Statement(
-    "SELECT serial_number FROM directory_asset WHERE tenant = :tenant AND id = :id"
-)
 # The asset's repairs since :since: repair work orders a person finished (resolved, verified
 # or closed); a cancelled one repaired nothing, an open one is the case being judged.
 REPAIRS = Statement(
@@ -31,10 +28,6 @@ class StoredTree(msgspec.Struct, kw_only=True):
     tree: contract.DecisionTreeConfig
     saved_at: datetime
     saved_by_id: UUID | None = None
-
-
-class Serial(msgspec.Struct):
-    serial_number: str
 
 
 class Count(msgspec.Struct):

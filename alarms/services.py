@@ -11,6 +11,7 @@ import msgspec
 from alarms import ingest as intake
 from alarms import sql
 from device_registry import terminals
+from kernel.clock import EPOCH
 from kernel.context import DISPATCH_ROLES, Actor, TerminalCaller, require_role
 from kernel.cursors import decode_cursor, encode_cursor
 from kernel.db import Database
@@ -23,7 +24,6 @@ from workorders import queries
 MAX_PAGE = 200
 _VERSION = re.compile(r"[0-9]{1,18}")  # a config checkpoint: the version, in ASCII digits
 _NONE = UUID(int=0)  # bound where a filter is off (the flag beside it makes it match all)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Filters(msgspec.Struct, kw_only=True):
@@ -82,11 +82,11 @@ async def _page(
         any_state=filters.state is None,
         state=filters.state.value if filters.state else "",
         any_since=filters.since is None,
-        since=filters.since or _EPOCH,
+        since=filters.since or EPOCH,
         any_until=filters.until is None,
-        until=filters.until or _EPOCH,
+        until=filters.until or EPOCH,
         first_page=after is None,
-        after_at=after.occurred_at if after else _EPOCH,
+        after_at=after.occurred_at if after else EPOCH,
         after_id=after.id if after else _NONE,
         limit=limit + 1,
         **params,

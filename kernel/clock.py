@@ -2,6 +2,9 @@
 
 from datetime import UTC, datetime
 
+#: Before anything: bound where a lower time limit is off.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -1,18 +1,18 @@
 """The supervisors' queue of escalations: which work orders were escalated, when, to whom."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 import msgspec
 
 from kernel import cursors
+from kernel.clock import EPOCH
 from kernel.context import DISPATCH_ROLES, Actor, require_role
 from kernel.db import Database
 from mobile_contract import sla as contract
 from sla import sql
 
 MAX_PAGE = 200
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NOBODY = UUID(int=0)
 
 
@@ -34,7 +34,7 @@ async def list_escalations(
             contract.Escalation,
             tenant=actor.tenant_id,
             first_page=after is None,
-            after_at=after.at if after else _EPOCH,
+            after_at=after.at if after else EPOCH,
             after_id=after.id if after else _NOBODY,
             limit=limit + 1,
         )

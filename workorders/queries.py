@@ -1,6 +1,6 @@
 """Reading work orders: visibility (tenant and role scope), typed rows and the detail view."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -8,6 +8,7 @@ import msgspec
 
 from directory import services as directory
 from kernel import cursors
+from kernel.clock import EPOCH
 from kernel.context import Actor
 from kernel.db import Reader
 from kernel.errors import NotFound
@@ -17,7 +18,6 @@ from workorders import sql, state_machine
 from workorders.sql import WorkOrderRow
 
 _NOBODY = UUID(int=0)  # bound where a filter is off (the flag beside it makes it match all)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 async def load_row(
@@ -239,7 +239,7 @@ async def page(
         any_text=not filters.text,
         pattern=_text_pattern(filters.text),
         first_page=after is None,
-        after_at=after.created_at if after else _EPOCH,
+        after_at=after.created_at if after else EPOCH,
         after_id=after.id if after else _NOBODY,
         limit=limit,
         **params,
@@ -273,7 +273,7 @@ async def queue(
         assignee=assignee_id or _NOBODY,
         first_page=after is None,
         after_priority=after.priority if after else "",
-        after_at=after.created_at if after else _EPOCH,
+        after_at=after.created_at if after else EPOCH,
         after_id=after.id if after else _NOBODY,
         limit=limit + 1,
     )
