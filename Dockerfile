@@ -9,6 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# The CJK font the PDF resolution report embeds (reports/fonts.py finds it here).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, in a layer of their own: rebuilt only when the lock changes.
 COPY requirements.lock ./
 RUN pip install --require-hashes --no-deps -r requirements.lock
