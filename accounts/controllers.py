@@ -1,13 +1,13 @@
 """HTTP routes for auth, the caller's identity, users and teams (thin: decode, call, return)."""
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 from uuid import UUID
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from accounts import auth, services
+from accounts import auth, photos, services
 from accounts.callers import Callers
 from accounts.throttle import LoginPolicy
 from accounts.tokens import TokenConfig
@@ -86,6 +86,23 @@ class MeController(Controller):
     async def me(self, db: DB, actor: CurrentActor) -> contract.Me:
         return await auth.me(db=db, actor=actor)
 
+    @put("/photo", request_max_body_size=photos.MAX_UPLOAD_BYTES + 1)
+    async def set_photo(
+        self, request: Request[Any, Any, Any], db: DB, actor: CurrentActor
+    ) -> contract.ProfilePhoto:
+        """Your profile photo (the body: a JPEG, PNG or WebP image, at most 5 MiB), shown to
+        the customers whose repairs you handle."""
+        return await photos.set_photo(
+            db=db,
+            actor=actor,
+            content=await request.body(),
+            content_type=request.headers.get("content-type", ""),
+        )
+
+    @delete("/photo", status_code=204)
+    async def delete_photo(self, db: DB, actor: CurrentActor) -> None:
+        await photos.delete_photo(db=db, actor=actor)
+
 
 class UserController(Controller):
     path = "/api/v1/users"
@@ -111,6 +128,18 @@ class UserController(Controller):
     @get("/{user_id:uuid}")
     async def get_user(self, user_id: FromPath[UUID], db: DB, actor: CurrentActor) -> contract.User:
         return await services.get_user(db=db, actor=actor, user_id=user_id)
+
+    @get("/{user_id:uuid}/photo", media_type="image/jpeg")
+    async def get_photo(
+        self, user_id: FromPath[UUID], db: DB, actor: CurrentActor
+    ) -> Response[bytes]:
+        """A colleague's profile photo (a 256-pixel square JPEG)."""
+        photo = await photos.get_photo(db=db, actor=actor, user_id=user_id)
+        return Response(
+            photo.content,
+            media_type="image/jpeg",
+            headers={"ETag": f'"{photo.sha256}"', "Cache-Control": "private, max-age=300"},
+        )
 
     @patch("/{user_id:uuid}")
     async def update_user(

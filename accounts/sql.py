@@ -235,3 +235,18 @@ class BurstRow(msgspec.Struct):
 
 class AccountCount(msgspec.Struct):
     accounts: int
+
+
+# Profile photos (``accounts/photos.py``): one per user, replaced in place.
+SAVE_PHOTO = Statement(
+    'INSERT INTO accounts_user_photo (id, tenant, "user", content, sha256, updated_at)'
+    " VALUES (:id, :tenant, :user, :content, :sha256, :now)"
+    ' ON CONFLICT ("user") DO UPDATE SET content = :content, sha256 = :sha256, updated_at = :now'
+)
+PHOTO = Statement(
+    'SELECT "user" AS user_id, content, sha256, updated_at FROM accounts_user_photo'
+    ' WHERE tenant = :tenant AND "user" = :user'
+)
+DELETE_PHOTO = Statement(
+    'DELETE FROM accounts_user_photo WHERE tenant = :tenant AND "user" = :user'
+)

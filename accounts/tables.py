@@ -3,6 +3,7 @@
 from piccolo.columns import (
     UUID,
     Boolean,
+    Bytea,
     ForeignKey,
     Integer,
     Text,
@@ -44,6 +45,19 @@ class User(Table, tablename="accounts_user"):
     password_hash = Text()
     is_active = Boolean(default=True)
     created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class UserPhoto(Table, tablename="accounts_user_photo"):
+    """A staff member's profile photo, as the customer's portal page shows the engineer:
+    re-encoded by the server (a small square JPEG without the original's metadata, so no
+    location or camera details leave with it). Unique per user (migration)."""
+
+    id = UUID(primary_key=True)
+    tenant = ForeignKey(Tenant, null=False, index=True)
+    user = ForeignKey(User, null=False)
+    content = Bytea()
+    sha256 = Varchar(length=64)
     updated_at = Timestamptz()
 
 
@@ -97,6 +111,7 @@ TABLES: tuple[type[Table], ...] = (
     Tenant,
     Team,
     User,
+    UserPhoto,
     TeamMember,
     RefreshToken,
     LoginThrottle,

@@ -1,7 +1,7 @@
 """What every package announces when a document that devices sync changes.
 
 The packages that own synced rows (work orders and their notes and checklist items, sites and
-assets, evidence, published knowledge-base articles) publish ``DocumentChanged`` in the
+assets, evidence, published knowledge-base articles, messages) publish ``DocumentChanged`` in the
 write's transaction; ``sync`` reacts by putting it in the change log that pulls read. The
 names are the collections' names on the wire.
 """
@@ -20,6 +20,7 @@ class Synced(StrEnum):
     ASSETS = "assets"
     EVIDENCE = "evidence"
     KB_ARTICLES = "kb_articles"
+    MESSAGES = "messages"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
 """How ``media`` reacts to what the packages below it announce (``kernel.events``): the
-closure checkpoint is media's guard on the resolve transition."""
+closure checkpoint is media's guard on the resolve transition; a message carries only uploads
+it may (``media.attachments``)."""
 
 from kernel.db import Transaction
 from kernel.events import Reactions
-from media import requirements
+from media import attachments, requirements
+from messaging.events import Attaching
 from workorders.events import Resolving
 
 
@@ -20,3 +22,4 @@ async def resolving(tx: Transaction, event: Resolving) -> None:
 def install(reactions: Reactions) -> None:
     """Register this package's reactions (called once per database, by server/wiring.py)."""
     reactions.on(Resolving, resolving)
+    reactions.on(Attaching, attachments.attaching)

@@ -6,4 +6,4 @@ defaults; never ``array_like`` or ``forbid_unknown_fields`` (old apps must keep 
 a breaking change (field removed, type changed, required field added) bumps MAJOR.
 """
 
-CONTRACT_VERSION = "2.6"
+CONTRACT_VERSION = "2.7"

@@ -102,3 +102,14 @@ class TeamUpdate(msgspec.Struct, kw_only=True):
 
 class TeamList(msgspec.Struct, kw_only=True):
     items: list[Team]
+
+
+class ProfilePhoto(msgspec.Struct, kw_only=True):
+    """``PUT /api/v1/me/photo`` (the image as the body: JPEG, PNG or WebP): the photo the
+    customer's portal page shows once you handle their repair. The server keeps a 256-pixel
+    square JPEG of it, without the original's metadata (no location, no camera details)."""
+
+    user_id: UUID
+    sha256: str  # of the stored JPEG
+    size: int
+    updated_at: datetime

@@ -1,6 +1,7 @@
 """Customers, sites (cold-storage warehouses, plants) and assets (the installed base)."""
 
 from datetime import datetime
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
@@ -20,12 +21,24 @@ from mobile_contract.types import (
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
 
+#: The id a WeChat official account knows a follower by (letters, digits, - and _).
+OpenId = Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[A-Za-z0-9_-]*$(?!\n)")]
+ContactLocale = Literal["", "zh-CN", "en"]
+
 
 class Contact(msgspec.Struct, kw_only=True):
+    """A person at the customer. ``notify``: receives the work orders' milestone notifications
+    (by SMS to ``phone``, by WeChat to ``wechat_open_id``, where the tenant has the channel);
+    unset, they do. ``locale``: their language (unset or "": the tenant's). The three are left
+    out of an answer until they are set, so a contact reads as it did before they existed."""
+
     name: Name
     phone: Phone = ""
     email: ShortText = ""
     role: ShortText = ""
+    wechat_open_id: OpenId | Unset = UNSET
+    locale: ContactLocale | Unset = UNSET
+    notify: bool | Unset = UNSET
 
 
 class Customer(msgspec.Struct, kw_only=True):

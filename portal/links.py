@@ -13,13 +13,21 @@ from uuid import UUID, uuid4
 import msgspec
 
 from kernel.clock import utcnow
-from kernel.context import DISPATCH_ROLES, Actor, PortalCaller, RequestMeta, require_role
-from kernel.db import Database
+from kernel.context import (
+    DISPATCH_ROLES,
+    Actor,
+    PortalCaller,
+    RequestMeta,
+    SystemCaller,
+    require_role,
+)
+from kernel.db import Database, Transaction
 from kernel.errors import DomainError, NotFound
 from mobile_contract import portal as contract
 from mobile_contract.errors import ErrorCode
 from portal import sql
 from portal.sql import LinkRow
+from portal.visits import visits_by_link
 from workorders import queries
 from workorders.timeline import Event, record_events
 
@@ -69,6 +77,49 @@ async def issue(
     return contract.PortalLinkIssued(link=_link(row, now), token=token)
 
 
+async def issue_in(
+    tx: Transaction,
+    *,
+    tenant_id: UUID,
+    work_order_id: UUID,
+    contact_name: str,
+    contact_phone: str,
+    valid_days: int,
+    now: datetime,
+    issued_by: str = "notifications",
+) -> tuple[UUID, str]:
+    """A link the server itself sends (the milestone notifications), in the caller's
+    transaction: answers its id and its token, which the caller must not keep in clear. The
+    timeline names the part of the server that issued it."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = LinkRow(
+        id=uuid4(),
+        tenant=tenant_id,
+        work_order=work_order_id,
+        token_hash=token_digest(token),
+        contact_name=contact_name[:200],
+        contact_phone=contact_phone[:40],
+        created_by=None,
+        created_at=now,
+        expires_at=now + timedelta(days=valid_days),
+        revoked_at=None,
+    )
+    await tx.execute(sql.INSERT_LINK, **msgspec.structs.asdict(row))
+    await record_events(
+        tx,
+        actor=SystemCaller(tenant_id=tenant_id, name=issued_by),
+        events=[
+            Event(
+                work_order_id=work_order_id,
+                action="portal_link_issued",
+                now=now,
+                after=_audited(row),
+            )
+        ],
+    )
+    return row.id, token
+
+
 async def list_links(*, db: Database, actor: Actor, work_order_id: UUID) -> contract.PortalLinkList:
     require_role(actor, DISPATCH_ROLES, "see portal links")
     async with db.snapshot() as reader:
@@ -76,8 +127,15 @@ async def list_links(*, db: Database, actor: Actor, work_order_id: UUID) -> cont
         rows = await reader.fetch(
             sql.WORK_ORDER_LINKS, LinkRow, tenant=actor.tenant_id, work_order=work_order_id
         )
+        seen = await visits_by_link(reader, tenant_id=actor.tenant_id, work_order_id=work_order_id)
     now = utcnow()
-    return contract.PortalLinkList(items=[_link(row, now) for row in rows])
+    items = []
+    for row in rows:
+        link, visits = _link(row, now), seen.get(row.id)
+        if visits is not None:
+            link.views, link.last_visited_at = visits.views, visits.last_at
+        items.append(link)
+    return contract.PortalLinkList(items=items)
 
 
 async def revoke(*, db: Database, actor: Actor, link_id: UUID) -> contract.PortalLink:

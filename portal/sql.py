@@ -60,3 +60,59 @@ REVOKE = Statement(
 # A link's declarations take turns (SQLite runs one writer at a time anyway), so parallel
 # requests cannot all pass its quota.
 HOLD_LINK = Statement("SELECT id FROM portal_link WHERE id = :id @for_update")
+
+
+# Visits: one row per link and UTC day (unique index), counting the page views.
+COUNT_VISIT = Statement(
+    "INSERT INTO portal_visit (id, tenant, link, work_order, day, views, first_at, last_at)"
+    " VALUES (:id, :tenant, :link, :work_order, :day, 1, :now, :now)"
+    " ON CONFLICT (link, day) DO UPDATE SET views = portal_visit.views + 1, last_at = :now"
+)
+
+
+class LinkVisits(msgspec.Struct, frozen=True):
+    link: UUID
+    views: int
+    first_at: datetime
+    last_at: datetime
+
+
+LINK_VISITS = Statement(
+    "SELECT link, SUM(views) AS views, MIN(first_at) AS first_at, MAX(last_at) AS last_at"
+    " FROM portal_visit WHERE tenant = :tenant AND work_order = :work_order GROUP BY link"
+)
+
+
+class VisitCounts(msgspec.Struct, frozen=True):
+    sent: int
+    visited: int
+
+
+# The work orders opened in [start, end) whose customer was sent a link, and how many of them
+# had it opened at least once.
+VISIT_RATE = Statement(
+    "SELECT COUNT(DISTINCT l.work_order) AS sent, COUNT(DISTINCT v.work_order) AS visited"
+    " FROM portal_link l JOIN workorders_work_order w ON w.id = l.work_order"
+    " LEFT JOIN portal_visit v ON v.link = l.id"
+    " WHERE l.tenant = :tenant AND w.tenant = :tenant"
+    " AND w.created_at >= :start AND w.created_at < :end"
+)
+
+
+# What the page shows beside the work order: the company, and the engineer handling it.
+class Company(msgspec.Struct, frozen=True):
+    name: str
+    locale: str
+
+
+COMPANY = Statement("SELECT name, locale FROM accounts_tenant WHERE id = :tenant")
+
+
+class Handler(msgspec.Struct, frozen=True):
+    display_name: str
+    phone: str
+
+
+HANDLER = Statement(
+    "SELECT display_name, phone FROM accounts_user WHERE tenant = :tenant AND id = :id"
+)

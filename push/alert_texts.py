@@ -100,7 +100,7 @@ TEXTS: dict[str, Texts] = {
             "dead": "发送失败",
             "token_disabled": "令牌失效",
         },
-        kinds={"assignment": "派工"},
+        kinds={"assignment": "派工", "customer_message": "客户留言"},
         login_burst=(
             "{minutes} 分钟内登录失败 {failures} 次，涉及 {accounts} 个账户名，可能有人在猜密码；"
             "失败多次的账户已逐次延迟登录"
@@ -143,7 +143,7 @@ TEXTS: dict[str, Texts] = {
         push="{kind} push",
         delivery="push {id}",
         statuses={"logged": "logged only", "dead": "failed", "token_disabled": "token disabled"},
-        kinds={},
+        kinds={"customer_message": "customer message"},
         login_burst=(
             "{failures} failed logins within {minutes} min across {accounts} account names: "
             "someone may be guessing passwords; each account is slowed down after repeated "

@@ -2,7 +2,8 @@
 
 from accounts.events import LoginBurst
 from kernel.events import Reactions
-from push import alerts, escalations, work_orders
+from messaging.events import CustomerWrote
+from push import alerts, escalations, messages, work_orders
 from sla.events import Escalated
 from workorders.events import WorkOrderMoved
 
@@ -12,3 +13,4 @@ def install(reactions: Reactions) -> None:
     reactions.on(WorkOrderMoved, work_orders.work_order_moved)
     reactions.on(LoginBurst, alerts.login_burst)
     reactions.on(Escalated, escalations.escalated)
+    reactions.on(CustomerWrote, messages.customer_wrote)

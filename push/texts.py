@@ -23,6 +23,12 @@ _TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         ENGLISH: ("Escalation: {priority} {number} not {clock_done} for {minutes} min", "{title}"),
         CHINESE: ("升级：{priority} 工单 {number} 已 {minutes} 分钟未{clock_done_zh}", "{title}"),
     },
+    # The customer wrote through the portal: ``preview`` is the start of the text (or a
+    # paperclip and how many files it carries).
+    "customer_message": {
+        ENGLISH: ("Customer message on {number}", "{preview}"),
+        CHINESE: ("工单 {number} 客户留言", "{preview}"),
+    },
 }
 
 

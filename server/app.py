@@ -17,6 +17,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
 
 from accounts.callers import Callers
 from accounts.controllers import CONTROLLERS as ACCOUNT_ROUTES
@@ -25,24 +26,40 @@ from accounts.tokens import TokenConfig
 from aftersales.controllers import CONTROLLERS as AFTERSALES_ROUTES
 from alarms.controllers import CONTROLLERS as ALARM_ROUTES
 from alarms.controllers import TERMINAL_CONTROLLERS as TERMINAL_ALARM_ROUTES
+from chat.controllers import CONTROLLERS as CHAT_ROUTES
+from chat.controllers import WEBHOOK_CONTROLLERS as CHAT_WEBHOOK_ROUTES
+from chat.desk import PER_ADDRESS_PER_MINUTE as CHAT_PER_ADDRESS
+from chat.desk import ChatDesk, ChatKeys
 from device_registry.controllers import CONTROLLERS as DEVICE_ROUTES
 from device_registry.controllers import TERMINAL_CONTROLLERS as TERMINAL_DEVICE_ROUTES
 from device_registry.secrets import SecretBox
 from device_registry.terminals import Authenticator
 from directory.controllers import CONTROLLERS as DIRECTORY_ROUTES
+from eta.controllers import CONTROLLERS as ETA_ROUTES
 from feed import record as feed_wakeup
 from feed.controllers import CONTROLLERS as FEED_ROUTES
 from knowledge.controllers import CONTROLLERS as KNOWLEDGE_ROUTES
+from media.attachments import CATALOG as ATTACHMENTS
 from media.controllers import CONTROLLERS as MEDIA_ROUTES
+from messaging.controllers import CONTROLLERS as MESSAGE_ROUTES
+from messaging.controllers import PORTAL_CONTROLLERS as PORTAL_MESSAGE_ROUTES
 from mobile_contract import CONTRACT_VERSION
-from portal.controllers import PortalController, PortalLinkController
+from notify.controllers import CONTROLLERS as NOTIFY_ROUTES
+from notify.relay import NotifyRelay
+from notify.secrets import Sealer
+from portal.controllers import PortalController, PortalLinkController, PortalPageController
 from push.controllers import CONTROLLERS as PUSH_ROUTES
+from push.retry import RetryPolicy
+from reports.controllers import CONTROLLERS as REPORT_ROUTES
+from reports.controllers import PORTAL_CONTROLLERS as PORTAL_REPORT_ROUTES
+from reports.worker import ReportWorker
 from server import wiring
 from server.auth import BearerAuthMiddleware, TerminalSignatureMiddleware
 from server.errors import handle_exception
 from server.health import HealthController
 from server.media import build_store, build_verifier
 from server.openapi import document_errors
+from server.pages import PORTAL_ASSETS, mask_tokens_in_logs, page_policy, provide_meta
 from server.relay import build_relay
 from server.request_meta import rate_limit_key, send_trace_id
 from server.settings import Settings
@@ -97,6 +114,7 @@ def per_address(per_minute: int, *, store: str = "rate_limit") -> DefineMiddlewa
 
 
 def create_app(settings: Settings) -> Litestar:
+    mask_tokens_in_logs()
     db = wiring.database(settings.database_url, pool_size=settings.db_pool_size)
     terminal_secrets = SecretBox(settings.signing_key())
     services = AppServices(
@@ -116,8 +134,18 @@ def create_app(settings: Settings) -> Litestar:
     )
 
     relay = build_relay(db=db, settings=settings)
+    notify_secrets = Sealer(settings.signing_key())
+    chat_desk = ChatDesk(keys=ChatKeys(settings.signing_key()), public_url=settings.base_url())
+    notify_relay = NotifyRelay(
+        db=db,
+        sealer=notify_secrets,
+        public_url=settings.base_url(),
+        policy=RetryPolicy(max_retries=settings.push_max_retries),
+        timeout_seconds=settings.notify_timeout_seconds,
+    )
     verifier = build_verifier(db=db, store=services.media, settings=settings)
     timers = TimerWorker(db=db, poll_seconds=settings.sla_poll_seconds)
+    report_worker = ReportWorker(db=db, store=services.media, font=settings.report_font)
     channels = feed_channels(settings)
 
     def wake_feed(name: str) -> None:
@@ -133,8 +161,10 @@ def create_app(settings: Settings) -> Litestar:
         workers = (
             [
                 asyncio.create_task(relay.run()),
+                asyncio.create_task(notify_relay.run()),
                 asyncio.create_task(verifier.run()),
                 asyncio.create_task(timers.run()),
+                asyncio.create_task(report_worker.run()),
             ]
             if settings.push_relay_in_process
             else []
@@ -142,11 +172,12 @@ def create_app(settings: Settings) -> Litestar:
         try:
             yield
         finally:
-            names = ("push relay", "media verifier", "sla timers")
+            names = ("push relay", "notify relay", "media verifier", "sla timers", "report worker")
             for task, what in zip(workers, names, strict=False):
                 await stop_task(task, what)
             feed_wakeup.LOCAL.listeners.remove(wake_feed)
             await relay.close()
+            await notify_relay.close()
             await db.stop()
 
     # Login and refresh are the guessable doors: throttle them per client address (the
@@ -173,9 +204,14 @@ def create_app(settings: Settings) -> Litestar:
             *SLA_ROUTES,
             *FEED_ROUTES,
             *KNOWLEDGE_ROUTES,
+            *ETA_ROUTES,
             *AFTERSALES_ROUTES,
             *PUSH_ROUTES,
+            *NOTIFY_ROUTES,
+            *CHAT_ROUTES,
             *MEDIA_ROUTES,
+            *REPORT_ROUTES,
+            *MESSAGE_ROUTES,
             PortalLinkController,
         ],
         middleware=[DefineMiddleware(BearerAuthMiddleware)],
@@ -186,20 +222,59 @@ def create_app(settings: Settings) -> Litestar:
     # request).
     portal_routes = Router(
         path="/",
-        route_handlers=[PortalController],
+        route_handlers=[PortalController, *PORTAL_MESSAGE_ROUTES, *PORTAL_REPORT_ROUTES],
         middleware=[
             per_address(settings.portal_rate_limit_per_minute, store="portal_rate_limit"),
             DefineMiddleware(BearerAuthMiddleware),
         ],
     )
+    # The customer's web page, at the link they were sent: public (the path's token is checked
+    # by the page itself, which answers a friendly page for a bad one), throttled as above.
+    page_routes = Router(
+        path="/",
+        route_handlers=[
+            PortalPageController,
+            create_static_files_router(
+                path="/assets/portal",
+                directories=[PORTAL_ASSETS],
+                include_in_schema=False,
+                send_as_attachment=False,
+            ),
+        ],
+        middleware=[per_address(settings.portal_rate_limit_per_minute, store="portal_rate_limit")],
+        dependencies={
+            "meta": Provide(provide_meta, sync_to_thread=False),
+            "page_csp": constant(page_policy(settings)),
+        },
+    )
     # IoT terminals sign each request with their secret instead of holding a token.
+    # Chat platforms pass their users' status queries on: public (each request is signed with
+    # its channel's secret, checked by the route), throttled per address before anything is
+    # read, in a store of its own.
+    chat_routes = Router(
+        path="/",
+        route_handlers=CHAT_WEBHOOK_ROUTES,
+        middleware=[
+            per_address(
+                max(settings.portal_rate_limit_per_minute, CHAT_PER_ADDRESS),
+                store="chat_rate_limit",
+            )
+        ],
+    )
     terminal_routes = Router(
         path="/",
         route_handlers=[*TERMINAL_DEVICE_ROUTES, *TERMINAL_ALARM_ROUTES],
         middleware=[DefineMiddleware(TerminalSignatureMiddleware)],
     )
     app = Litestar(
-        route_handlers=[HealthController, staff_routes, portal_routes, terminal_routes],
+        route_handlers=[
+            HealthController,
+            staff_routes,
+            portal_routes,
+            page_routes,
+            terminal_routes,
+            chat_routes,
+        ],
         lifespan=[lifespan],
         plugins=[channels],
         state=State({"services": services}),
@@ -209,11 +284,14 @@ def create_app(settings: Settings) -> Litestar:
             "login_policy": constant(services.login_policy),
             "callers": constant(services.callers),
             "terminal_secrets": constant(services.terminal_secrets),
+            "notify_secrets": constant(notify_secrets),
+            "chat_desk": constant(chat_desk),
             "intake": constant(services.intake),
             "store": Provide(provide_store, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
             "portal": Provide(provide_portal, sync_to_thread=False),
             "terminal": Provide(provide_terminal, sync_to_thread=False),
+            "attachments": constant(ATTACHMENTS),
         },
         exception_handlers={Exception: handle_exception},
         before_send=[send_trace_id, send_contract_version],

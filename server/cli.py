@@ -84,10 +84,14 @@ def _serve(settings: Settings, workers: int) -> None:
 
 
 async def _worker(settings: Settings) -> None:
-    """The background workers (push relay, media verifier) in a process of their own, until
-    SIGTERM or Ctrl-C."""
+    """The background workers (push and notify relays, media verifier, SLA timers, report
+    worker) in a process of their own, until SIGTERM or Ctrl-C."""
     import signal
 
+    from notify.relay import NotifyRelay
+    from notify.secrets import Sealer
+    from push.retry import RetryPolicy
+    from reports.worker import ReportWorker
     from server import wiring
     from server.app import stop_task
     from server.media import build_store, build_verifier
@@ -97,29 +101,45 @@ async def _worker(settings: Settings) -> None:
     db = wiring.database(settings.database_url)
     await db.start()
     relay = build_relay(db=db, settings=settings)
+    notify_relay = NotifyRelay(
+        db=db,
+        sealer=Sealer(settings.signing_key()),
+        public_url=settings.base_url(),
+        policy=RetryPolicy(max_retries=settings.push_max_retries),
+        timeout_seconds=settings.notify_timeout_seconds,
+    )
     verifier = build_verifier(db=db, store=build_store(settings), settings=settings)
     task = asyncio.create_task(relay.run())
+    notifying = asyncio.create_task(notify_relay.run())
     verifying = asyncio.create_task(verifier.run())
     timing = asyncio.create_task(TimerWorker(db=db, poll_seconds=settings.sla_poll_seconds).run())
+    reporting = asyncio.create_task(
+        ReportWorker(db=db, store=build_store(settings), font=settings.report_font).run()
+    )
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for stop in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stop, stopping.set)
     print(
-        "fieldops: push relay, media verifier and SLA timers running (Ctrl-C stops them)",
+        "fieldops: push and notify relays, media verifier, SLA timers and report worker "
+        "running (Ctrl-C stops them)",
         flush=True,
     )
     signalled = asyncio.create_task(stopping.wait())
     try:
         await asyncio.wait(
-            {task, verifying, timing, signalled}, return_when=asyncio.FIRST_COMPLETED
+            {task, notifying, verifying, timing, reporting, signalled},
+            return_when=asyncio.FIRST_COMPLETED,
         )
     finally:
         signalled.cancel()
         await stop_task(task, "push relay")
+        await stop_task(notifying, "notify relay")
         await stop_task(verifying, "media verifier")
         await stop_task(timing, "sla timers")
+        await stop_task(reporting, "report worker")
         await relay.close()
+        await notify_relay.close()
         await db.stop()
 
 

@@ -96,6 +96,9 @@ EXTRA_CODES: dict[str, tuple[ErrorCode, ...]] = {
     "PUT /api/v1/after-sales/tree": (C.VERSION_CONFLICT, C.CONFIG_INVALID),
     "POST /api/v1/after-sales/tree/validate": (C.CONFIG_INVALID,),
     "POST /api/v1/after-sales/evaluate": (C.INVALID_REFERENCE,),
+    "PUT /api/v1/notify/channels/{kind}": (C.CONFIG_INVALID,),
+    "PUT /api/v1/notify/customers/{customer_id}/robots/{robot_kind}": (C.CONFIG_INVALID,),
+    "PUT /api/v1/notify/templates/{milestone}/{locale}": (C.CONFIG_INVALID,),
     "GET /api/v1/sync/{collection}/pull": (C.UNKNOWN_COLLECTION,),
     "POST /api/v1/sync/{collection}/push": (
         C.UNKNOWN_COLLECTION,
@@ -131,6 +134,40 @@ EXTRA_CODES: dict[str, tuple[ErrorCode, ...]] = {
         C.UPLOAD_REJECTED,
     ),
     "POST /api/v1/portal/uploads/{upload_id}/abort": (C.ILLEGAL_TRANSITION,),
+    # The report is final once the work order is closed; its PDF is not there until ready.
+    "PUT /api/v1/work-orders/{work_order_id}/report": (C.ILLEGAL_TRANSITION,),
+    "GET /api/v1/portal/report.pdf": (C.NOT_FOUND,),
+    "PUT /api/v1/me/photo": (
+        C.UNSUPPORTED_MEDIA_TYPE,
+        C.PAYLOAD_TOO_LARGE,
+        C.VALIDATION_FAILED,
+    ),
+    "GET /api/v1/users/{user_id}/photo": (C.NOT_FOUND,),
+    "POST /api/v1/work-orders/{work_order_id}/messages": (
+        C.ALREADY_EXISTS,
+        C.ILLEGAL_TRANSITION,
+        C.INVALID_REFERENCE,
+    ),
+    "POST /api/v1/portal/messages": (
+        C.ALREADY_EXISTS,
+        C.ILLEGAL_TRANSITION,
+        C.INVALID_REFERENCE,
+    ),
+    "POST /api/v1/portal/messages/read": (C.NOT_FOUND,),
+    # Signed by a chat channel's secret, checked by the route itself (no security scheme).
+    "POST /api/v1/chat/status-query": (
+        C.SIGNATURE_INVALID,
+        C.TIMESTAMP_OUT_OF_WINDOW,
+        C.REQUEST_REPLAYED,
+        C.MALFORMED_JSON,
+        C.VALIDATION_FAILED,
+        C.RATE_LIMITED,
+    ),
+    "GET /api/v1/chat/status-query": (
+        C.SIGNATURE_INVALID,
+        C.TIMESTAMP_OUT_OF_WINDOW,
+        C.VALIDATION_FAILED,
+    ),
     "GET /media/local/{token}": (C.LINK_INVALID, C.LINK_EXPIRED),
     "PUT /media/local/{token}": (
         C.LINK_INVALID,
@@ -159,7 +196,8 @@ MESSAGES: dict[ErrorCode, str] = {
     C.FORBIDDEN: "the caller's role may not do this (details.required_roles)",
     C.NOT_FOUND: "no such id in the caller's tenant",
     C.UPGRADE_REQUIRED: "the client's contract or app version is no longer served",
-    C.RATE_LIMITED: "too many requests from this address; see Retry-After",
+    C.RATE_LIMITED: "too many requests from this address (or messages from this portal link); "
+    "see Retry-After",
 }
 
 

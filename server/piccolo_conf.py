@@ -25,6 +25,10 @@ PICCOLO_APPS = [
     "feed.piccolo_app",
     "knowledge.piccolo_app",
     "aftersales.piccolo_app",
+    "messaging.piccolo_app",
+    "reports.piccolo_app",
+    "notify.piccolo_app",
+    "chat.piccolo_app",
 ]
 
 DB = create_engine(os.environ.get("DATABASE_URL", Settings().database_url))

@@ -140,6 +140,7 @@ class Settings:
     fcm_endpoint: str = "https://fcm.googleapis.com"
     fcm_ca_file: str = ""
     push_ack_timeout_seconds: int = 300
+    notify_timeout_seconds: int = 10  # an SMS gateway's, WeChat's or a robot's answer
     alert_webhooks: str = ""
     alert_min_interval_seconds: int = 20  # per channel: DingTalk's robots take 20 a minute
     public_url: str = ""  # how clients reach this server (signed local media links)
@@ -160,6 +161,9 @@ class Settings:
     # or $share/GROUP/fieldops/+/+/alarms for several ingest processes (PostgreSQL) to share it.
     mqtt_topic_filter: str = "fieldops/+/+/alarms"
     alarm_debounce_seconds: int = 300  # repeats of an open fault: one timeline entry per window
+    # The CJK font the PDF resolution report embeds (a .ttf, .otf or .ttc); empty: the one
+    # scripts/bootstrap installs (reports/fonts.py says where it looks).
+    report_font: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -269,6 +273,7 @@ ENV_NAMES: dict[str, str] = {
     "fcm_endpoint": "FIELDOPS_FCM_ENDPOINT",
     "fcm_ca_file": "FIELDOPS_FCM_CA_FILE",
     "push_ack_timeout_seconds": "FIELDOPS_PUSH_ACK_TIMEOUT_SECONDS",
+    "notify_timeout_seconds": "FIELDOPS_NOTIFY_TIMEOUT_SECONDS",
     "alert_webhooks": "FIELDOPS_ALERT_WEBHOOKS",
     "alert_min_interval_seconds": "FIELDOPS_ALERT_MIN_INTERVAL_SECONDS",
     "public_url": "FIELDOPS_PUBLIC_URL",
@@ -287,6 +292,7 @@ ENV_NAMES: dict[str, str] = {
     "mqtt_password": "FIELDOPS_MQTT_PASSWORD",
     "mqtt_topic_filter": "FIELDOPS_MQTT_TOPIC_FILTER",
     "alarm_debounce_seconds": "FIELDOPS_ALARM_DEBOUNCE_SECONDS",
+    "report_font": "FIELDOPS_REPORT_FONT",
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -312,6 +318,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "push_max_retries": int,
     "push_lease_seconds": _positive_int,
     "push_ack_timeout_seconds": _positive_int,
+    "notify_timeout_seconds": _positive_int,
     "alert_min_interval_seconds": _non_negative_int,
     "evidence_retention_days": _positive_int,
     "alarm_debounce_seconds": _non_negative_int,

@@ -9,7 +9,9 @@ from feed import reactions as feed_reactions
 from kernel.db import Database
 from knowledge import reactions as knowledge_reactions
 from media import reactions as media_reactions
+from notify import reactions as notify_reactions
 from push import reactions as push_reactions
+from reports import reactions as report_reactions
 from server.tables import ALL_TABLES
 from sla import reactions as sla_reactions
 from sync import reactions as sync_reactions
@@ -26,6 +28,8 @@ def wire(db: Database) -> Database:
         sla_reactions.install,
         feed_reactions.install,
         knowledge_reactions.install,
+        report_reactions.install,
+        notify_reactions.install,
     ):
         install(db.reactions)
     return db

@@ -17,8 +17,10 @@ import msgspec
 import msgspec.inspect as inspect
 
 from kernel.changes import Synced
+from messaging.sql import MESSAGE_COLUMNS
 from mobile_contract import sync as contract
 from mobile_contract.knowledge import KbArticleDocument
+from mobile_contract.messaging import MessageDocument
 from workorders.sql import CHECKLIST_COLUMNS, NOTE_COLUMNS, WORK_ORDER_COLUMNS
 
 Document = dict[str, Any]
@@ -179,6 +181,21 @@ EVIDENCE = Collection(
 # Published knowledge-base articles, read-only: the app searches them offline.
 KB_ARTICLES = Collection(Synced.KB_ARTICLES, KbArticleDocument, "knowledge_article", {}, "families")
 
+# Messages with the customer of the engineer's work orders: new ones and read receipts go up.
+MESSAGES = Collection(
+    Synced.MESSAGES, MessageDocument, "messaging_message", MESSAGE_COLUMNS, "owner", writable=True
+)
+
 COLLECTIONS: dict[str, Collection] = {
-    c.name: c for c in (WORK_ORDERS, NOTES, CHECKLIST_ITEMS, SITES, ASSETS, EVIDENCE, KB_ARTICLES)
+    c.name: c
+    for c in (
+        WORK_ORDERS,
+        NOTES,
+        CHECKLIST_ITEMS,
+        SITES,
+        ASSETS,
+        EVIDENCE,
+        KB_ARTICLES,
+        MESSAGES,
+    )
 }

@@ -20,7 +20,7 @@ from kernel.db import Database, Transaction, run_use_case
 from kernel.errors import DomainError, Forbidden
 from mobile_contract.errors import ErrorCode
 from mobile_contract.sync import NoteDocument, PushRow
-from sync import push_items, sql
+from sync import push_items, push_messages, sql
 from sync.collections import NOTES, Document
 from sync.pull import collection_named
 from sync.push_rows import Batch, Row, for_row, is_uuid
@@ -36,6 +36,7 @@ _HANDLERS: dict[str, Callable[[Row], Awaitable[Document | None]]] = {
     Synced.WORK_ORDERS: push_work_order,
     Synced.NOTES: push_items.push_note,
     Synced.CHECKLIST_ITEMS: push_items.push_checklist_item,
+    Synced.MESSAGES: push_messages.push_message,
 }
 
 

@@ -12,6 +12,7 @@ _FOLLOWERS = (
     (sql.NOTES_OF, Synced.NOTES),
     (sql.CHECKLIST_ITEMS_OF, Synced.CHECKLIST_ITEMS),
     (sql.EVIDENCE_OF, Synced.EVIDENCE),
+    (sql.MESSAGES_OF, Synced.MESSAGES),
 )
 
 
@@ -31,8 +32,8 @@ async def document_changed(tx: Transaction, event: DocumentChanged) -> None:
 
 
 async def _move_followers(tx: Transaction, event: DocumentChanged) -> None:
-    """The work order changed hands: its notes, checklist items and evidence follow it to
-    the new engineer's devices and leave the old one's, and its site and asset are sent
+    """The work order changed hands: its notes, checklist items, evidence and messages follow
+    it to the new engineer's devices and leave the old one's, and its site and asset are sent
     again so the new engineer has them."""
     tenant, work_order_id = event.tenant_id, event.document_id
     for statement, collection in _FOLLOWERS:

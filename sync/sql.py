@@ -57,6 +57,10 @@ CHECKLIST_ITEMS_OF = Statement(
 EVIDENCE_OF = Statement(
     "SELECT id FROM media_evidence WHERE tenant = :tenant AND work_order = :work_order"
 )
+MESSAGES_OF = Statement(
+    "SELECT client_id AS id FROM messaging_message"
+    " WHERE tenant = :tenant AND work_order = :work_order"
+)
 REFERENCES_OF = Statement(
     "SELECT site, asset FROM workorders_work_order WHERE tenant = :tenant AND id = :id"
 )

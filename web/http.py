@@ -7,13 +7,14 @@ from litestar.channels import ChannelsPlugin
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 
-from kernel.context import Actor, PortalCaller, TerminalCaller
+from kernel.context import Actor, PortalCaller, RequestMeta, TerminalCaller
 from kernel.db import Database
 
 DB: TypeAlias = NamedDependency[Database]
 CurrentActor: TypeAlias = NamedDependency[Actor]
 CurrentPortal: TypeAlias = NamedDependency[PortalCaller]
 CurrentTerminal: TypeAlias = NamedDependency[TerminalCaller]
+CurrentMeta: TypeAlias = NamedDependency[RequestMeta]  # a public route's captured metadata
 Channels: TypeAlias = NamedDependency[ChannelsPlugin]  # the live feed's wake-ups (server/app.py)
 
 # OpenAPI security requirement of every route behind the bearer middleware (public routes

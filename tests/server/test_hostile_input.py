@@ -25,6 +25,7 @@ import msgspec
 import pytest
 
 from mobile_contract import iot
+from mobile_contract import messaging as messaging_contract
 from mobile_contract import sync as sync_contract
 from mobile_contract import work_orders as wo_contract
 from mobile_contract.errors import ErrorCode
@@ -348,6 +349,15 @@ ROUTES: dict[Key, Route] = {
         lambda s: {"requirement": "temperature_reading", "value": "-18.5", "unit": "C"},
         {"work_order_id": _wo},
     ),
+    ("PUT", "/api/v1/work-orders/{work_order_id}/report"): Route(
+        "dispatcher",
+        lambda s: {
+            "root_cause": "启动电容老化 / the start capacitor aged",
+            "prevention": "Check it every quarter",
+            "parts_used": [{"name": "Capacitor 35µF", "quantity": 1.5, "note": "P/N C-35"}],
+        },
+        {"work_order_id": _wo},
+    ),
     ("POST", "/api/v1/evidence/{evidence_id}/remove"): Route(
         "dispatcher",
         lambda s: {"reason": "a duplicate photo"},
@@ -364,6 +374,39 @@ ROUTES: dict[Key, Route] = {
         {"work_order_id": _wo},
     ),
     ("POST", "/api/v1/portal/uploads"): Route("portal", _upload),
+    ("PUT", "/api/v1/notify/channels/{kind}"): Route(
+        "admin",
+        lambda s: {"endpoint": "https://sms.example.com/send", "secret": "s3", "sign_name": "冷链"},
+        {"kind": lambda s: "sms"},
+    ),
+    ("PUT", "/api/v1/notify/customers/{customer_id}/robots/{robot_kind}"): Route(
+        "admin",
+        lambda s: {
+            "webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=t",
+            "secret": "SEC0123",
+        },
+        {"customer_id": lambda s: str(s.world.customer_id), "robot_kind": lambda s: "dingtalk"},
+    ),
+    ("PUT", "/api/v1/notify/templates/{milestone}/{locale}"): Route(
+        "admin",
+        lambda s: {"text": "{company}: {number} {portal_link}"},
+        {"milestone": lambda s: "created", "locale": lambda s: "en"},
+    ),
+    ("POST", "/api/v1/work-orders/{work_order_id}/messages"): Route(
+        "eng_a",
+        lambda s: {"body": "On my way / 马上到", "occurred_at": "2026-12-06T08:00:00Z"},
+        {"work_order_id": _wo},
+    ),
+    ("POST", "/api/v1/work-orders/{work_order_id}/messages/read"): Route(
+        "eng_a", lambda s: {"up_to": str(uuid.uuid4())}, {"work_order_id": _wo}
+    ),
+    ("POST", "/api/v1/portal/messages"): Route("portal", lambda s: {"body": "Is anyone coming?"}),
+    ("POST", "/api/v1/portal/messages/read"): Route(
+        "portal", lambda s: {"up_to": str(uuid.uuid4())}
+    ),
+    ("POST", "/api/v1/chat/channels"): Route(
+        "admin", lambda s: {"name": "WeChat 公众号", "style": "wechat"}
+    ),
     # Walked per writable collection below (the documents' own schemas).
     ("POST", "/api/v1/sync/{collection}/push"): Route(
         "eng_a", lambda s: [], {"collection": lambda s: "work_orders"}
@@ -454,6 +497,7 @@ SYNC_DOCUMENTS: dict[str, tuple[type[msgspec.Struct], type[msgspec.Struct]]] = {
     "work_orders": (sync_contract.WorkOrderDocument, wo_contract.WorkOrderUpdate),
     "work_order_notes": (sync_contract.NoteDocument, wo_contract.NoteCreate),
     "checklist_items": (sync_contract.ChecklistItemDocument, wo_contract.ChecklistItemUpdate),
+    "messages": (messaging_contract.MessageDocument, messaging_contract.MessageCreate),
 }
 #: A terminal's alarms: a batch (read from the raw body: its schema is declared for the docs)
 #: and RxDB push rows of alarms, walked by their own test: a refused alarm refuses the batch
@@ -870,6 +914,7 @@ async def scene(world: World) -> Scene:
         "work_orders": document,
         "work_order_notes": {"id": str(uuid.uuid4()), "work_order_id": wo["id"], "body": "note"},
         "checklist_items": {"id": str(uuid.uuid4()), "work_order_id": wo["id"], "label": "new"},
+        "messages": {"id": str(uuid.uuid4()), "work_order_id": wo["id"], "body": "hello"},
     }
     return scene
 

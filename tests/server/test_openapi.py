@@ -80,6 +80,7 @@ async def test_every_error_status_is_documented_with_the_envelope(client: Client
     assert "429" in seen["GET /api/v1/portal/work-order"]
     assert "403" in seen["POST /api/v1/customers"]
     assert "409" in seen["POST /api/v1/work-orders/{work_order_id}/transitions"]
+    assert {"404", "422"} <= seen["GET /api/v1/work-orders/{work_order_id}/eta"]
     assert set(seen) >= set(EXTRA_CODES), set(EXTRA_CODES) - set(seen)
     assert set(seen) >= NO_ROLE_CHECK
 
@@ -157,3 +158,45 @@ async def test_knowledge_and_after_sales_routes_document_the_refusals_they_raise
     assert {"invalid_reference", "validation_failed"} <= codes(
         "/api/v1/after-sales/evaluate", "post"
     )["422"]
+
+
+async def test_message_routes_document_the_refusals_they_raise(client: Client) -> None:
+    """A retried id with other content and a closed work order (409), an attachment that is
+    not the work order's (422), a link past its messages for now (429), a message read up to
+    that is not there (404)."""
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+
+    def codes(path: str, method: str) -> dict[str, set[str]]:
+        responses = paths[path][method]["responses"]
+        return {
+            status: set(response["content"]["application/json"]["examples"])
+            for status, response in responses.items()
+            if int(status) >= 400
+        }
+
+    staff, portal = "/api/v1/work-orders/{work_order_id}/messages", "/api/v1/portal/messages"
+    for path in (staff, portal):
+        posted = codes(path, "post")
+        assert {"already_exists", "illegal_transition"} <= posted["409"], path
+        assert {"invalid_reference", "validation_failed"} <= posted["422"], path
+        assert "not_found" in codes(f"{path}/read", "post")["404"], path
+    assert "rate_limited" in codes(portal, "post")["429"]
+    assert "forbidden" in codes(staff, "post")["403"]
+    assert "forbidden" in codes(f"{staff}/read", "post")["403"]
+
+
+async def test_the_chat_webhook_documents_its_signature_refusals(client: Client) -> None:
+    """No token but a channel's signature: a bad one, a stale timestamp and a replay are 401s,
+    a generic channel's sender over the limit a 429."""
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    responses = paths["/api/v1/chat/status-query"]["post"]["responses"]
+    codes = {
+        status: set(response["content"]["application/json"]["examples"])
+        for status, response in responses.items()
+        if int(status) >= 400
+    }
+    assert codes["401"] == {"signature_invalid", "timestamp_out_of_window", "request_replayed"}
+    assert "rate_limited" in codes["429"]
+    assert "security" not in paths["/api/v1/chat/status-query"]["post"]
+    admin = paths["/api/v1/chat/channels/{channel_id}/rotate"]["post"]["responses"]
+    assert {"401", "403", "404"} <= set(admin)

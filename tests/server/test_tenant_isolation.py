@@ -28,19 +28,22 @@ from typing import Any
 
 import httpx
 import jwt
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 from accounts.tables import Tenant
+from kernel.statements import Statement
 from mobile_contract.enums import WorkOrderType
 from server.settings import Settings
 from server.tables import ALL_TABLES
 from sla.timers import TimerWorker
 from sync.collections import COLLECTIONS
 from sync.pull import encode_checkpoint
-from tests.factories import PASSWORD, USERS, Terminal, World, alarm, make_world
+from tests.chat.factories import Channel, make_channel
+from tests.factories import PASSWORD, USERS, Terminal, World, alarm, make_world, sample_image
 
 Client = AsyncTestClient[Litestar]
 Key = tuple[str, str]  # (METHOD, path template)
@@ -93,6 +96,9 @@ class Side:
     draft_article_id: str = ""  # an article never published
     kb_cursor: str = ""  # a cursor of the tenant's article listing
     kb_checkpoint: str = ""  # a checkpoint of an engineer's first sync of the articles
+    message: str = ""  # a message to the work order's customer
+    chat_channel: str = ""  # a chat channel (customers' status queries by number)
+    chat: Channel | None = None  # the same, with its secret (the platform's credential)
 
     def labels(self) -> dict[str, str]:
         """Placeholder -> value, to compare a victim answer with a random-id answer."""
@@ -146,6 +152,10 @@ class Side:
             values["article_id"] = self.article_id
         if self.draft_article_id:
             values["draft_article_id"] = self.draft_article_id
+        if self.message:
+            values["message"] = self.message
+        if self.chat_channel:
+            values["chat_channel"] = self.chat_channel
         return values
 
 
@@ -185,6 +195,8 @@ def random_side() -> Side:
         policy_id=new(),
         article_id=new(),
         draft_article_id=new(),
+        message=new(),
+        chat_channel=new(),
         alarm_id=f"a-{uuid.uuid4().hex[:12]}",
         alarm_work_order=new(),
         alarm_cursor=base64.urlsafe_b64encode(
@@ -227,6 +239,7 @@ PATH_PARAMS: dict[str, Ids] = {
     "policy_id": lambda s: s.policy_id,
     "shift_id": lambda s: s.shift_id,
     "article_id": lambda s: s.article_id,
+    "channel_id": lambda s: s.chat_channel,
 }
 
 #: Where a path parameter of one route names another row than the same name elsewhere.
@@ -248,6 +261,11 @@ NAMING_PARAMS: dict[str, list[str]] = {
     "work_order_type": [kind.value for kind in WorkOrderType],
     # A rule-set version is a number of the caller's own tenant's history, never a door.
     "version": ["0", "1", "2"],
+    # The customer notifications' channel kinds, milestones and languages (a tenant's own).
+    "kind": ["sms", "wechat", "wecom", "dingtalk"],
+    "robot_kind": ["wecom", "dingtalk"],
+    "milestone": ["created", "assigned", "resolved", "verified", "closed"],
+    "locale": ["zh-CN", "en"],
 }
 
 
@@ -306,6 +324,10 @@ QUERY_PARAMS: dict[str, list[QueryValue]] = {
     "start": [QueryValue(lambda s: RATE_START)],
     "end": [QueryValue(lambda s: RATE_END)],
     "period": [QueryValue(lambda s: "week"), QueryValue(lambda s: "day")],
+    # A message's place in the caller's own conversation, never a door.
+    "after": [QueryValue(lambda s: "0")],
+    # The language of an answer's words (the ETA's explanation), never a door.
+    "locale": [QueryValue(lambda s: "zh-CN"), QueryValue(lambda s: "en")],
 }
 
 #: Where a parameter of one route takes other values than the same name elsewhere.
@@ -344,6 +366,14 @@ class Ref:
     also: frozenset[str] = frozenset()  # other codes the admin may get (read-only collections)
     #: Only where the path's naming parameters take these values (one sync collection).
     only: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A body that is not JSON (a profile photo's bytes)."""
+
+    content: bytes
+    content_type: str
 
 
 @dataclass(frozen=True)
@@ -710,6 +740,56 @@ BODIES[("POST", "/api/v1/work-orders/{work_order_id}/portal-links")] = Bodies(
     probes=[lambda own, t: {"contact_name": "Mole", "valid_days": 90}]
 )
 BODIES[("POST", "/api/v1/portal/uploads")] = Bodies(benign=[lambda own, t: _upload()])
+# Your own photo (no ids anywhere): set and removed on the attacker's own account.
+BODIES[("PUT", "/api/v1/me/photo")] = Bodies(
+    benign=[lambda own, t: RawBody(sample_image("JPEG"), "image/jpeg")]
+)
+BODIES[("DELETE", "/api/v1/me/photo")] = Bodies(benign=[lambda own, t: None])
+BODIES[("PUT", "/api/v1/work-orders/{work_order_id}/report")] = Bodies(
+    probes=[lambda own, t: {"root_cause": "pwned", "parts_used": [{"name": "atk part"}]}]
+)
+
+# The customer notifications: a tenant's own channels and texts; a robot of a customer.
+BODIES[("PUT", "/api/v1/notify/channels/{kind}")] = Bodies(
+    benign=[lambda own, t: {"enabled": False}]
+)
+BODIES[("PUT", "/api/v1/notify/templates/{milestone}/{locale}")] = Bodies(
+    benign=[lambda own, t: {"text": "{number} {portal_link}"}]
+)
+BODIES[("PUT", "/api/v1/notify/customers/{customer_id}/robots/{robot_kind}")] = Bodies(
+    probes=[lambda own, t: {"webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=x"}]
+)
+
+
+def _attaching(upload_id: str) -> dict[str, Any]:
+    return {"body": "see the file", "attachment_ids": [upload_id]}
+
+
+#: Messages: attachments and the message read up to name rows of the caller's own work order
+#: (a sent message would also push and log changes, so the walk only sends refused ones).
+_MESSAGE_REFS = [
+    Ref("the victim's upload", lambda own, t: _attaching(t.upload), "invalid_reference"),
+    Ref(
+        "the victim customer's upload",
+        lambda own, t: _attaching(t.portal_upload),
+        "invalid_reference",
+    ),
+]
+_READ_REFS = [Ref("the victim's message", lambda own, t: {"up_to": t.message}, "not_found")]
+BODIES[("POST", "/api/v1/work-orders/{work_order_id}/messages")] = Bodies(
+    probes=[lambda own, t: {"body": "pwned"}, lambda own, t: _attaching(own.upload)],
+    refs=_MESSAGE_REFS,
+)
+BODIES[("POST", "/api/v1/work-orders/{work_order_id}/messages/read")] = Bodies(
+    probes=[lambda own, t: {"up_to": t.message}], refs=_READ_REFS
+)
+# (The portal walk's ``upload`` is the victim customer's upload.)
+BODIES[("POST", "/api/v1/portal/messages")] = Bodies(refs=_MESSAGE_REFS[:1])
+BODIES[("POST", "/api/v1/portal/messages/read")] = Bodies(refs=_READ_REFS)
+# Chat channels: a tenant's own (the webhook they sign is walked by its own test).
+BODIES[("POST", "/api/v1/chat/channels")] = Bodies(
+    benign=[lambda own, t: {"name": unique("atk-chat"), "style": "wechat"}]
+)
 
 BODIES[("POST", "/api/v1/push/deliveries/{delivery_id}/ack")] = Bodies(
     probes=[lambda own, t: {"event": "received"}, lambda own, t: {"event": "opened"}]
@@ -1083,6 +1163,9 @@ STREAMS: set[Key] = {("GET", "/api/v1/sync/stream"), ("GET", "/api/v1/feed")}
 #: Headers a route reads that name nothing of a tenant: the feed's resume position is a
 #: number in the caller's own tenant's sequence (tests/feed prove the stream's scope).
 HEADER_PARAMS = frozenset({"Last-Event-ID"})
+#: Routes without a path id answering a document of the caller's own that may not exist yet
+#: (the resolution report, until the work order is closed): 404 ``not_found`` then.
+NOT_YET: set[Key] = {("GET", "/api/v1/portal/report.pdf")}
 #: The customer portal: these take a portal link's token, never a staff one. Walked with the
 #: attacker's portal token by test_a_portal_link_reaches_nothing_of_another_work_order.
 PORTAL: set[Key] = {
@@ -1091,6 +1174,10 @@ PORTAL: set[Key] = {
     ("GET", "/api/v1/portal/uploads/{upload_id}"),
     ("POST", "/api/v1/portal/uploads/{upload_id}/complete"),
     ("POST", "/api/v1/portal/uploads/{upload_id}/abort"),
+    ("GET", "/api/v1/portal/messages"),
+    ("POST", "/api/v1/portal/messages"),
+    ("POST", "/api/v1/portal/messages/read"),
+    ("GET", "/api/v1/portal/report.pdf"),
 }
 #: IoT terminals sign their requests with their own secret instead of holding a token. Walked
 #: signed by the attacker tenant's terminal by test_a_terminal_reaches_nothing_of_another_tenant.
@@ -1104,6 +1191,22 @@ TERMINAL: set[Key] = {
 #: credential and names one object and one use (tests/media/test_stores.py: an altered,
 #: expired or oversized link is refused). Not walked here; the schema must still have them.
 SIGNED_LINKS: set[Key] = {("PUT", "/media/local/{token}"), ("GET", "/media/local/{token}")}
+#: Chat platforms' status queries: no token, signed with a chat channel's secret, the channel
+#: named in the query string. Walked by test_a_chat_channel_reaches_nothing_of_another_tenant.
+CHAT_WEBHOOK: set[Key] = {
+    ("POST", "/api/v1/chat/status-query"),
+    ("GET", "/api/v1/chat/status-query"),
+}
+#: The customer's web page, its photo, report and message form (the link's token in the path)
+#: and its static assets: outside the schema, walked by
+#: test_a_portal_page_reaches_nothing_of_another_work_order.
+PAGES: set[Key] = {
+    ("GET", "/p/{token}"),
+    ("GET", "/p/{token}/handler.jpg"),
+    ("GET", "/p/{token}/report.pdf"),
+    ("POST", "/p/{token}/messages"),
+    ("GET", "/assets/portal/{file_path}"),
+}
 
 #: Listings whose answer repeats a query parameter as sent: (parameter, answer field). The
 #: victim's marker searched for comes back there, and only there.
@@ -1147,6 +1250,8 @@ async def load_operations(client: Client) -> list[Operation]:
             op_name = f"{method.upper()} {template}"
             if (method.upper(), template) in SIGNED_LINKS:
                 signed_links_seen.add((method.upper(), template))
+                continue
+            if (method.upper(), template) in CHAT_WEBHOOK:
                 continue
             params = [*shared, *spec.get("parameters", [])]
             in_template = tuple(re.findall(r"\{(\w+)\}", template))
@@ -1512,7 +1617,26 @@ async def build_victim(world: World) -> tuple[Side, list[str], list[str], set[st
         kb_checkpoint=first["checkpoint"],
     )
     side.portal_link, side.portal_token, side.portal_upload = await _portal(world, main["id"])
-    extra = {session["access_token"], side.portal_token, terminal.secret, *phones}
+    side.chat = await make_channel(world, name=f"{marker} WeChat")
+    side.chat_channel = side.chat.id
+    side.message = (
+        await ok(
+            world,
+            "dispatcher",
+            "POST",
+            f"/api/v1/work-orders/{main['id']}/messages",
+            json={"body": f"{marker} message to the customer"},
+        )
+    )["id"]
+    # The report's draft names the marker: an answer showing it leaks it.
+    await ok(
+        world,
+        "dispatcher",
+        "PUT",
+        f"/api/v1/work-orders/{main['id']}/report",
+        json={"root_cause": f"{marker} root cause", "parts_used": [{"name": f"{marker} part"}]},
+    )
+    extra = {session["access_token"], side.portal_token, terminal.secret, side.chat.secret, *phones}
     orders = [spare["id"], gone["id"], main["id"], alarm_work_order]
     return side, [str(world.asset_id), asset["id"]], orders, extra
 
@@ -1608,6 +1732,8 @@ async def build_attacker(world: World) -> Side:
         )["id"],
     )
     own.portal_link, own.portal_token, own.portal_upload = await _portal(world, wo)
+    own.chat = await make_channel(world)
+    own.chat_channel = own.chat.id
     return own
 
 
@@ -1665,6 +1791,9 @@ async def victim_views(
         ("dispatcher", "/api/v1/sync/kb_articles/pull"),
         ("eng_a", "/api/v1/after-sales/tree"),
         ("eng_a", "/api/v1/after-sales/tree/versions/1"),
+        ("admin", "/api/v1/chat/channels"),
+        ("dispatcher", f"/api/v1/work-orders/{side.work_order_id}/messages"),
+        ("dispatcher", f"/api/v1/work-orders/{side.work_order_id}/report"),
     ]
     for wo in orders:
         reads += [
@@ -1873,14 +2002,14 @@ class Walker:
         signer = signer or (self.signer if headers is None else None)
         if signer is None:
             kwargs: dict[str, Any] = {}
-            if body is not None:
+            sent_headers = self.headers if headers is None else headers
+            if isinstance(body, RawBody):
+                kwargs["content"] = body.content
+                sent_headers = {**sent_headers, "Content-Type": body.content_type}
+            elif body is not None:
                 kwargs["json"] = body
             response = await self.scene.client.request(
-                op.method,
-                url,
-                headers=self.headers if headers is None else headers,
-                params=params,
-                **kwargs,
+                op.method, url, headers=sent_headers, params=params, **kwargs
             )
         else:  # signed over the exact path, query and body bytes sent
             content = b"" if body is None else json.dumps(body).encode()
@@ -1891,8 +2020,9 @@ class Walker:
             response = await self.scene.client.send(request)
         self.calls += 1
         shown = f"{op.method} {url}" + (f" ?{params}" if params else "")
-        shown += f" {json.dumps(body)}" if body is not None else ""
-        request_text = url + json.dumps(body) + json.dumps(params or {})
+        written = repr(body) if isinstance(body, RawBody) else json.dumps(body)
+        shown += f" {written}" if body is not None else ""
+        request_text = url + written + json.dumps(params or {})
         return response, shown, request_text
 
     def check(self, ok: bool, what: str, shown: str, response: httpx.Response) -> None:
@@ -2011,6 +2141,8 @@ class Walker:
             body = response.json()
             if isinstance(body, dict) and isinstance(body.get("id"), str):
                 self.scene.created.add(body["id"])
+            if isinstance(body, dict) and isinstance(body.get("channel"), dict):
+                self.scene.created.add(body["channel"]["id"])  # a chat channel and its secret
             if isinstance(body, dict) and isinstance(body.get("terminal"), dict):
                 self.scene.created.add(body["terminal"]["id"])  # a terminal and its secret
             if isinstance(body, dict) and "rules" in body and "version" in body:
@@ -2058,7 +2190,12 @@ class Walker:
             else:
                 self.check(
                     response.status_code == 200
-                    or (response.status_code == 403 and error_code(response) == "forbidden"),
+                    or (response.status_code == 403 and error_code(response) == "forbidden")
+                    or (
+                        op.key in NOT_YET
+                        and response.status_code == 404
+                        and error_code(response) == "not_found"
+                    ),
                     "a listing answers 200 or 403",
                     shown,
                     response,
@@ -2124,7 +2261,7 @@ def assert_only_created(
 async def test_the_walker_knows_every_route_of_the_schema(scene: Scene) -> None:
     operations = await load_operations(scene.client)
     keys = {op.key for op in operations}
-    stale = (set(BODIES) | PUBLIC | SESSION_ENDING | STREAMS | PORTAL | TERMINAL) - keys
+    stale = (set(BODIES) | PUBLIC | SESSION_ENDING | STREAMS | PORTAL | TERMINAL | NOT_YET) - keys
     assert not stale, f"the walker's tables name routes the schema does not have: {stale}"
     used = {name for op in operations for name in op.path_params}
     assert used == set(PATH_PARAMS), f"path parameter table out of date: {used ^ set(PATH_PARAMS)}"
@@ -2143,7 +2280,7 @@ async def test_the_walker_knows_every_route_of_the_schema(scene: Scene) -> None:
             api_routes.add((type(route).__name__, route.path_format))
             continue
         api_routes |= {(m, route.path_format) for m in route.methods - {"HEAD", "OPTIONS"}}
-    walked = keys | SIGNED_LINKS
+    walked = keys | SIGNED_LINKS | CHAT_WEBHOOK | PAGES
     assert api_routes == walked, f"routes missing from the schema: {api_routes ^ walked}"
 
 
@@ -2203,6 +2340,69 @@ async def test_a_portal_link_reaches_nothing_of_another_work_order(scene: Scene)
     walker.assert_clean()
     await assert_victim_unchanged(scene)
     assert_only_created(attacker_before, await dump_tenant(scene.own.tenant_id), scene)
+
+
+class VisitId(msgspec.Struct):
+    id: uuid.UUID
+
+
+OWN_VISITS = Statement("SELECT id FROM portal_visit WHERE link = :link")
+
+
+async def test_a_portal_page_reaches_nothing_of_another_work_order(scene: Scene) -> None:
+    """The page routes take the link's token in the path. The attacker's own link shows its
+    own work order and nothing of the victim's; a tampered victim token, a made-up one, a
+    staff token in the path, or a staff token in the header with any of them, get the same
+    404 page and reach nothing; the message form sends nothing through them; the assets
+    serve our files only."""
+    own, victim, client = scene.own, scene.victim, scene.client
+    walker = Walker(scene, "page", {})
+    attacker_before = await dump_tenant(own.tenant_id)
+    staff = scene.attacker_world.headers["admin"]
+    end = "AA" if not victim.portal_token.endswith("AA") else "BB"
+    strangers = {
+        "a tampered victim token": victim.portal_token[:-2] + end,
+        "a made-up token": f"fpt_{uuid.uuid4().hex}{uuid.uuid4().hex}",
+        "a staff access token": staff["Authorization"].split()[1],
+        "the attacker's token, lengthened": own.portal_token + "x",
+    }
+    for path in ("", "/handler.jpg", "/report.pdf"):
+        url = f"/p/{own.portal_token}{path}"
+        response = await client.get(url, headers=staff)
+        walker.check_common(f"GET {url}", response, url)
+        walker.check(response.status_code in (200, 404), "unexpected status", url, response)
+    refusals = set()
+    for label, token in strangers.items():
+        for path in ("", "/handler.jpg", "/report.pdf"):
+            url = f"/p/{token}{path}"
+            response = await client.get(url, headers=staff)
+            walker.check_common(f"GET {url} ({label})", response, url)
+            walker.check(response.status_code == 404, "must be 404", url, response)
+            if not path:
+                refusals.add(response.text)
+        url = f"/p/{token}/messages"
+        response = await client.post(url, data={"body": "hello"}, headers=staff)
+        walker.check_common(f"POST {url} ({label})", response, url)
+        walker.check(
+            response.status_code == 303 and response.headers["location"] == f"/p/{token}",
+            "the form must send nothing and go back to the (refused) page",
+            url,
+            response,
+        )
+    assert len(refusals) == 1, "the refusal page must not tell one bad token from another"
+    # The attacker's own page views are counted, in its own tenant.
+    visits = await client.app.state.services.db.fetch(
+        OWN_VISITS, VisitId, link=uuid.UUID(own.portal_link)
+    )
+    scene.created.update(str(visit.id) for visit in visits)
+    script = await client.get("/assets/portal/portal.js")
+    assert script.status_code == 200
+    for escape in ("..%2F..%2Fserver%2Fsettings.py", "%2E%2E/%2E%2E/pyproject.toml"):
+        response = await client.get(f"/assets/portal/{escape}")
+        walker.check(response.status_code == 404, "outside the assets", escape, response)
+    walker.assert_clean()
+    await assert_victim_unchanged(scene)
+    assert_only_created(attacker_before, await dump_tenant(own.tenant_id), scene)
 
 
 def _forge(claims: dict[str, Any], key: str) -> str:
@@ -2390,6 +2590,41 @@ def forged_signatures(scene: Scene) -> dict[str, tuple[Signer, set[str]]]:
         "a terminal id nobody has": (nobody.headers, {"terminal_unknown"}),
         "the attacker's terminal, an hour ago": (stale, {"timestamp_out_of_window"}),
     }
+
+
+async def test_a_chat_channel_reaches_nothing_of_another_tenant(scene: Scene) -> None:
+    """The attacker's own chat channel asking for the victim's work order by its number, as the
+    victim customer's contact: answered exactly as a number nobody has; the victim's channel
+    signed with the attacker's secret: refused exactly as a channel nobody has. Nothing of the
+    victim is answered or changed."""
+    victim, own = scene.victim, scene.own
+    assert own.chat is not None
+    assert victim.chat is not None
+    customer = await ok(
+        scene.victim_world, "dispatcher", "GET", f"/api/v1/customers/{victim.customer_id}"
+    )
+    phone = customer["contacts"][0]["phone"]
+    walker = Walker(scene, "chat", {})
+    asked = {
+        text: await own.chat.generic(text, phone=phone)
+        for text in (victim.number, "WO-2099-999999")
+    }
+    for text, response in asked.items():
+        walker.check_common(f"chat query {text}", response, text + phone)
+    answers = {(response.status_code, response.content) for response in asked.values()}
+    assert len(answers) == 1, answers
+    assert asked[victim.number].status_code == 200
+    assert asked[victim.number].json()["card"] is None
+    as_victim = dataclasses.replace(own.chat, id=victim.chat.id)
+    as_nobody = dataclasses.replace(own.chat, id=str(uuid.uuid4()))
+    refused = [await c.generic(victim.number, phone=phone) for c in (as_victim, as_nobody)]
+    for response in refused:
+        walker.check_common("chat query on the victim's channel", response, victim.chat.id)
+        assert response.status_code == 401, response.text
+        assert response.json()["error"]["code"] == "signature_invalid"
+    assert refused[0].json() == refused[1].json()
+    walker.assert_clean()
+    await assert_victim_unchanged(scene)
 
 
 async def test_the_victim_tenant_still_works_after_the_attacks(scene: Scene) -> None:

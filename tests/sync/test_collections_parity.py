@@ -37,6 +37,9 @@ async def documents(world: World) -> dict[str, dict[str, Any]]:
     )
     await world.add_required_evidence(created["id"], who="dispatcher")
     await world.call(
+        "dispatcher", "POST", f"{url}/messages", json={"body": "On our way"}, expect=201
+    )
+    await world.call(
         "admin",
         "POST",
         "/api/v1/kb/articles",
