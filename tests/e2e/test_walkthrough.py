@@ -1,6 +1,7 @@
 """The README's walk-through against a real server process (uvicorn, CLI-migrated database,
 demo tenant): what a person does after ``scripts/serve``, run by ``scripts/walkthrough``."""
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -42,6 +43,21 @@ def test_readme_walkthrough_runs_against_a_real_server(live_server: str) -> None
     # The customer's side: a video through the portal link, verified, and the repair's state.
     assert "customer uploaded a video through the portal link" in done.stdout
     assert "the customer's portal shows: closed, video verified" in done.stdout
+    assert "customer and engineer exchanged messages: 2" in done.stdout
+    # The printed page opens in a browser; after the close it offers the report.
+    page_url = re.search(r"^portal page: (\S+)$", done.stdout, re.MULTILINE)
+    report_url = re.search(r"^report: (\S+)$", done.stdout, re.MULTILINE)
+    assert page_url is not None
+    assert report_url is not None
+    assert report_url.group(1) == page_url.group(1) + "/report.pdf"
+    page = httpx.get(page_url.group(1), headers={"Accept-Language": "zh-CN"}, timeout=10)
+    assert page.status_code == 200
+    assert "Cold room 3 alarm" in page.text
+    assert 'href="/p/' in page.text  # the report link
+    assert "3号冷库门口结霜很厚" in page.text
+    report = httpx.get(report_url.group(1), timeout=10)
+    assert report.status_code == 200
+    assert report.content.startswith(b"%PDF")
     timeline = done.stdout.split("timeline:", 1)[1]
     for actor, action in (
         ("Zhang Wei", "created"),
