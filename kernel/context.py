@@ -61,6 +61,7 @@ class PortalCaller:
     link_id: UUID
     expires_at: datetime
     meta: RequestMeta = field(default_factory=RequestMeta)
+    contact_name: str = ""  # whom the link was sent to (signs the customer's messages)
 
 
 @dataclass(frozen=True, slots=True)

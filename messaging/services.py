@@ -166,7 +166,7 @@ def _staff(actor: Actor) -> Author:
 
 
 def _customer(caller: PortalCaller) -> Author:
-    return Author("customer", link_id=caller.link_id)
+    return Author("customer", link_id=caller.link_id, name=caller.contact_name)
 
 
 async def _writable_by(tx: Transaction, actor: Actor, work_order_id: UUID) -> WorkOrderRow:

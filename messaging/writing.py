@@ -251,7 +251,8 @@ async def _check_rate(tx: Transaction, tenant_id: UUID, link_id: UUID, now: date
 
 
 async def _customer_name(tx: Transaction, tenant_id: UUID, held: Held) -> str:
-    """A customer's message is signed with the work order's customer, where it has one."""
+    """A customer's message without the link's contact name is signed with the work order's
+    customer, where it has one."""
     if held.customer is None:
         return ""
     customer = await directory.customer_by_id(tenant_id, held.customer, reader=tx)

@@ -188,6 +188,7 @@ async def authenticate(*, db: Database, token: str, meta: RequestMeta) -> Portal
         link_id=row.id,
         expires_at=expires_at,
         meta=meta,
+        contact_name=row.contact_name,
     )
 
 

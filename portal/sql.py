@@ -29,6 +29,7 @@ class TokenHolder(msgspec.Struct, frozen=True):
     work_order: UUID
     expires_at: datetime
     revoked_at: datetime | None
+    contact_name: str
 
 
 class Id(msgspec.Struct, frozen=True):
@@ -36,7 +37,7 @@ class Id(msgspec.Struct, frozen=True):
 
 
 TOKEN_HOLDER = Statement(
-    "SELECT id, tenant, work_order, expires_at, revoked_at FROM portal_link"
+    "SELECT id, tenant, work_order, expires_at, revoked_at, contact_name FROM portal_link"
     " WHERE token_hash = :token_hash"
 )
 INSERT_LINK = Statement(

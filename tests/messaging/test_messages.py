@@ -191,3 +191,19 @@ async def test_a_portal_link_and_staff_reach_only_their_own_tenants_messages(
     mine = await chat.staff_list()
     assert mine["items"][0]["read_at"] is None
     assert [m["body"] for m in (await other.customer_list())["items"]] == ["Someone else's repair"]
+
+
+async def test_a_customer_message_is_signed_with_the_links_contact(world: World) -> None:
+    """The link's contact name when the dispatcher gave one (the customer's name otherwise, as
+    above)."""
+    work_order = await world.create_work_order()
+    url = f"/api/v1/work-orders/{work_order['id']}/portal-links"
+    issued = await world.call(
+        "dispatcher", "POST", url, json={"contact_name": "陈女士"}, expect=201
+    )
+    headers = {"Authorization": f"Bearer {issued.json()['token']}"}
+    posted = await world.client.post(
+        "/api/v1/portal/messages", json={"body": "门口结霜"}, headers=headers
+    )
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["author_name"] == "陈女士"
