@@ -21,6 +21,7 @@ PROVIDER_OUTAGE = "provider_outage"  # a provider keeps failing: pushes are pili
 UNACKNOWLEDGED = "unacknowledged"  # a P0 assignment no device acknowledged in time
 ESCALATION = "escalation"  # an SLA escalation stage: not accepted / not on site in time
 LOGIN_BURST = "login_burst"  # many failed logins across a tenant's accounts (accounts/throttle)
+REPORT_FAILED = "report_failed"  # a closed work order's PDF report could not be made (reports)
 
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = CHINESE
@@ -65,6 +66,7 @@ class Texts:
     escalation_pushed_one: str = ""
     escalation_pushed_nobody: str = ""
     clock_undone: Mapping[str, str] = field(default_factory=dict)  # the clock → what is not done
+    report_failed: str = ""  # "{number}", "{attempts}", "{error}"
 
 
 TEXTS: dict[str, Texts] = {
@@ -112,6 +114,9 @@ TEXTS: dict[str, Texts] = {
         escalation_pushed_one="，已推送 1 人",
         escalation_pushed_nobody="，未推送任何人",
         clock_undone={"response": "无人接单", "arrival": "未到场", "resolution": "未解决"},
+        report_failed=(
+            "工单 {number} 的维修报告 PDF 生成失败（已尝试 {attempts} 次），客户尚未收到：{error}"
+        ),
     ),
     "en": Texts(
         header="[fieldops] {tenant}: {count} alerts",
@@ -160,6 +165,10 @@ TEXTS: dict[str, Texts] = {
             "arrival": "nobody on site",
             "resolution": "not resolved",
         },
+        report_failed=(
+            "The PDF report of work order {number} could not be made after {attempts} "
+            "attempts; the customer has none: {error}"
+        ),
     ),
 }
 
@@ -229,6 +238,7 @@ _REQUIRED: dict[str, tuple[tuple[str, Callable[[Any], bool]], ...]] = {
     PROVIDER_OUTAGE: (("provider", _text), ("since", _text), ("held", _int)),
     UNACKNOWLEDGED: (("work_order_number", _text), ("minutes", _int)),
     LOGIN_BURST: (("failures", _int), ("minutes", _int), ("accounts", _int)),
+    REPORT_FAILED: (("work_order_number", _text), ("attempts", _int)),
     ESCALATION: (
         ("work_order_number", _text),
         ("priority", _text),
@@ -255,7 +265,17 @@ def _group_lines(group: list[Pending], texts: Texts) -> list[str]:
         return _capped([texts.login_burst.format(**alert.details) for alert in group], texts)
     if kind == ESCALATION:
         return _capped([_escalation(alert.details, texts) for alert in group], texts)
+    if kind == REPORT_FAILED:
+        return _capped([_report_failed(alert.details, texts) for alert in group], texts)
     return _capped([_unacknowledged(alert.details, texts) for alert in group], texts)
+
+
+def _report_failed(details: Mapping[str, Any], texts: Texts) -> str:
+    return texts.report_failed.format(
+        number=details["work_order_number"],
+        attempts=details["attempts"],
+        error=str(details.get("error") or "")[:200],
+    )
 
 
 def _capped(lines: list[str], texts: Texts) -> list[str]:

@@ -19,6 +19,7 @@ from kernel.clock import utcnow
 from kernel.db import Database
 from kernel.wakeup import run_rounds
 from media.store import ObjectStore
+from push.alert_texts import REPORT_FAILED
 from push.alerts import raise_alert
 from reports import sql
 from reports.content import gather
@@ -33,7 +34,6 @@ MAX_ATTEMPTS = 5
 # Waits after the 1st, 2nd, … failed attempt (the last repeats): an object store that is down
 # for a while, not a report that cannot be made, is what retries are for.
 RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10))
-REPORT_FAILED = "report_failed"  # the on-call alert's kind
 _NOBODY = UUID(int=0)  # bound where the tenant filter is off
 
 

@@ -81,6 +81,14 @@ UNACKNOWLEDGED = {
             "P0 work order WO-20261206-0002 assigned to 李工: not acknowledged within 15 min"
             " (iOS: delivered; Android: failed)",
         ),
+        (
+            "report_failed",
+            {"work_order_number": "WO-2026-000042", "attempts": 5, "error": "store down {x}"},
+            "工单 WO-2026-000042 的维修报告 PDF 生成失败（已尝试 5 次），"
+            "客户尚未收到：store down {x}",
+            "The PDF report of work order WO-2026-000042 could not be made after 5 attempts; the"
+            " customer has none: store down {x}",
+        ),
     ],
 )
 def test_each_kind_in_both_languages(

@@ -11,8 +11,9 @@ from typing import Any
 from kernel.context import PortalCaller, RequestMeta
 from media.store import ObjectStore
 from portal import links
+from push.alert_texts import REPORT_FAILED
 from reports import services
-from reports.worker import MAX_ATTEMPTS, REPORT_FAILED
+from reports.worker import MAX_ATTEMPTS
 from tests.factories import World
 from tests.reports.factories import (
     FIELDS,
