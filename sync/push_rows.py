@@ -25,7 +25,7 @@ from mobile_contract.errors import ErrorCode
 from mobile_contract.sync import NoteDocument
 from mobile_contract.types import readable
 from sync import sql
-from sync.collections import Collection, Document
+from sync.collections import CLIENT_ONLY, Collection, Document
 from sync.merge import Override
 from workorders import queries
 from workorders.sql import WorkOrderRow
@@ -111,13 +111,22 @@ def base_of(row: Row, kind: type[Any], fields: tuple[str, ...]) -> dict[str, Any
     return comparable(decode(row.assumed, kind, "assumedMasterState"), fields)
 
 
+# What a device sends that no document carries back ("deleted" is RxDB's tombstone, above).
+_DEVICE_ONLY = tuple(sorted(CLIENT_ONLY - {"deleted"}))
+
+
 def answer(collection: Collection, stored: Document, new: dict[str, Any]) -> Document | None:
     """The stored document when it differs from what the device sent in any field a pull
     carries (the device adopts it as the server's state: a version, a server time, a
-    normalised value, a refused change), None when they are equal. Without this a pull that
-    overtook the push's answer would leave the device with stale fields for good."""
+    normalised value, a refused change), or when the device sent a field the server does not
+    keep on the document (its clock at the change: adopting the stored document drops it, as
+    the pull after a write does); None when they are equal. Without this a pull that overtook
+    the push's answer, or a push that changed nothing, would leave the device with fields the
+    server never sends, for good."""
     server = _builtins(stored)
     if server.get(TOMBSTONE, False) != new.get(TOMBSTONE, False):
+        return stored
+    if any(new.get(name) is not None for name in _DEVICE_ONLY):
         return stored
     for name in collection.fields:
         if server.get(name) != new.get(name):

@@ -87,6 +87,26 @@ async def test_an_offline_chain_of_transitions_lands_as_legal_steps(world: World
     assert await timeline(world, doc["id"]) == actions  # a replay changes nothing
 
 
+async def test_a_push_that_changes_nothing_but_the_devices_clock_hands_the_document_back(
+    world: World,
+) -> None:
+    """A device that steps to the status the server already holds (a dispatcher got there
+    first) sends its clock (``occurred_at``), which no document carries: nothing is written,
+    and the stored document comes back, so the device drops the field as a pull would have
+    (found by a random RxDB seed: the replica kept it for good)."""
+    doc = await assigned_to(world)
+    same = edited(doc, occurred_at="2026-11-25T06:00:00+08:00")
+    answer = await push(
+        world, "eng_a", "work_orders", [{"assumedMasterState": doc, "newDocumentState": same}]
+    )
+    assert answer == [doc]
+    assert "occurred_at" not in answer[0]
+    plain = await push(
+        world, "eng_a", "work_orders", [{"assumedMasterState": doc, "newDocumentState": doc}]
+    )
+    assert plain == []
+
+
 async def test_fields_the_engineer_may_not_set_come_back_as_conflicts(world: World) -> None:
     doc = await assigned_to(world)
     await push(
