@@ -2,11 +2,13 @@
 """The customer's portal page in a real browser (Debian's Chromium, headless, at a phone's
 width) against the real `fieldops serve`, as the README starts it: the customer opens the link
 the dispatcher sent, reads the progress in Chinese (the glyphs drawn, not boxes), writes to the
-engineer, sends a video whose first upload attempt is cut off (the page resumes it, its bar
-reaching 100%), and the staff API sees both; once the repair is closed the worker's PDF report
-is offered and downloads. Screenshots are kept under ``var/test-artifacts/`` (or
-``$FIELDOPS_TEST_ARTIFACTS``)."""
+engineer, sends a video whose first upload attempt is cut off (the page sends it again, its
+bar reaching 100%) and a long one in parts whose second part is cut off (the page sends that
+part again, never the first), and the staff API sees the message and both videos; once the
+repair is closed the worker's PDF report is offered and downloads. Screenshots are kept under
+``var/test-artifacts/`` (or ``$FIELDOPS_TEST_ARTIFACTS``)."""
 
+import asyncio
 import io
 import os
 import struct
@@ -57,14 +59,15 @@ async def browser(chromium: str) -> AsyncIterator[Browser]:
         await launched.close()
 
 
-def small_video() -> bytes:
-    """A well-formed MP4 (the server walks its boxes): ftyp, moov, mdat."""
+def video(size: int) -> bytes:
+    """A well-formed MP4 of about ``size`` bytes (the server walks its boxes): ftyp, moov,
+    mdat."""
 
     def box(kind: bytes, payload: bytes) -> bytes:
         return struct.pack(">I", 8 + len(payload)) + kind + payload
 
     header = box(b"ftyp", b"mp42\0\0\0\0mp42isom") + box(b"moov", box(b"mvhd", bytes(100)))
-    return header + box(b"mdat", os.urandom(300_000))
+    return header + box(b"mdat", os.urandom(size))
 
 
 async def glyphs_drawn(page: Page, characters: str) -> bool:
@@ -150,19 +153,49 @@ async def test_a_customer_follows_writes_and_sends_a_video_then_gets_the_report(
                 await route.continue_()
 
         await page.route("**/media/**", drop_first_upload)
-        video = small_video()
+        small = video(300_000)
         await page.set_input_files(
             "#upload-input",
-            files=[{"name": "fault.mp4", "mimeType": "video/mp4", "buffer": video}],
+            files=[{"name": "fault.mp4", "mimeType": "video/mp4", "buffer": small}],
         )
         await expect(page.locator("#upload-status")).to_have_text("上传完成", timeout=30_000)
         assert cut, "the first upload attempt was not cut off"
         assert await page.get_attribute("#upload-progress", "value") == "100"
         assert await page.inner_text("#upload-percent") == "100%"
         await page.screenshot(path=str(artifacts / "portal-zh-uploaded.png"), full_page=True)
-        evidence = await call(engineer, "GET", f"/work-orders/{wo}/evidence")
-        sizes = [entry["size"] for entry in evidence["entries"]]
-        assert len(video) in sizes
+
+        # A video sent in parts (over 16 MiB), its second part cut off: the page reads the
+        # session again and sends only what the store does not hold.
+        await page.wait_for_timeout(1_000)  # the page reloads itself to list the first file
+        await page.reload()
+        puts: list[str] = []
+
+        async def cut_second_put(route: Route) -> None:
+            if route.request.method == "PUT":
+                puts.append(route.request.url)
+                if len(puts) == 2:
+                    await route.abort("connectionreset")
+                    return
+            await route.continue_()
+
+        await page.unroute("**/media/**")
+        await page.route("**/media/**", cut_second_put)
+        large = video(17 * 1024 * 1024)
+        await page.set_input_files(
+            "#upload-input",
+            files=[{"name": "long.mp4", "mimeType": "video/mp4", "buffer": large}],
+        )
+        await expect(page.locator("#upload-status")).to_have_text("上传完成", timeout=60_000)
+        assert await page.inner_text("#upload-percent") == "100%"
+        assert len(puts) == 4, puts  # 3 parts, the second one twice; the first never again
+        for _ in range(100):  # the server verifies each file (re-hash, type) before the ledger
+            evidence = await call(engineer, "GET", f"/work-orders/{wo}/evidence")
+            sizes = [entry["size"] for entry in evidence["entries"]]
+            if len(large) in sizes:
+                break
+            await asyncio.sleep(0.2)
+        assert len(small) in sizes
+        assert len(large) in sizes
 
         # The engineer replies; the customer sees it.
         await call(
