@@ -4,11 +4,13 @@ the link; as data and as the text a chat bubble shows."""
 
 from datetime import datetime, tzinfo
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chat import sql, texts
+from chat import texts
+from kernel.clock import zone_named
 from kernel.context import PortalCaller
 from kernel.db import Database
+from messaging import services as messages
+from messaging.sql import MessageRow
 from mobile_contract import chat as contract
 from mobile_contract.portal import PortalPromise, PortalWorkOrder
 from portal import texts as portal_texts
@@ -27,13 +29,10 @@ async def card(
 ) -> contract.ChatCard:
     async with db.snapshot() as reader:
         shown = await views.read(reader, caller=caller, language=language, now=now)
-        latest = await reader.fetch_one(
-            sql.LATEST_MESSAGE,
-            sql.LatestMessage,
-            tenant=caller.tenant_id,
-            work_order=caller.work_order_id,
+        latest = await messages.latest(
+            reader, tenant_id=caller.tenant_id, work_order_id=caller.work_order_id
         )
-    zone = _zone(shown.site_timezone)
+    zone = zone_named(shown.site_timezone)
     return contract.ChatCard(
         number=shown.number,
         title=shown.title,
@@ -91,7 +90,7 @@ def _promise_words(
         return ""
     left = portal_texts.duration_words(language, (promise.due_at - now).total_seconds())
     return texts.words(language)["with_left"].format(
-        due=_local(promise.due_at, language, zone),
+        due=portal_texts.local_time(promise.due_at, language, zone),
         left=page["promise_left"].format(left=left),
     )
 
@@ -100,15 +99,15 @@ def _eta_words(shown: PortalWorkOrder, language: str, zone: tzinfo) -> str:
     if shown.eta is None:
         return ""
     return portal_texts.texts(language)["eta_range"].format(
-        start=_local(shown.eta.p50_at, language, zone),
-        end=_local(shown.eta.p80_at, language, zone),
+        start=portal_texts.local_time(shown.eta.p50_at, language, zone),
+        end=portal_texts.local_time(shown.eta.p80_at, language, zone),
     )
 
 
-def _latest(row: sql.LatestMessage, language: str) -> contract.ChatLatestMessage:
+def _latest(row: MessageRow, language: str) -> contract.ChatLatestMessage:
     customer = row.author_side == "customer"
     text = " ".join(row.body.split()) or (
-        texts.words(language)["attachment"] if row.attachments else ""
+        texts.words(language)["attachment"] if row.attachment_ids else ""
     )
     if len(text) > MESSAGE_CHARACTERS:
         text = text[: MESSAGE_CHARACTERS - 1] + "…"
@@ -118,21 +117,6 @@ def _latest(row: sql.LatestMessage, language: str) -> contract.ChatLatestMessage
         text=text,
         at=row.created_at,
     )
-
-
-def _local(moment: datetime, language: str, zone: tzinfo) -> str:
-    """As the portal page shows a time: in the site's time zone, the day and the minute."""
-    at = moment.astimezone(zone)
-    if language == portal_texts.ZH:
-        return f"{at.month}月{at.day}日 {at:%H:%M}"
-    return f"{at.day} {at:%b %H:%M}"
-
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def caller_for(

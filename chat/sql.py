@@ -112,17 +112,3 @@ WORK_ORDER_BY_NUMBER = Statement(
     "SELECT id, customer, status FROM workorders_work_order"
     " WHERE tenant = :tenant AND number = :number"
 )
-
-
-class LatestMessage(msgspec.Struct, frozen=True):
-    author_side: str
-    author_name: str
-    body: str
-    attachments: list[UUID]
-    created_at: datetime
-
-
-LATEST_MESSAGE = Statement(
-    "SELECT author_side, author_name, body, attachments, created_at FROM messaging_message"
-    " WHERE tenant = :tenant AND work_order = :work_order ORDER BY seq DESC LIMIT 1"
-)

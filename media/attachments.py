@@ -41,18 +41,19 @@ class UploadCatalog:
     async def describe(
         self, reader: Reader, *, tenant_id: UUID, upload_ids: Sequence[UUID]
     ) -> dict[UUID, contract.MessageAttachment]:
-        described: dict[UUID, contract.MessageAttachment] = {}
-        for upload_id in upload_ids:  # a message carries a few at most
-            row = await _upload(reader, tenant_id, upload_id, link_id=None)
-            if row is not None:
-                described[upload_id] = contract.MessageAttachment(
-                    id=upload_id,
-                    kind=row.kind,
-                    content_type=row.content_type,
-                    size=row.size,
-                    status=row.status,
-                )
-        return described
+        rows = await reader.fetch(
+            sql.UPLOAD_SUMMARIES, sql.UploadSummary, tenant=tenant_id, ids=list(upload_ids)
+        )
+        return {
+            row.id: contract.MessageAttachment(
+                id=row.id,
+                kind=row.kind,
+                content_type=row.content_type,
+                size=row.size,
+                status=row.status,
+            )
+            for row in rows
+        }
 
 
 CATALOG = UploadCatalog()

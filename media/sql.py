@@ -68,6 +68,23 @@ UPLOAD = Statement(
     " FROM media_upload WHERE tenant = :tenant AND id = :id"
     " AND (:anyone OR created_by = :user OR portal_link = :link)"
 )
+
+
+class UploadSummary(msgspec.Struct, frozen=True):
+    """An upload as a message shows it (``media.attachments``)."""
+
+    id: UUID
+    kind: EvidenceKind
+    content_type: str
+    size: int
+    status: UploadStatus
+
+
+# The tenant's uploads of ``ids``, all at once (a page of messages' attachments).
+UPLOAD_SUMMARIES = Statement(
+    "SELECT id, kind, content_type, size, status FROM media_upload"
+    " WHERE tenant = :tenant AND id IN :ids"
+)
 UPLOAD_BY_CLIENT_KEY = Statement(
     "SELECT id, tenant, work_order, created_by, portal_link, client_key, kind, requirement,"
     " content_type, size, sha256, captured_at, latitude, longitude, object_key, store_upload_id,"

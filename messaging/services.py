@@ -161,6 +161,14 @@ async def mark_read_by_customer(
 # Shared ------------------------------------------------------------------------------------
 
 
+async def latest(reader: Reader, *, tenant_id: UUID, work_order_id: UUID) -> MessageRow | None:
+    """The work order's last message, from either side (for a reader that already holds the
+    work order, e.g. the chat card)."""
+    return await reader.fetch_one(
+        sql.LATEST, MessageRow, tenant=tenant_id, work_order=work_order_id
+    )
+
+
 def _staff(actor: Actor) -> Author:
     return Author("staff", user_id=actor.user_id, name=actor.display_name)
 

@@ -56,6 +56,10 @@ PAGE = Statement(
     _SELECT + " WHERE m.tenant = :tenant AND m.work_order = :work_order AND m.seq > :after"
     " ORDER BY m.seq LIMIT :limit"
 )
+# The conversation's last message (the chat card's "latest").
+LATEST = Statement(
+    _SELECT + " WHERE m.tenant = :tenant AND m.work_order = :work_order ORDER BY m.seq DESC LIMIT 1"
+)
 # One message by its (client's) id, on whichever work order it is.
 MESSAGE = Statement(_SELECT + " WHERE m.tenant = :tenant AND m.client_id = :id")
 

@@ -10,13 +10,13 @@ retry of ``resolved`` never says what a later reopen made of it.
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.exceptions import InvalidTag
 
 from eta import services as eta_services
+from kernel.clock import zone_named
 from kernel.db import Database, Reader
 from notify import sql
 from notify.links import masked, opened, portal_url, report_url
@@ -159,11 +159,4 @@ async def _eta(reader: Reader, row: sql.Details, language: str, now: datetime) -
     except Exception:
         log.warning("notify: no ETA for message %s", row.id, exc_info=True)
         return ""
-    return eta_words(estimate, language, _zone(row.timezone))
-
-
-def _zone(name: str | None) -> tzinfo:
-    try:
-        return ZoneInfo(name) if name else UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    return eta_words(estimate, language, zone_named(row.timezone))

@@ -9,13 +9,12 @@ same friendly page, revealing nothing about which it was or what it was for.
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
-from kernel.clock import utcnow
+from kernel.clock import utcnow, zone_named
 from kernel.context import PortalCaller, RequestMeta
 from kernel.db import Database
 from kernel.errors import DomainError
@@ -67,7 +66,7 @@ async def open_page(
             override=override,
             tenant_default=company.locale if company else "",
         )
-        shown = await views.read(reader, caller=caller, language=language, now=now)
+        shown = await views.read(reader, caller=caller, language=language, now=now, company=company)
     conversation = await messages.list_for_portal(
         db=db, caller=caller, attachments=ATTACHMENTS, limit=messaging_contract.MAX_PAGE
     )
@@ -145,16 +144,11 @@ def _render(
     base: str,
 ) -> str:
     words = texts.texts(language)
-    zone = _zone(shown.site_timezone)
+    zone = zone_named(shown.site_timezone)
     reached = texts.STEPS.index(shown.step)
 
     def local(moment: datetime | None) -> str:
-        if moment is None:
-            return ""
-        at = moment.astimezone(zone)
-        if language == texts.ZH:
-            return f"{at.month}月{at.day}日 {at:%H:%M}"
-        return f"{at.day} {at:%b %H:%M}"
+        return texts.local_time(moment, language, zone) if moment else ""
 
     promise_left = ""
     if shown.promise is not None and not shown.promise.late:
@@ -187,10 +181,3 @@ def _render(
             js_texts={key: words[key] for key in _SCRIPT_TEXTS},
         )
     )
-
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

@@ -7,6 +7,7 @@ otherwise the tenant's default; ``?lang=`` overrides both (the page's language s
 """
 
 from collections.abc import Mapping
+from datetime import datetime, tzinfo
 from typing import Final, get_args
 
 from mobile_contract.enums import HoldReason, WorkOrderStatus
@@ -197,6 +198,15 @@ def duration_words(language: str, seconds: float) -> str:
         return words["hours"].format(h=hours, m=minutes)
     days, hours = divmod(hours, 24)
     return words["days"].format(d=days, h=hours)
+
+
+def local_time(moment: datetime, language: str, zone: tzinfo) -> str:
+    """A time as the customer reads it (the page, the chat card): in the site's time zone,
+    the day and the minute."""
+    at = moment.astimezone(zone)
+    if language == ZH:
+        return f"{at.month}月{at.day}日 {at:%H:%M}"
+    return f"{at.day} {at:%b %H:%M}"
 
 
 def choose_language(*, accept_language: str, override: str, tenant_default: str) -> str:

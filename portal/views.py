@@ -43,11 +43,18 @@ async def work_order(
 
 
 async def read(
-    reader: Reader, *, caller: PortalCaller, language: str, now: datetime
+    reader: Reader,
+    *,
+    caller: PortalCaller,
+    language: str,
+    now: datetime,
+    company: sql.Company | None = None,
 ) -> contract.PortalWorkOrder:
+    """``company``: the tenant's, when the caller already read it (the page, for its
+    language)."""
     shown = await uploads.work_order_of(reader, caller)
     sent = await media_uploads.sent_through(reader, caller)
-    company = await reader.fetch_one(sql.COMPANY, sql.Company, tenant=caller.tenant_id)
+    company = company or await reader.fetch_one(sql.COMPANY, sql.Company, tenant=caller.tenant_id)
     site = (
         await directory.site_by_id(caller.tenant_id, shown.site_id, reader=reader)
         if shown.site_id

@@ -10,13 +10,14 @@ import io
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from PIL import Image, UnidentifiedImageError
 
+from kernel.clock import zone_named
 from mobile_contract.reports import PartUsed
 from reports.fonts import Font
 from reports.texts import Texts, language, lower_first, texts_for
@@ -76,7 +77,7 @@ class ReportContent:
 def render(content: ReportContent, font: Font) -> bytes:
     """The report's PDF."""
     texts = texts_for(content.locale)
-    zone = _zone(content.time_zone)
+    zone = zone_named(content.time_zone)
     pdf = _Document(texts)
     pdf.add_font(FAMILY, "", str(font.path), collection_font_number=font.face)
     pdf.set_lang(language(content.locale))
@@ -114,13 +115,6 @@ class _Document(FPDF):
         self.set_text_color(*MUTED)
         page = self.texts.page.format(page=self.page_no(), pages=self.str_alias_nb_pages)
         self.cell(0, 5, page, align="C")
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _time(moment: datetime, zone: ZoneInfo) -> str:
