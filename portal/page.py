@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import jinja2
+import msgspec
 
 from kernel.clock import utcnow, zone_named
 from kernel.context import PortalCaller, RequestMeta
@@ -24,6 +25,7 @@ from messaging import services as messages
 from mobile_contract import messaging as messaging_contract
 from mobile_contract import portal as contract
 from mobile_contract.enums import WorkOrderStatus
+from mobile_contract.errors import ErrorCode
 from portal import links, sql, texts, views, visits
 from reports import services as reports
 
@@ -126,12 +128,15 @@ async def post_message(*, db: Database, token: str, meta: RequestMeta, body: str
     caller = await _caller(db, token, meta)
     if caller is None:
         return False
-    await messages.post_as_customer(
-        db=db,
-        caller=caller,
-        data=messaging_contract.MessageCreate(body=body.strip()),
-        attachments=ATTACHMENTS,
-    )
+    try:  # held to the same limits as the API's JSON body (length, no control characters)
+        data = msgspec.convert({"body": body.strip()}, messaging_contract.MessageCreate)
+    except msgspec.ValidationError as error:
+        raise DomainError(
+            ErrorCode.VALIDATION_FAILED,
+            f"This message cannot be sent ({error}); shorten it or remove unusual characters.",
+            {"field": "body"},
+        ) from None
+    await messages.post_as_customer(db=db, caller=caller, data=data, attachments=ATTACHMENTS)
     return True
 
 

@@ -203,3 +203,20 @@ def test_the_access_log_never_prints_a_token() -> None:
     assert MaskPortalTokens().filter(record)
     assert "fpt_AbC" not in record.getMessage()
     assert "/p/fpt_…?lang=en" in record.getMessage()
+
+
+async def test_the_pages_form_holds_a_message_to_the_apis_limits(world: World) -> None:
+    """The form without the page's script: a message is sent and the page comes back; what the
+    JSON route refuses (nothing, control characters, too long) is refused the same, nothing
+    saved."""
+    wo = await world.create_work_order()
+    token = (await issue(world, wo["id"]))["token"]
+    sent = await world.client.post(f"/p/{token}/messages", data={"body": "门口结霜很厚"})
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/p/{token}#messages"
+    for body in ("", "   ", "bad\x00byte", "x" * 20_001):
+        refused = await world.client.post(f"/p/{token}/messages", data={"body": body})
+        assert refused.status_code == 422, body[:20]
+        assert refused.json()["error"]["code"] == "validation_failed"
+    listed = await world.call("dispatcher", "GET", f"/api/v1/work-orders/{wo['id']}/messages")
+    assert [m["body"] for m in listed.json()["items"]] == ["门口结霜很厚"]
